@@ -44,7 +44,8 @@ export async function readActesArchive(bytes: Uint8Array, limits: Partial<Extrac
     }
   }
   const names = new Set(entries.map((e) => e.name));
-  const listed = enveloppe ? enveloppe.message.fichiers : [...parsed.keys()].filter((n) => n !== enveloppe?.name);
+  const envName = enveloppe?.name;
+  const listed = enveloppe ? enveloppe.message.fichiers : [...parsed.keys()].filter((n) => n !== envName);
   const messages: ReadArchiveResult['messages'] = [];
   const missing: string[] = [];
   const referenced = new Set<string>();
@@ -61,7 +62,7 @@ export async function readActesArchive(bytes: Uint8Array, limits: Partial<Extrac
       if (!names.has(f)) missing.push(f);
     }
   }
-  const used = new Set([...(enveloppe ? [enveloppe.name] : []), ...messages.map((m) => m.name)]);
+  const used = new Set([...(envName ? [envName] : []), ...messages.map((m) => m.name)]);
   return {
     entries,
     ...(enveloppe ? { enveloppe } : {}),
