@@ -95,6 +95,25 @@ function gunzipBounded(bytes: Uint8Array, limits: ExtractLimits): Buffer {
 }
 
 /**
+ * Length of the tar stream up to its end marker (the first all-zero header block). GNU tar stops there;
+ * tar-stream reads on and chokes on the junk some writers leave after it (PHP Archive_Tar in a 2015
+ * préfecture reply). Every header's size says how many data blocks follow (pax and GNU long-name headers too).
+ */
+export function tarEndOffset(t: Buffer): number {
+  let off = 0;
+  while (off + 512 <= t.length) {
+    const h = t.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) return off;
+    if ((h[124]! & 0x80) !== 0) return t.length; // base-256 size: leave it to tar-stream
+    const raw = h.subarray(124, 136).toString('latin1').replace(/[\0 ]+/g, ' ').trim();
+    const size = raw === '' ? 0 : parseInt(raw, 8);
+    if (!Number.isFinite(size) || size < 0) return t.length;
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return t.length;
+}
+
+/**
  * Extracts a flat tar.gz in memory. Refuses links, directories and special files, any name with a path,
  * `..` or an absolute form, duplicates, and archives above the limits.
  */
@@ -104,9 +123,11 @@ export async function extractTarGz(bytes: Uint8Array, limits: Partial<ExtractLim
   const entries: ArchiveEntry[] = [];
   const seen = new Set<string>();
   let total = 0;
-  const extract = tar.extract();
+  // PHP's Archive_Tar (S²LOW, 2015 préfecture replies) writes "ustar\0" with an empty version: accept it;
+  // the header checksum is still verified.
+  const extract = tar.extract({ allowUnknownFormat: true });
   try {
-    for await (const entry of Readable.from([tarBytes]).pipe(extract)) {
+    for await (const entry of Readable.from([tarBytes.subarray(0, tarEndOffset(tarBytes))]).pipe(extract)) {
       const h = entry.header;
       const name = h.name.startsWith('./') ? h.name.slice(2) : h.name;
       if (h.type !== 'file' && h.type !== 'contiguous-file') {
