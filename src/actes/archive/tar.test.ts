@@ -13,12 +13,12 @@ async function hostile(entries: RawEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise((r) => pack.on('end', r));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
   for (const e of entries) {
     await new Promise<void>((resolve, reject) =>
       pack.entry(
         { name: e.name, type: e.type ?? 'file', size: e.data?.length ?? 0, ...(e.linkname ? { linkname: e.linkname } : {}) },
-        e.type === 'file' || !e.type ? (e.data ?? Buffer.alloc(0)) : undefined,
+        e.type === 'file' || !e.type ? (e.data ?? Buffer.alloc(0)) : Buffer.alloc(0),
         (err) => (err ? reject(err) : resolve()),
       ),
     );

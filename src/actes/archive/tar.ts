@@ -125,7 +125,8 @@ export async function extractTarGz(bytes: Uint8Array, limits: Partial<ExtractLim
   let total = 0;
   // PHP's Archive_Tar (S²LOW, 2015 préfecture replies) writes "ustar\0" with an empty version: accept it;
   // the header checksum is still verified.
-  const extract = tar.extract({ allowUnknownFormat: true });
+  // (tar-stream's own typings omit this documented option, hence the cast)
+  const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
   try {
     for await (const entry of Readable.from([tarBytes.subarray(0, tarEndOffset(tarBytes))]).pipe(extract)) {
       const h = entry.header;
