@@ -1,0 +1,3 @@
+export * from './parse.ts';
+export * from './read-archive.ts';
+export { parseActesFileName, type ActesFileName } from '../archive/names.ts';
