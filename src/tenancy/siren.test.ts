@@ -10,10 +10,11 @@ test('accepts real SIRENs and rejects a wrong Luhn key', () => {
   assert.ok(!isValidSiren('28620002A'));
 });
 
-test('accepts SIRETs with their key, including La Poste establishments', () => {
+test('accepts SIRETs with their key and La Poste establishments by digit sum', () => {
   assert.ok(isValidSiret('25060187900027'));
   assert.ok(!isValidSiret('25060187900028'));
-  assert.ok(isValidSiret('35600000000048'));
+  assert.ok(isValidSiret('35600000000001'));
+  assert.ok(!isValidSiret('35600000000002'));
 });
 
 test('mints a SIREN with a valid key', () => {

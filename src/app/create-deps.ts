@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Deps, AppConfig } from './deps.ts';
+import type { Db } from '../platform/db/database.ts';
+import { systemClock, type Clock } from '../platform/clock/clock.ts';
+import { FsBlobStore } from '../documents/blob-store.ts';
+import { argon2idHasher, type PasswordHasher } from '../identity/password.ts';
+import { DossierTypeRegistry } from '../dossiers/registry.ts';
+import { Connectors } from '../connectors/connectors.ts';
+import { DOSSIER_JOB_QUEUE } from '../dossiers/run-dossier-action.ts';
+import { dossierJobHandler } from '../dossiers/dossier-job-handler.ts';
+import { versementGedType } from '../ged/versement-ged-type.ts';
+import { gedFsConfig } from '../ged/ged-connector.ts';
+import type { JobHandlers } from '../platform/jobs/job-queue.ts';
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return {
+    dataDir: env.PARAPHE_DATA_DIR ?? 'data',
+    sessionTtlHours: Number(env.PARAPHE_SESSION_TTL_HOURS ?? 10),
+    secureCookies: env.PARAPHE_SECURE_COOKIES === 'true',
+    operatorName: env.PARAPHE_OPERATOR_NAME ?? 'Centre de Gestion (démo)',
+    operatorTrigram: env.PARAPHE_OPERATOR_TRIGRAM ?? 'PPH',
+  };
+}
+
+/** Wires the adapters. Tests pass their own clock, password hasher or configuration. */
+export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clock?: Clock; passwords?: PasswordHasher } = {}): Deps {
+  const config = { ...configFromEnv(), ...overrides.config };
+  const dossierTypes = new DossierTypeRegistry();
+  dossierTypes.register(versementGedType());
+  const connectors = new Connectors();
+  connectors.register({ name: 'ged-fs', label: 'GED (dépôt dans un dossier)', schema: gedFsConfig as unknown as z.ZodType<Record<string, unknown>> });
+  const jobHandlers: JobHandlers = new Map();
+  const deps: Deps = {
+    db,
+    clock: overrides.clock ?? systemClock,
+    blobs: new FsBlobStore(join(config.dataDir, 'blobs')),
+    passwords: overrides.passwords ?? argon2idHasher,
+    dossierTypes,
+    jobHandlers,
+    connectors,
+    config,
+  };
+  jobHandlers.set(DOSSIER_JOB_QUEUE, dossierJobHandler(() => deps));
+  return deps;
+}

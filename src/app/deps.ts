@@ -1,0 +1,27 @@
+import type { Db } from '../platform/db/database.ts';
+import type { Clock } from '../platform/clock/clock.ts';
+import type { BlobStore } from '../documents/blob-store.ts';
+import type { PasswordHasher } from '../identity/password.ts';
+import type { DossierTypeRegistry } from '../dossiers/registry.ts';
+import type { JobHandlers } from '../platform/jobs/job-queue.ts';
+import type { Connectors } from '../connectors/connectors.ts';
+
+/** Everything a use case may touch, injected at start-up (adapters chosen by configuration). */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  blobs: BlobStore;
+  passwords: PasswordHasher;
+  dossierTypes: DossierTypeRegistry;
+  jobHandlers: JobHandlers;
+  connectors: Connectors;
+  config: AppConfig;
+}
+
+export interface AppConfig {
+  dataDir: string;
+  sessionTtlHours: number;
+  secureCookies: boolean;
+  operatorName: string;
+  operatorTrigram: string;
+}

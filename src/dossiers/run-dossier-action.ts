@@ -1,0 +1,53 @@
+import type { Deps } from '../app/deps.ts';
+import { appendJournal } from '../journal/append-journal.ts';
+import type { Actor, TenantAccess } from '../identity/principal.ts';
+import { AppError } from '../shared/errors.ts';
+import { enqueueJob } from '../platform/jobs/job-queue.ts';
+import type { DossierRow } from '../platform/db/schema.ts';
+import { checkAction, type ActingAs } from './dossier-type.ts';
+import { loadDossier } from './load-dossier.ts';
+import { snapshotOf } from './presenter.ts';
+
+export const DOSSIER_JOB_QUEUE = 'dossier-job';
+
+export function actingAs(access: TenantAccess, kind: 'user' | 'token'): ActingAs {
+  return { kind, role: access.role, permissions: access.permissions };
+}
+
+/**
+ * Runs one action: the rule check, the state change, the journal entry (with the documents' SHA-256)
+ * and, for actions with a background step, the job — all in one transaction.
+ */
+export async function runDossierAction(deps: Deps, actor: Actor, who: ActingAs, collectiviteId: string, dossierId: string, actionName: string, comment?: string): Promise<DossierRow> {
+  return deps.db.transaction().execute(async (trx) => {
+    const { dossier, documents } = await loadDossier(trx, collectiviteId, dossierId, { forUpdate: true });
+    const def = deps.dossierTypes.get(dossier.type);
+    const check = checkAction(def, actionName, snapshotOf(dossier, documents), who);
+    if (!check.ok) throw new AppError(check.status === 403 ? 'FORBIDDEN' : 'INVALID_STATE', check.reasonFr, `action ${actionName} refused in state ${dossier.state}`);
+    const action = def.actions[actionName]!;
+    const updated = await trx
+      .updateTable('dossier')
+      .set({ state: action.to, updated_at: deps.clock.now(), version: dossier.version + 1 })
+      .where('id', '=', dossier.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendJournal(trx, deps.clock, actor, {
+      collectiviteId,
+      action: `dossier.action.${actionName}`,
+      objectType: 'dossier',
+      objectId: dossier.id,
+      details: { from: dossier.state, to: action.to, label: action.label, ...(comment ? { comment } : {}) },
+      documentHashes: documents.map((d) => d.sha256),
+    });
+    if (action.job) {
+      await enqueueJob(trx, deps.clock, {
+        queue: DOSSIER_JOB_QUEUE,
+        payload: { collectiviteId, dossierId: dossier.id, job: action.job, version: updated.version },
+        // One job per transition: the same transition can never start its side effect twice.
+        singletonKey: `${dossier.id}:${action.job}:${updated.version}`,
+        maxAttempts: def.jobs![action.job]!.maxAttempts,
+      });
+    }
+    return updated;
+  });
+}

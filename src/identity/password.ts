@@ -1,0 +1,18 @@
+import { hash, verify, Algorithm } from '@node-rs/argon2';
+
+/** Password hashing behind an interface (argon2id, OWASP's minimum parameters). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hashed: string, password: string): Promise<boolean>;
+}
+
+export const argon2idHasher: PasswordHasher = {
+  hash: (password) => hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 }),
+  verify: async (hashed, password) => {
+    try {
+      return await verify(hashed, password);
+    } catch {
+      return false;
+    }
+  },
+};
