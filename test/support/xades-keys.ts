@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { conformanceDir } from '../../src/shared/paths.ts';
 
 export interface XadesTestKeys {
   dir: string;
@@ -59,4 +61,47 @@ export function xadesTestKeys(): XadesTestKeys {
     otherKeyPem: read('other.key'),
   };
   return cached;
+}
+
+/**
+ * An unsigned PES_Aller built from the accented Pastell sample (ISO-8859-1): `bordereaux` bordereaux of
+ * `pieces` pièces each, with accented text and a character reference outside Latin-1 (&#8364;) in every
+ * pièce. Used by the tests (multi-bordereau) and by bench/xades.ts (50 MB).
+ */
+
+export const ACCENTED_SAMPLE = join(
+  conformanceDir,
+  'pastell-tdt/test/PHPUnit/connecteur-type/TdT/fixtures/HELIOS_SIMU_ALR2_LibelleColBud_avec_accent.xml',
+);
+
+export function generatePesAller(bordereaux: number, pieces: number): Buffer {
+  const text = iconv.decode(readFileSync(ACCENTED_SAMPLE), 'latin1');
+  const bStart = text.indexOf('<Bordereau ');
+  const bEnd = text.indexOf('</Bordereau>') + '</Bordereau>'.length;
+  const pStart = text.indexOf('<Piece>', bStart);
+  const pEnd = text.indexOf('</Piece>', bStart) + '</Piece>'.length;
+  const head = text.slice(0, bStart).replace('<IdVer V="1"/>', '<IdVer V="2"/>');
+  const piece = text.slice(pStart, pEnd);
+  const blocBordereau = text.slice(text.indexOf('<BlocBordereau>', bStart), pStart);
+  const parts: string[] = [head];
+  for (let b = 0; b < bordereaux; b++) {
+    parts.push(
+      `<Bordereau Id="BORD${b + 1}">\n            `,
+      blocBordereau.replace('<IdBord V="1234567"/>', `<IdBord V="${b + 1}"/>`).replace('<NbrPce V="1"/>', `<NbrPce V="${pieces}"/>`),
+    );
+    for (let p = 0; p < pieces; p++) {
+      parts.push(
+        piece
+          .replace('<IdPce V="832"/>', `<IdPce V="${p + 1}"/>`)
+          .replace('<Obj V="TEST HOMOLOGATION"/>', `<Obj V="Réparation école n°${p + 1} – cantine &#8364; été"/>`)
+          .replace('<Nom V="PAIERIE DEPART. HERAULT"/>', '<Nom V="Société Générale d’Hérault &amp; Cie"/>'),
+        '\n            ',
+      );
+    }
+    parts.push('</Bordereau>\n        ');
+  }
+  parts.push(text.slice(bEnd).trimStart());
+  // '–' and '’' are not Latin-1: write them as character references, as a real ISO-8859-1 producer must.
+  const body = parts.join('').replace(/[^\u0009-\u00ff]/gu, (c) => `&#${c.codePointAt(0)};`);
+  return iconv.encode(body, 'latin1');
 }
