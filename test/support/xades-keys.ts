@@ -102,6 +102,6 @@ export function generatePesAller(bordereaux: number, pieces: number): Buffer {
   }
   parts.push(text.slice(bEnd).trimStart());
   // '–' and '’' are not Latin-1: write them as character references, as a real ISO-8859-1 producer must.
-  const body = parts.join('').replace(/[^\u0009-\u00ff]/gu, (c) => `&#${c.codePointAt(0)};`);
+  const body = parts.join('').replace(/[\u0100-\u{10ffff}]/gu, (c) => `&#${c.codePointAt(0)};`);
   return iconv.encode(body, 'latin1');
 }
