@@ -4,6 +4,7 @@
  * byte-identical (and accented ISO-8859-1 text is never turned into UTF-8).
  */
 import iconv from 'iconv-lite';
+import { assertNoDoctype, declaredEncoding, decodeXml } from '../../../shared/xml/safe-xml.ts';
 
 const SINGLE_BYTE = /^(ISO-8859-\d+|LATIN-?1|L1|US-ASCII|ASCII|WINDOWS-125\d|CP125\d|ISO_8859-\d+)$/;
 
@@ -83,4 +84,15 @@ export function applyEdits(bytes: Buffer, text: string, encoding: string, edits:
   }
   chunks.push(bytes.subarray(bytePos));
   return chunks;
+}
+
+/** decodeXml with a native fast path for ISO-8859-1 (the PES encoding): 50 MB in ~50 ms instead of ~600 ms. */
+export function decodePes(bytes: Buffer): { text: string; encoding: string } {
+  const encoding = declaredEncoding(bytes);
+  if (encoding === 'ISO-8859-1' || encoding === 'LATIN1' || encoding === 'ISO_8859-1') {
+    const text = bytes.toString('latin1');
+    assertNoDoctype(text);
+    return { text, encoding };
+  }
+  return decodeXml(bytes);
 }

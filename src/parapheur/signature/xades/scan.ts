@@ -4,7 +4,7 @@
  * and every Id value. Nothing else of the document is kept in memory, so signing a large file costs one
  * copy of its text plus one bordereau at a time.
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { AppError } from '../../../shared/errors.ts';
 import { NS_DS } from './constants.ts';
 
@@ -27,22 +27,28 @@ export interface ElementSpan {
   /** namespace bindings in scope at the parent (what a fragment cut out here must redeclare) */
   inheritedNs: Record<string, string>;
   parent: ElementSpan | undefined;
-  /** retained children (depth ≤ 4 and signatures) */
+  /** retained children (depth ≤ 4, and signatures at depth 5) */
   children: ElementSpan[];
 }
 
 export interface PesScan {
   root: ElementSpan;
-  /** every ds:Signature element, in document order */
+  /** every ds:Signature element down to depth 5 (bordereau, PJ, global), in document order */
   signatures: ElementSpan[];
+  /** Signature-named elements deeper than that (not verified; reported) */
+  deepSignatures: number;
   ids: Set<string>;
 }
 
+/** PES_Aller(1) / domain(2) / Bordereau, PJ(3) / their children(4); a signature may sit at 5 (in a PJ's child). */
 const RETAIN_DEPTH = 4;
 
 export function scanPes(text: string): PesScan {
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: ElementSpan[] = [];
+  // Namespace processing is done here (saxes' own xmlns mode costs ~40 % more on a 50 MB file): we only
+  // need the bindings in scope and the namespace of Signature elements. Undeclared prefixes are refused.
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const stack: Array<ElementSpan | null> = [];
+  let deepSignatures = 0;
   const nsStack: Record<string, string>[] = [{}];
   const signatures: ElementSpan[] = [];
   const ids = new Set<string>();
@@ -51,54 +57,64 @@ export function scanPes(text: string): PesScan {
   let failure: Error | undefined;
 
   parser.on('opentagstart', () => {
-    pendingStart = text.lastIndexOf('<', parser.position - 1);
+    pendingStart = stack.length < RETAIN_DEPTH + 1 ? text.lastIndexOf('<', parser.position - 1) : -1;
   });
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const parent = stack[stack.length - 1];
+  parser.on('opentag', (tag: SaxesTagPlain) => {
     const inherited = nsStack[nsStack.length - 1]!;
-    const own = tag.ns;
-    let hasOwn = false;
-    for (const _k in own) {
-      hasOwn = true;
-      break;
+    let own: Record<string, string> | undefined;
+    for (const name in tag.attributes) {
+      if (name === 'xmlns') (own ??= {})[''] = tag.attributes[name]!;
+      else if (name.charCodeAt(0) === 120 && name.startsWith('xmlns:')) (own ??= {})[name.slice(6)] = tag.attributes[name]!;
     }
-    nsStack.push(hasOwn ? { ...inherited, ...own } : inherited);
-    const attributes: Record<string, string> = {};
-    for (const key in tag.attributes) {
-      const a = tag.attributes[key]!;
-      if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-      attributes[a.name] = a.value;
-    }
-    const id = attributes.Id;
-    if (id !== undefined) ids.add(id);
+    const scope = own ? { ...inherited, ...own } : inherited;
+    nsStack.push(scope);
     const depth = stack.length + 1;
+    const name = tag.name;
+    const anyId = tag.attributes.Id;
+    if (anyId !== undefined) ids.add(anyId);
+    // Deep elements (pièces, lignes…) are only checked for well-formedness: no record, no copy.
+    if (depth > RETAIN_DEPTH + 1 || (depth === RETAIN_DEPTH + 1 && !name.endsWith('Signature'))) {
+      if (name.endsWith('Signature')) deepSignatures++;
+      stack.push(null);
+      return;
+    }
+    const colon = name.indexOf(':');
+    const prefix = colon < 0 ? '' : name.slice(0, colon);
+    const local = colon < 0 ? name : name.slice(colon + 1);
+    const uri = scope[prefix] ?? (prefix === 'xml' ? 'http://www.w3.org/XML/1998/namespace' : prefix === '' ? '' : undefined);
+    if (uri === undefined) failure ??= new Error(`undeclared namespace prefix ${prefix} on ${name}`);
+    const isSignature = local === 'Signature' && uri === NS_DS;
+    const parent = stack[stack.length - 1] ?? undefined;
+    if (depth === RETAIN_DEPTH + 1 && !isSignature) {
+      stack.push(null);
+      return;
+    }
+    const attributes: Record<string, string> = {};
+    for (const a in tag.attributes) if (a !== 'xmlns' && !a.startsWith('xmlns:')) attributes[a] = tag.attributes[a]!;
     const el: ElementSpan = {
-      qname: tag.name,
-      local: tag.local,
-      uri: tag.uri,
+      qname: name,
+      local,
+      uri: uri ?? '',
       depth,
       start: pendingStart,
       openEnd: parser.position,
       closeStart: -1,
       end: -1,
       attributes,
-      ownNs: own,
+      ownNs: own ?? {},
       inheritedNs: inherited,
       parent,
       children: [],
     };
     if (depth === 1) root = el;
-    const isSignature = tag.local === 'Signature' && tag.uri === NS_DS;
     if (isSignature) signatures.push(el);
-    if (parent && (depth <= RETAIN_DEPTH || isSignature)) {
-      parent.children.push(el);
-      // a signature deep in the tree keeps its parent reachable through `parent`
-    }
+    if (parent) parent.children.push(el);
     stack.push(el);
   });
   parser.on('closetag', (tag) => {
-    const el = stack.pop()!;
+    const el = stack.pop();
     nsStack.pop();
+    if (!el) return;
     el.end = parser.position;
     el.closeStart = tag.isSelfClosing ? el.end : text.lastIndexOf('</', el.end - 1);
   });
@@ -117,7 +133,7 @@ export function scanPes(text: string): PesScan {
       `malformed PES XML: ${failure?.message ?? 'no root element'}`,
     );
   }
-  return { root, signatures, ids };
+  return { root, signatures, ids, deepSignatures };
 }
 
 export function childElements(el: ElementSpan, local: string): ElementSpan[] {

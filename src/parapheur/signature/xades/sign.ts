@@ -16,14 +16,13 @@
  */
 import { createHash, randomBytes, verify as cryptoVerify } from 'node:crypto';
 import { AppError } from '../../../shared/errors.ts';
-import { decodeXml } from '../../../shared/xml/safe-xml.ts';
 import {
   ALG_ENVELOPED, ALG_EXC_C14N, ALG_RSA_SHA256, ALG_SHA256, HELIOS_POLICY_1_7, NS_DS, NS_XAD, SIGNED_DOMAINS,
   SIGNED_PROPERTIES_TYPE, type SignaturePolicy,
 } from './constants.ts';
 import { excC14nBytes, excC14nDigest } from './c14n.ts';
 import { certificateInfo, certDigestBase64, type CertificateInfo } from './certificate.ts';
-import { applyEdits, type Edit } from './encoding.ts';
+import { applyEdits, decodePes, type Edit } from './encoding.ts';
 import { childElements, escapeAttr, escapeText, scanPes, standaloneFragment, type ElementSpan } from './scan.ts';
 
 /** A key able to make an RSA PKCS#1 v1.5 SHA-256 signature, with its certificate. */
@@ -137,7 +136,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Seuls les certificats RSA sont acceptés pour signer un PES (rsa-sha256).', `unsupported key type ${cert.publicKey.asymmetricKeyType}`);
   }
   const bytes = Buffer.from(pes.buffer, pes.byteOffset, pes.byteLength);
-  const { text, encoding } = decodeXml(bytes);
+  const { text, encoding } = decodePes(bytes);
   const scan = scanPes(text);
   if (scan.root.local !== 'PES_Aller') {
     refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root element is ${scan.root.qname}, not PES_Aller`);

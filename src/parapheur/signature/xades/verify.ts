@@ -9,9 +9,9 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { AppError } from '../../../shared/errors.ts';
-import { decodeXml } from '../../../shared/xml/safe-xml.ts';
 import { ALG_SHA1, DIGEST_NODE_NAMES, NS_DS, NS_XAD, SIGNED_DOMAINS } from './constants.ts';
 import { certificateInfo } from './certificate.ts';
+import { decodePes } from './encoding.ts';
 import { childElements, scanPes, standaloneFragment, type ElementSpan } from './scan.ts';
 
 export interface VerifyIssue {
@@ -272,7 +272,7 @@ function verifyOne(text0: string, sigSpan: ElementSpan, anchors: X509Certificate
 }
 
 export function verifyPesSignatures(bytes: Uint8Array, options: VerifyOptions = {}): PesVerification {
-  const { text: t } = decodeXml(bytes);
+  const { text: t } = decodePes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const scan = scanPes(t);
   let anchors: X509Certificate[] | undefined;
   try {
@@ -282,6 +282,9 @@ export function verifyPesSignatures(bytes: Uint8Array, options: VerifyOptions = 
   }
   const signatures = scan.signatures.filter((s) => s.parent).map((s) => verifyOne(t, s, anchors));
   const warnings: VerifyIssue[] = [];
+  if (scan.deepSignatures > 0) {
+    warnings.push(issue('DEEP_SIGNATURE', `${scan.deepSignatures} signature(s) placée(s) hors bordereau/PJ/PES_Aller n’ont pas été vérifiées.`, `${scan.deepSignatures} signature(s) deeper than a bordereau/PJ child not verified`));
+  }
   for (const domain of scan.root.children) {
     const headerName = SIGNED_DOMAINS[domain.local];
     if (!headerName) continue;
