@@ -1,0 +1,106 @@
+/**
+ * `pes sign` and `pes verify`, added to the `pes` command group the lead wires into `paraphe`.
+ */
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { AppError } from '../../shared/errors.ts';
+import { pkcs12Signer } from '../signature/xades/signer.ts';
+import { signPesParts } from '../signature/xades/sign.ts';
+import { verifyPesSignatures } from '../signature/xades/verify.ts';
+
+function readInput(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new AppError('BAD_INPUT', `Impossible de lire ${what} « ${path} ».`, `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function writeParts(path: string, parts: Buffer[]): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    // writev in batches: no full copy of a large PES in memory
+    for (let i = 0; i < parts.length; i += 512) await fh.writev(parts.slice(i, i + 512));
+  } finally {
+    await fh.close();
+  }
+}
+
+function fail(e: unknown): void {
+  if (e instanceof AppError) {
+    console.error(`Erreur : ${e.messageFr}`);
+    console.error(`(${e.code}: ${e.message})`);
+  } else {
+    console.error(`Erreur inattendue : ${(e as Error).message}`);
+  }
+  process.exitCode = 1;
+}
+
+export function registerPesSignCommands(pes: Command): void {
+  pes
+    .command('sign')
+    .description('Signe chaque bordereau d’un PES_Aller (XAdES-EPES 1.1.1, politique Hélios)')
+    .requiredOption('--in <file>', 'PES_Aller à signer')
+    .requiredOption('--out <file>', 'fichier signé à écrire')
+    .requiredOption('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
+    .option('--pass <password>', 'mot de passe du PKCS#12 (sinon variable PARAPHE_P12_PASSWORD)')
+    .option('--role <role>', 'rôle déclaré (ClaimedRole), ex. « Ordonnateur »')
+    .option('--city <city>', 'lieu de signature : ville')
+    .option('--postal-code <code>', 'lieu de signature : code postal')
+    .option('--country <country>', 'lieu de signature : pays', 'FR')
+    .option('--skip-signed', 'laisser tels quels les bordereaux déjà signés (par défaut : refus)')
+    .option('--require-dematerialise', 'refuser si InfoDematerialisee ne vaut pas 1 (par défaut : il est mis à 1)')
+    .action(async (o: { in: string; out: string; p12: string; pass?: string; role?: string; city?: string; postalCode?: string; country?: string; skipSigned?: boolean; requireDematerialise?: boolean }) => {
+      try {
+        const password = o.pass ?? process.env.PARAPHE_P12_PASSWORD ?? '';
+        const signer = await pkcs12Signer(readInput(o.p12, 'le fichier PKCS#12'), password);
+        const parts = await signPesParts(readInput(o.in, 'le PES'), signer, {
+          role: o.role,
+          city: o.city,
+          postalCode: o.postalCode,
+          countryName: o.city || o.postalCode ? o.country : undefined,
+          alreadySigned: o.skipSigned ? 'skip' : 'refuse',
+          infoDematerialisee: o.requireDematerialise ? 'require' : 'set',
+        });
+        await writeParts(o.out, parts);
+        const report = verifyPesSignatures(readFileSync(o.out));
+        console.log(`${report.signatures.length} signature(s) dans ${o.out}`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  pes
+    .command('verify')
+    .description('Vérifie les signatures d’un PES (XMLDSig, propriétés XAdES, validité du certificat)')
+    .requiredOption('--in <file>', 'PES signé')
+    .option('--trust <ca.pem...>', 'certificat(s) d’autorité de confiance (PEM)')
+    .option('--json', 'sortie JSON')
+    .action((o: { in: string; trust?: string[]; json?: boolean }) => {
+      try {
+        const trustAnchors = o.trust?.map((p) => readInput(p, 'le certificat de confiance').toString('utf8'));
+        const r = verifyPesSignatures(readInput(o.in, 'le PES'), { trustAnchors });
+        if (o.json) {
+          console.log(JSON.stringify(r, null, 2));
+        } else {
+          if (r.signatures.length === 0) console.log('Aucune signature trouvée.');
+          for (const s of r.signatures) {
+            console.log(`${s.valid ? 'VALIDE  ' : 'INVALIDE'} ${s.target.element} ${s.target.id ?? '(sans Id)'} — signature ${s.signatureId ?? '(sans Id)'}`);
+            if (s.signer) console.log(`  signataire : ${s.signer.subject}\n  émetteur   : ${s.signer.issuer} (n° ${s.signer.serialNumber})\n  validité   : ${s.signer.notBefore} → ${s.signer.notAfter}`);
+            if (s.signingTime) console.log(`  signé le   : ${s.signingTime}`);
+            if (s.policy) console.log(`  politique  : ${s.policy.identifier ?? '?'}`);
+            if (s.claimedRoles.length) console.log(`  rôle       : ${s.claimedRoles.join(', ')}`);
+            if (s.trusted !== undefined) console.log(`  confiance  : ${s.trusted ? 'oui' : 'non'}`);
+            for (const e of s.errors) console.log(`  ERREUR : ${e.messageFr}`);
+            for (const w of s.warnings) console.log(`  attention : ${w.messageFr}`);
+          }
+          for (const w of r.warnings) console.log(`attention : ${w.messageFr}`);
+          console.log(r.valid ? 'Résultat : toutes les signatures sont valides.' : 'Résultat : signature(s) invalide(s) ou absente(s).');
+        }
+        if (!r.valid) process.exitCode = 1;
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

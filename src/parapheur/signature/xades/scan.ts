@@ -1,0 +1,166 @@
+/**
+ * One streaming pass over a decoded PES (saxes, namespace-aware) that records where the parts we sign or
+ * verify sit in the text: domains and their headers, every Bordereau, every ds:Signature and its parent,
+ * and every Id value. Nothing else of the document is kept in memory, so signing a large file costs one
+ * copy of its text plus one bordereau at a time.
+ */
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { AppError } from '../../../shared/errors.ts';
+import { NS_DS } from './constants.ts';
+
+export interface ElementSpan {
+  qname: string;
+  local: string;
+  uri: string;
+  depth: number;
+  /** index of `<` of the start tag */
+  start: number;
+  /** index just after the start tag's `>` */
+  openEnd: number;
+  /** index of `</` of the end tag (= end for an empty element) */
+  closeStart: number;
+  /** index just after the end tag */
+  end: number;
+  attributes: Record<string, string>;
+  /** namespace declarations written on this element (prefix '' = default) */
+  ownNs: Record<string, string>;
+  /** namespace bindings in scope at the parent (what a fragment cut out here must redeclare) */
+  inheritedNs: Record<string, string>;
+  parent: ElementSpan | undefined;
+  /** retained children (depth ≤ 4, and signatures at depth 5) */
+  children: ElementSpan[];
+}
+
+export interface PesScan {
+  root: ElementSpan;
+  /** every ds:Signature element down to depth 5 (bordereau, PJ, global), in document order */
+  signatures: ElementSpan[];
+  /** Signature-named elements deeper than that (not verified; reported) */
+  deepSignatures: number;
+  ids: Set<string>;
+}
+
+/** PES_Aller(1) / domain(2) / Bordereau, PJ(3) / their children(4); a signature may sit at 5 (in a PJ's child). */
+const RETAIN_DEPTH = 4;
+
+export function scanPes(text: string): PesScan {
+  // Namespace processing is done here (saxes' own xmlns mode costs ~40 % more on a 50 MB file): we only
+  // need the bindings in scope and the namespace of Signature elements. Undeclared prefixes are refused.
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const stack: Array<ElementSpan | null> = [];
+  let deepSignatures = 0;
+  const nsStack: Record<string, string>[] = [{}];
+  const signatures: ElementSpan[] = [];
+  const ids = new Set<string>();
+  let root: ElementSpan | undefined;
+  let pendingStart = -1;
+  let failure: Error | undefined;
+
+  parser.on('opentagstart', () => {
+    pendingStart = stack.length < RETAIN_DEPTH + 1 ? text.lastIndexOf('<', parser.position - 1) : -1;
+  });
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    const inherited = nsStack[nsStack.length - 1]!;
+    let own: Record<string, string> | undefined;
+    for (const name in tag.attributes) {
+      if (name === 'xmlns') (own ??= {})[''] = tag.attributes[name]!;
+      else if (name.charCodeAt(0) === 120 && name.startsWith('xmlns:')) (own ??= {})[name.slice(6)] = tag.attributes[name]!;
+    }
+    const scope = own ? { ...inherited, ...own } : inherited;
+    nsStack.push(scope);
+    const depth = stack.length + 1;
+    const name = tag.name;
+    const anyId = tag.attributes.Id;
+    if (anyId !== undefined) ids.add(anyId);
+    // Deep elements (pièces, lignes…) are only checked for well-formedness: no record, no copy.
+    if (depth > RETAIN_DEPTH + 1 || (depth === RETAIN_DEPTH + 1 && !name.endsWith('Signature'))) {
+      if (name.endsWith('Signature')) deepSignatures++;
+      stack.push(null);
+      return;
+    }
+    const colon = name.indexOf(':');
+    const prefix = colon < 0 ? '' : name.slice(0, colon);
+    const local = colon < 0 ? name : name.slice(colon + 1);
+    const uri = scope[prefix] ?? (prefix === 'xml' ? 'http://www.w3.org/XML/1998/namespace' : prefix === '' ? '' : undefined);
+    if (uri === undefined) failure ??= new Error(`undeclared namespace prefix ${prefix} on ${name}`);
+    const isSignature = local === 'Signature' && uri === NS_DS;
+    const parent = stack[stack.length - 1] ?? undefined;
+    if (depth === RETAIN_DEPTH + 1 && !isSignature) {
+      stack.push(null);
+      return;
+    }
+    const attributes: Record<string, string> = {};
+    for (const a in tag.attributes) if (a !== 'xmlns' && !a.startsWith('xmlns:')) attributes[a] = tag.attributes[a]!;
+    const el: ElementSpan = {
+      qname: name,
+      local,
+      uri: uri ?? '',
+      depth,
+      start: pendingStart,
+      openEnd: parser.position,
+      closeStart: -1,
+      end: -1,
+      attributes,
+      ownNs: own ?? {},
+      inheritedNs: inherited,
+      parent,
+      children: [],
+    };
+    if (depth === 1) root = el;
+    if (isSignature) signatures.push(el);
+    if (parent) parent.children.push(el);
+    stack.push(el);
+  });
+  parser.on('closetag', (tag) => {
+    const el = stack.pop();
+    nsStack.pop();
+    if (!el) return;
+    el.end = parser.position;
+    el.closeStart = tag.isSelfClosing ? el.end : text.lastIndexOf('</', el.end - 1);
+  });
+  parser.on('error', (e) => {
+    failure ??= e;
+  });
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    failure ??= e as Error;
+  }
+  if (failure || !root) {
+    throw new AppError(
+      'BAD_INPUT',
+      'Le fichier PES n’est pas un XML bien formé.',
+      `malformed PES XML: ${failure?.message ?? 'no root element'}`,
+    );
+  }
+  return { root, signatures, ids, deepSignatures };
+}
+
+export function childElements(el: ElementSpan, local: string): ElementSpan[] {
+  return el.children.filter((c) => c.local === local);
+}
+
+/**
+ * The element's text with the namespace bindings it inherits written on its start tag, so that it parses
+ * on its own. Exclusive c14n only renders the bindings an element visibly uses, wherever they are declared,
+ * so the fragment canonicalizes exactly like the element in its document.
+ */
+export function standaloneFragment(text: string, el: ElementSpan): string {
+  let decls = '';
+  for (const prefix in el.inheritedNs) {
+    if (prefix in el.ownNs || prefix === 'xml') continue;
+    const uri = el.inheritedNs[prefix]!;
+    if (prefix === '' && uri === '') continue;
+    decls += prefix === '' ? ` xmlns="${escapeAttr(uri)}"` : ` xmlns:${prefix}="${escapeAttr(uri)}"`;
+  }
+  const afterName = el.start + 1 + el.qname.length;
+  return text.slice(el.start, afterName) + decls + text.slice(afterName, el.end);
+}
+
+export function escapeAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+
+export function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+}
