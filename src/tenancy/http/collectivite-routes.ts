@@ -11,6 +11,7 @@ import { createCollectivite } from '../create-collectivite.ts';
 import { updateCollectivite } from '../update-collectivite.ts';
 import { createGroup } from '../create-group.ts';
 import { notFound } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export function collectiviteRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -33,16 +34,16 @@ export function collectiviteRoutes(app: FastifyInstance, deps: Deps): void {
   r.get('/api/collectivites/:collectiviteId', { schema: { tags, params: collectiviteParams, response: { 200: collectiviteView, ...errorResponses } } }, async (request) => {
     const p = principalOf(request);
     if (!(p.kind === 'user' && p.operatorRole)) await tenantOf(deps, request, 'collectivite:read');
-    const row = await deps.db.selectFrom('collectivite').selectAll().where('id', '=', (await import('../../shared/ids.ts')).isUuid(request.params.collectiviteId) ? request.params.collectiviteId : '00000000-0000-0000-0000-000000000000').executeTakeFirst();
+    const id = request.params.collectiviteId;
+    const row = isUuid(id) ? await deps.db.selectFrom('collectivite').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!row) throw notFound('collectivite', 'Collectivité');
     return presentCollectivite(row);
   });
 
   r.patch('/api/collectivites/:collectiviteId', { schema: { tags, summary: 'Modifier une collectivité (opérateur)', params: collectiviteParams, body: collectivitePatch, response: { 200: collectiviteView, ...errorResponses } } }, async (request) => {
     const p = principalOf(request);
-    if (!(p.kind === 'user' && p.operatorRole)) {
-      await tenantOf(deps, request, 'collectivite:read');
-    }
+    // Members learn nothing from a refusal about another collectivité: 404 there, 403 on their own.
+    if (!(p.kind === 'user' && p.operatorRole)) await tenantOf(deps, request, 'collectivite:read');
     requireOperator(p);
     return updateCollectivite(deps, actorOf(p), request.params.collectiviteId, request.body);
   });

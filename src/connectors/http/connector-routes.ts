@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../../app/deps.ts';
+import { principalOf } from '../../http/auth.ts';
+import { collectiviteParams, errorResponses, tenantOf } from '../../http/route-kit.ts';
+import { actorOf } from '../../identity/principal.ts';
+import { requireOperator } from '../../identity/resolve-tenant-access.ts';
+import { notFound } from '../../shared/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
+import { ensureOperator } from '../../tenancy/ensure-operator.ts';
+import { resolveConnectorConfig } from '../connectors.ts';
+import { setConnectorConfig } from '../set-connector-config.ts';
+
+const configBody = z.object({ config: z.record(z.string(), z.unknown()) });
+
+export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['Connecteurs'];
+
+  r.put('/api/connectors/:connector', { schema: { tags, summary: 'Configuration par défaut de l’opérateur (héritée par toutes les collectivités)', params: z.object({ connector: z.string() }), body: configBody, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
+    const p = principalOf(request);
+    requireOperator(p);
+    await setConnectorConfig(deps, actorOf(p), { type: 'operator', id: await ensureOperator(deps) }, request.params.connector, request.body.config);
+    return reply.status(204).send(null);
+  });
+
+  r.put('/api/groups/:groupId/connectors/:connector', { schema: { tags, summary: 'Configuration d’un groupe de collectivités', params: z.object({ groupId: z.string(), connector: z.string() }), body: configBody, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
+    const p = principalOf(request);
+    requireOperator(p);
+    const g = isUuid(request.params.groupId) ? await deps.db.selectFrom('collectivite_group').select('id').where('id', '=', request.params.groupId).executeTakeFirst() : undefined;
+    if (!g) throw notFound('group', 'Groupe');
+    await setConnectorConfig(deps, actorOf(p), { type: 'group', id: g.id }, request.params.connector, request.body.config);
+    return reply.status(204).send(null);
+  });
+
+  r.put('/api/collectivites/:collectiviteId/connectors/:connector', { schema: { tags, summary: 'Surcharge propre à la collectivité', params: collectiviteParams.extend({ connector: z.string() }), body: configBody, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
+    const access = await tenantOf(deps, request, 'connector:manage');
+    await setConnectorConfig(deps, actorOf(principalOf(request)), { type: 'collectivite', id: access.collectiviteId }, request.params.connector, request.body.config);
+    return reply.status(204).send(null);
+  });
+
+  r.get('/api/collectivites/:collectiviteId/connectors/:connector', { schema: { tags, summary: 'Configuration effective (avec l’origine de chaque réglage)', params: collectiviteParams.extend({ connector: z.string() }), response: { 200: z.object({ connector: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()) }), ...errorResponses } } }, async (request) => {
+    const access = await tenantOf(deps, request, 'connector:manage');
+    deps.connectors.get(request.params.connector);
+    const eff = await resolveConnectorConfig(deps.db, access.collectiviteId, request.params.connector);
+    return { connector: request.params.connector, ...eff };
+  });
+}
