@@ -33,6 +33,7 @@ export function isValidSiret(s: string | undefined): boolean {
 export function nomPjProblem(nom: string | undefined): string | undefined {
   if (nom === undefined || nom.trim() === '') return 'nom absent';
   if (nom.length > 100) return `${nom.length} caractères (100 au plus)`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\\/:*?"<>|\u0000-\u001f]/.test(nom)) return 'caractère interdit (\\ / : * ? " < > | ou caractère de contrôle)';
   if (!/^[^.].*\.[A-Za-z0-9]{2,4}$/.test(nom)) return 'extension de 2 à 4 caractères alphanumériques attendue';
   return undefined;
