@@ -129,11 +129,19 @@ function countNl(s: string, from = 0, to = s.length): number {
   return n;
 }
 
-const DOMAIN_OF: Record<string, { domaine: Domaine; header: string }> = {
-  PES_DepenseAller: { domaine: 'depense', header: 'EnTeteDepense' },
-  PES_RecetteAller: { domaine: 'recette', header: 'EnTeteRecette' },
-  PES_PJ: { domaine: 'pj', header: 'EnTetePES_PJ' },
+const DOMAIN_OF: Record<string, { domaine: Domaine; headers: ReadonlySet<string> }> = {
+  PES_DepenseAller: { domaine: 'depense', headers: new Set(['EnTeteDepense']) },
+  PES_RecetteAller: { domaine: 'recette', headers: new Set(['EnTeteRecette']) },
+  PES_PJ: { domaine: 'pj', headers: new Set(['EnTetePES_PJ']) },
 };
+const ROOT_HEADERS: ReadonlySet<string> = new Set(['Enveloppe', 'EnTetePES']);
+const BORDEREAU_HEADERS: ReadonlySet<string> = new Set(['BlocBordereau']);
+const PIECE_HEADERS: ReadonlySet<string> = new Set(['BlocPiece']);
+
+function attrV(attrs: string): string | undefined {
+  const m = V_RE.exec(attrs);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
 
 export interface XsdStreamStats {
   batches: number;
@@ -384,25 +392,25 @@ export class XsdStreamValidator {
     if (!parent && this.rootClosed) return this.fatalAt(at, 'second élément racine', 'second root element');
     const entry: Entry = { qname, local, placed: false, record: false, capturing: false, place: {}, recordsInBatch: 0 };
     if (!parent) {
-      entry.headers = new Set(['Enveloppe', 'EnTetePES']);
+      entry.headers = ROOT_HEADERS;
     } else if (parent.headers) {
       const pl = parent.local;
       const ppl = parent.place;
       if (this.stack.length === 1 && DOMAIN_OF[local]) {
         const d = DOMAIN_OF[local]!;
         entry.placed = true;
-        entry.headers = new Set([d.header]);
+        entry.headers = d.headers;
         entry.place = { domaine: d.domaine };
       } else if (this.stack.length === 1 && (local === 'PES_Facture' || local === 'PES_Marche')) {
         entry.placed = true;
         entry.place = { domaine: local === 'PES_Facture' ? 'facture' : 'marche' };
       } else if (local === 'Bordereau' && (pl === 'PES_DepenseAller' || pl === 'PES_RecetteAller') && this.stack.length === 2) {
         entry.placed = entry.record = true;
-        entry.headers = new Set(['BlocBordereau']);
+        entry.headers = BORDEREAU_HEADERS;
         entry.place = { ...ppl, bordereau: { index: this.bump(parent, 'Bordereau') } };
       } else if (local === 'Piece' && pl === 'Bordereau' && this.stack.length === 3) {
         entry.placed = entry.record = true;
-        entry.headers = new Set(['BlocPiece']);
+        entry.headers = PIECE_HEADERS;
         entry.place = { ...ppl, piece: { index: this.bump(parent, 'Piece') } };
       } else if (local === 'LigneDePiece' && pl === 'Piece' && this.stack.length === 4) {
         entry.placed = entry.record = true;
@@ -475,10 +483,8 @@ export class XsdStreamValidator {
   /** Keeps the identifiers that make error places readable (IdBord, IdPce, IdLigne, IdUnique, NomPJ). */
   private noteIdentifier(local: string, parent: Entry, attrs: string): void {
     const p = parent.local;
-    const pick = () => {
-      const m = V_RE.exec(attrs);
-      return m ? (m[1] ?? m[2]) : undefined;
-    };
+    if (p !== 'BlocBordereau' && p !== 'InfoPce' && p !== 'InfoLignePce' && p !== 'PJ') return;
+    const pick = attrV.bind(null, attrs);
     const owner = this.currentPlace();
     if (p === 'BlocBordereau' && owner.bordereau) {
       if (local === 'IdBord') owner.bordereau.idBord = pick();
