@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Deps, AppConfig } from './deps.ts';
 import type { Db } from '../platform/db/database.ts';
 import { systemClock, type Clock } from '../platform/clock/clock.ts';

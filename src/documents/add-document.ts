@@ -11,6 +11,7 @@ const EDITABLE_STATES_HINT = 'Les documents ne peuvent être ajoutés qu’à un
 
 export function safeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? 'document';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
   const cleaned = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_').trim().slice(0, 200);
   return cleaned.length > 0 && cleaned !== '.' && cleaned !== '..' ? cleaned : 'document';
 }

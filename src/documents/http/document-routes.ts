@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/deps.ts';
-import { collectiviteParams, errorResponses, tenantOf } from '../../http/route-kit.ts';
+import { collectiviteParams, tenantOf } from '../../http/route-kit.ts';
 import { openDocument } from '../open-document.ts';
 
 export function documentRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/api/collectivites/:collectiviteId/documents/:documentId/content', { schema: { tags: ['Documents'], summary: 'Télécharger un document', params: collectiviteParams.extend({ documentId: z.string() }), response: errorResponses } }, async (request, reply) => {
+  r.get('/api/collectivites/:collectiviteId/documents/:documentId/content', { schema: { tags: ['Documents'], summary: 'Télécharger un document', params: collectiviteParams.extend({ documentId: z.string() }) } }, async (request, reply) => {
     const access = await tenantOf(deps, request, 'document:read');
     const { document, stream } = await openDocument(deps, access.collectiviteId, request.params.documentId);
     reply.header('content-type', document.media_type);
