@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import 'reflect-metadata'; // tsyringe, used inside @peculiar/x509, needs the Reflect metadata polyfill
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALG = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 const DAY = 24 * 3600 * 1000;
@@ -66,7 +66,7 @@ export interface TestPki {
 
 interface Issuer {
   cert: x509.X509Certificate;
-  keys: CryptoKeyPair;
+  keys: webcrypto.CryptoKeyPair;
 }
 
 let serialCounter = 0x1000;
@@ -75,11 +75,11 @@ function nextSerial(): string {
   return `01${serialCounter.toString(16).padStart(6, '0')}${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0')}`;
 }
 
-async function generateKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
-async function toKeyObjects(keys: CryptoKeyPair): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+async function toKeyObjects(keys: webcrypto.CryptoKeyPair): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   return {
     privateKey: KeyObject.from(keys.privateKey as webcrypto.CryptoKey),
     publicKey: KeyObject.from(keys.publicKey as webcrypto.CryptoKey),
@@ -191,8 +191,8 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   if (!addr || typeof addr === 'string') throw new Error('CRL server did not bind');
   const crlUrl = `http://127.0.0.1:${addr.port}/intermediate.crl`;
 
-  const root = await issue({ subject: 'CN=Paraphe Test Root CA, O=Paraphe Tests, C=FR', ca: true, usages: keyCertSign | cRLSign, notAfter: new Date(Date.now() + 3650 * DAY) });
-  const inter = await issue({ subject: 'CN=Paraphe Test Agents CA, O=Paraphe Tests, C=FR', issuer: root, ca: true, usages: keyCertSign | cRLSign, notAfter: new Date(Date.now() + 1825 * DAY) });
+  const root = await issue({ subject: 'CN=Paraphe Test Root CA, O=Paraphe Tests, C=FR', ca: true, usages: keyCertSign | cRLSign, notBefore: new Date(Date.now() - 800 * DAY), notAfter: new Date(Date.now() + 3650 * DAY) });
+  const inter = await issue({ subject: 'CN=Paraphe Test Agents CA, O=Paraphe Tests, C=FR', issuer: root, ca: true, usages: keyCertSign | cRLSign, notBefore: new Date(Date.now() - 800 * DAY), notAfter: new Date(Date.now() + 1825 * DAY) });
   const personal = digitalSignature | nonRepudiation;
   const agentSubjects = [
     'CN=Alice Martin, OU=Direction générale, O=Commune de Testville, C=FR',
