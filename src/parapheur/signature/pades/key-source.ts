@@ -66,7 +66,8 @@ export class Pkcs12KeySource implements PadesKeySource {
         for (const bag of entry.value.safeBags) {
           if (bag.bagId === BAG_SHROUDED_KEY) {
             const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
-            await shrouded.parseInternalValues({ password: pwd });
+            // protected in the typings, but the documented way to decrypt a shrouded key bag
+            await (shrouded as unknown as { parseInternalValues(p: { password: ArrayBuffer }): Promise<void> }).parseInternalValues({ password: pwd });
             if (shrouded.parsedValue) keys.push(new Uint8Array(shrouded.parsedValue.toSchema().toBER(false)));
           } else if (bag.bagId === BAG_KEY) {
             keys.push(new Uint8Array((bag.bagValue as pkijs.PrivateKeyInfo).toSchema().toBER(false)));
