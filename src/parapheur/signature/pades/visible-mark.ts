@@ -4,7 +4,7 @@
  * `#cachet#`; the tag is covered by the mark), or an explicit page/x/y, or by default the bottom-left corner
  * of the last page, stacked above the marks of earlier signers.
  */
-import { rgb, StandardFonts, type PDF } from '@libpdf/core';
+import { rgb, Standard14Font, StandardFonts, type PDF } from '@libpdf/core';
 import { AppError } from '../../../shared/errors.ts';
 
 export interface VisibleMarkOptions {
@@ -54,6 +54,9 @@ export function drawVisibleMark(pdf: PDF, mark: VisibleMarkOptions, existingSign
       : { page: pageNumber, x: 36, y: 36 + existingSignatures * (size * 2.4), from: 'default' };
   }
   const page = pdf.getPage(placement.page - 1)!;
+  // opaque background so the mark stays legible over the page content
+  const width = Standard14Font.of('Helvetica').widthOfTextAtSize(mark.text, size);
+  page.drawRectangle({ x: placement.x - 2, y: placement.y - size * 0.3, width: width + 4, height: size * 1.3, color: rgb(1, 1, 1) });
   page.drawText(mark.text, { x: placement.x, y: placement.y, size, font, color: rgb(0.1, 0.1, 0.4) });
   return placement;
 }
