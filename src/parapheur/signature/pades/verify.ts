@@ -5,7 +5,7 @@
  * and the signature timestamp.
  */
 import { createHash } from 'node:crypto';
-import { PdfName, PdfNumber, PdfString } from '@libpdf/core';
+import { PdfName, PdfNumber, PdfString, type SignatureField } from '@libpdf/core';
 import type { CrlSource } from '../certificates/crl-source.ts';
 import { checkCertificate, type CertificateEvidence } from '../certificates/verify-certificate.ts';
 import { certDer, OID, pkijs, summarize, toArrayBuffer } from '../certificates/x509.ts';
@@ -64,7 +64,7 @@ export async function verifyPdfSignatures(input: Uint8Array, options: VerifyOpti
   return { signatures: reports, valid: reports.length > 0 && reports.every((r) => r.valid), checkedAt: new Date().toISOString() };
 }
 
-type SigDict = ReturnType<import('@libpdf/core').SignatureField['getSignatureDict']>;
+type SigDict = ReturnType<SignatureField['getSignatureDict']>;
 
 async function verifyOne(file: Uint8Array, fieldName: string, dict: SigDict, options: VerifyOptions): Promise<SignatureReport> {
   const report: SignatureReport = {
