@@ -7,7 +7,7 @@ import { createTestPki, type TestIdentity, type TestPki } from '../../../../test
 import { AppError } from '../../../shared/errors.ts';
 import { HttpCrlSource } from './crl-source.ts';
 import { loadTrustAnchors } from './trust-anchors.ts';
-import { assertCertificateAcceptable, checkCertificate, type CertificateUsage } from './verify-certificate.ts';
+import { assertCertificateAcceptable, CertificateVerdictCache, checkCertificate, type CertificateUsage } from './verify-certificate.ts';
 
 let pki: TestPki;
 let dir: string;
@@ -104,5 +104,18 @@ describe('certificate verification', () => {
   it('accepts the TSA certificate only for time-stamping', async () => {
     assert.equal((await check(pki.tsa, 'timestamping')).valid, true);
     assert.equal((await check(pki.agents[0], 'timestamping')).failure?.code, 'CERT_NOT_TIMESTAMPING');
+  });
+
+  it('reuses a recent positive verdict from the cache, never a refusal', async () => {
+    const cache = new CertificateVerdictCache(60_000);
+    const input = { certificate: pki.seal.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'seal' as const, cache };
+    const first = await assertCertificateAcceptable(input);
+    const hits = pki.crlHits();
+    const second = await assertCertificateAcceptable({ ...input, crlSource: { fetchCrl: () => Promise.reject(new Error('must not be called')) } });
+    assert.equal(second, first);
+    assert.equal(pki.crlHits(), hits);
+    const revoked = { ...input, certificate: pki.revoked.certDer, usage: 'personal' as const };
+    await assert.rejects(assertCertificateAcceptable(revoked));
+    await assert.rejects(assertCertificateAcceptable(revoked), (e: unknown) => e instanceof AppError && e.messageFr === 'Certificat révoqué');
   });
 });

@@ -5,6 +5,7 @@
  * names a CRL or an OCSP responder. The result is an evidence object recording what was checked, when, and
  * with which outcome; `assertCertificateAcceptable` turns a failure into an AppError with a French message.
  */
+import { createHash } from 'node:crypto';
 import { AppError } from '../../../shared/errors.ts';
 import { HttpCrlSource, type CrlSource } from './crl-source.ts';
 import { certDer, OID, parsePkijsCertificate, pkijs, summarize, toArrayBuffer, x509, type CertificateSummary } from './x509.ts';
@@ -78,6 +79,40 @@ export interface CertificateCheckInput {
   crlSource?: CrlSource;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Reuse a recent positive verdict for the same certificate (only when `at` is "now"). */
+  cache?: CertificateVerdictCache;
+}
+
+/**
+ * Short-lived cache of positive verdicts, for a server seal signing many documents in a row. An entry lives
+ * at most `ttlMs`, and never past the nextUpdate of a CRL it relied on nor past the certificate's notAfter.
+ * The evidence keeps its original `checkedAt`, so it states truthfully when the checks ran.
+ */
+export class CertificateVerdictCache {
+  private readonly entries = new Map<string, { evidence: CertificateEvidence; until: number }>();
+  constructor(private readonly ttlMs = 60_000) {}
+
+  static key(input: CertificateCheckInput): string {
+    const h = createHash('sha256');
+    h.update(input.usage);
+    for (const part of [input.certificate, ...(input.intermediates ?? []), ...input.trustAnchors]) h.update(createHash('sha256').update(part).digest());
+    return h.digest('hex');
+  }
+
+  get(input: CertificateCheckInput, now: Date): CertificateEvidence | undefined {
+    const key = CertificateVerdictCache.key(input);
+    const hit = this.entries.get(key);
+    if (hit && hit.until > now.getTime()) return hit.evidence;
+    if (hit) this.entries.delete(key);
+    return undefined;
+  }
+
+  set(input: CertificateCheckInput, evidence: CertificateEvidence, now: Date): void {
+    if (!evidence.valid) return;
+    const limits = [now.getTime() + this.ttlMs, Date.parse(evidence.certificate.notAfter)];
+    for (const r of evidence.revocation) if (r.nextUpdate) limits.push(Date.parse(r.nextUpdate));
+    this.entries.set(CertificateVerdictCache.key(input), { evidence, until: Math.min(...limits) });
+  }
 }
 
 const defaultCrlSource = new HttpCrlSource();
@@ -278,7 +313,11 @@ function trustedPathExists(cert: pkijs.Certificate, intermediates: pkijs.Certifi
 
 /** Same checks; throws an AppError (French message) when the certificate is not acceptable. */
 export async function assertCertificateAcceptable(input: CertificateCheckInput): Promise<CertificateEvidence> {
+  const now = (input.now ?? (() => new Date()))();
+  const cached = input.cache && !input.at ? input.cache.get(input, now) : undefined;
+  if (cached) return cached;
   const evidence = await checkCertificate(input);
+  if (input.cache && !input.at) input.cache.set(input, evidence, now);
   if (evidence.failure) {
     throw new AppError('UNPROCESSABLE', evidence.failure.messageFr, `${evidence.failure.messageEn}: ${evidence.certificate.subject}`, {
       reason: evidence.failure.code,

@@ -15,7 +15,7 @@
 import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { PDF, PdfNumber } from '@libpdf/core';
 import { AppError } from '../../../shared/errors.ts';
-import { assertCertificateAcceptable, type CertificateEvidence } from '../certificates/verify-certificate.ts';
+import { assertCertificateAcceptable, type CertificateEvidence, type CertificateVerdictCache } from '../certificates/verify-certificate.ts';
 import type { CrlSource } from '../certificates/crl-source.ts';
 import { OID, toArrayBuffer, x509 } from '../certificates/x509.ts';
 import { HttpTimestampClient, type TimestampClient } from '../tsa/tsa-client.ts';
@@ -42,6 +42,8 @@ export interface PadesSignOptions {
   /** personal (nonRepudiation required) or seal (digitalSignature enough). Default: personal. */
   usage?: SignatureUsage;
   crlSource?: CrlSource;
+  /** Reuse recent positive certificate verdicts (server seal signing in batches). */
+  certificateCache?: CertificateVerdictCache;
   mark?: VisibleMarkOptions;
   reason?: string;
   location?: string;
@@ -138,6 +140,7 @@ export async function preparePadesSignature(
     trustAnchors: options.trustAnchors,
     usage: options.usage ?? 'personal',
     crlSource: options.crlSource,
+    ...(options.certificateCache ? { cache: options.certificateCache } : {}),
   });
 
   let bytes = input;
@@ -169,7 +172,7 @@ export async function preparePadesSignature(
     ...(options.contactInfo ? { contactInfo: options.contactInfo } : {}),
   });
   const prepared = new Uint8Array(signed.bytes);
-  const byteRange = byteRangeOf(await PDF.load(prepared), fieldName);
+  const byteRange = byteRangeOf(pdf, fieldName); // sign() reloaded `pdf` with the placeholder revision
   const [a, b, c, d] = byteRange;
   if (a !== 0 || c + d !== prepared.length || prepared[b] !== 0x3c || prepared[c - 1] !== 0x3e) {
     throw new AppError('INTERNAL', 'Échec de la préparation de la signature', `unexpected ByteRange ${byteRange.join(' ')} for ${prepared.length} bytes`);
