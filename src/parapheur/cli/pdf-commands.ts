@@ -121,6 +121,7 @@ export function registerPdfCommands(program: Command): Command {
         if (flags.json) console.log(JSON.stringify(report, null, 2));
         else if (report.signatures.length === 0) console.log('Aucune signature dans ce document.');
         else report.signatures.forEach((s, i) => printReport(i, s));
+        if (!flags.json && report.modifiedAfterLastSignature) console.log('Attention : le document a été complété après la dernière signature.');
         if (!report.valid) process.exitCode = 1;
       } catch (err) {
         fail(err);

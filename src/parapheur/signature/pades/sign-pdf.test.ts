@@ -118,6 +118,7 @@ describe('PAdES signing', () => {
     assert.equal(report.valid, true, JSON.stringify(report.signatures.map((s) => s.problems)));
     assert.deepEqual(report.signatures.map((s) => s.level), ['B-B', 'B-B', 'B-T']);
     assert.deepEqual(report.signatures.map((s) => s.coversWholeDocument), [false, false, true]);
+    assert.equal(report.modifiedAfterLastSignature, false);
     assert.ok(Buffer.from(threeSigned).subarray(0, source.length).equals(Buffer.from(source)));
   });
 

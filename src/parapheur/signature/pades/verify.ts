@@ -36,6 +36,8 @@ export interface PdfVerificationReport {
   signatures: SignatureReport[];
   /** True when there is at least one signature and all are valid. */
   valid: boolean;
+  /** Bytes were appended after the last signature (allowed for DSS/annotations, but worth showing). */
+  modifiedAfterLastSignature: boolean;
   checkedAt: string;
 }
 
@@ -61,7 +63,13 @@ export async function verifyPdfSignatures(input: Uint8Array, options: VerifyOpti
   const fields = (pdf.getForm()?.getSignatureFields() ?? []).filter((f) => f.isSigned());
   const reports: SignatureReport[] = [];
   for (const field of fields) reports.push(await verifyOne(input, field.name, field.getSignatureDict(), options));
-  return { signatures: reports, valid: reports.length > 0 && reports.every((r) => r.valid), checkedAt: new Date().toISOString() };
+  const lastEnd = Math.max(0, ...reports.map((r) => (r.byteRange ? r.byteRange[2]! + r.byteRange[3]! : 0)));
+  return {
+    signatures: reports,
+    valid: reports.length > 0 && reports.every((r) => r.valid),
+    modifiedAfterLastSignature: reports.length > 0 && lastEnd < input.length,
+    checkedAt: new Date().toISOString(),
+  };
 }
 
 type SigDict = ReturnType<SignatureField['getSignatureDict']>;
@@ -88,6 +96,12 @@ async function verifyOne(file: Uint8Array, fieldName: string, dict: SigDict, opt
   const [a, b, c, d] = br as [number, number, number, number];
   if (a !== 0 || b >= c || c + d > file.length || file[b] !== 0x3c || file[c - 1] !== 0x3e) {
     problem('Plage d’octets signée incohérente');
+    return report;
+  }
+  // the gap must be exactly this dictionary's /Contents (guards against ByteRange pointing elsewhere)
+  const gap = Buffer.from(file.subarray(b + 1, c - 1)).toString('latin1');
+  if (!/^[0-9a-fA-F]*$/.test(gap) || !Buffer.from(gap, 'hex').equals(Buffer.from(contents.bytes))) {
+    problem('La plage d’octets signée ne correspond pas au contenu de la signature');
     return report;
   }
   report.coversWholeDocument = c + d === file.length;
