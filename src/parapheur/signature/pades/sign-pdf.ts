@@ -201,6 +201,11 @@ const mismatch = (en: string): AppError =>
 
 export interface AssembleOptions {
   timestampClient?: TimestampClient;
+  /**
+   * Check the certificate again at assembly (the two phases may be hours apart: revocation in between).
+   * Without it, the evidence gathered at preparation is kept.
+   */
+  recheckCertificate?: { trustAnchors: Uint8Array[]; usage?: SignatureUsage; crlSource?: CrlSource };
 }
 
 export async function assemblePadesSignature(
@@ -232,6 +237,17 @@ export async function assemblePadesSignature(
   const essDer = essAttr ? Buffer.from(essAttr.toSchema().toBER(false)) : Buffer.alloc(0);
   if (essDer.indexOf(Buffer.from(certHash)) < 0) throw mismatch('signing-certificate-v2 does not name the signer certificate');
 
+  let certificate = prepared.certificate;
+  if (options.recheckCertificate) {
+    certificate = await assertCertificateAcceptable({
+      certificate: signerCert,
+      intermediates: prepared.certificateChain.slice(1),
+      trustAnchors: options.recheckCertificate.trustAnchors,
+      usage: options.recheckCertificate.usage ?? prepared.certificate.usage,
+      crlSource: options.recheckCertificate.crlSource,
+    });
+  }
+
   let timestampToken: Uint8Array | undefined;
   let timestampTime: string | undefined;
   if (prepared.level === 'B-T') {
@@ -254,7 +270,7 @@ export async function assemblePadesSignature(
     pdf: out,
     fieldName: prepared.fieldName,
     level: prepared.level,
-    certificate: prepared.certificate,
+    certificate,
     ...(timestampTime ? { timestampTime } : {}),
     ...(prepared.mark ? { mark: prepared.mark } : {}),
   };
