@@ -1,0 +1,121 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestPki, type TestIdentity, type TestPki } from '../../../../test/support/pki.ts';
+import { AppError } from '../../../shared/errors.ts';
+import { HttpCrlSource } from './crl-source.ts';
+import { loadTrustAnchors } from './trust-anchors.ts';
+import { assertCertificateAcceptable, CertificateVerdictCache, checkCertificate, type CertificateUsage } from './verify-certificate.ts';
+
+let pki: TestPki;
+let dir: string;
+let anchors: Uint8Array[];
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'paraphe-certs-'));
+  pki = await createTestPki(dir);
+  anchors = loadTrustAnchors(pki.trustDir);
+});
+after(async () => {
+  await pki.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const check = (id: TestIdentity, usage: CertificateUsage, extra: { at?: Date; anchors?: Uint8Array[] } = {}) =>
+  checkCertificate({
+    certificate: id.certDer,
+    intermediates: [pki.intermediate.certDer],
+    trustAnchors: extra.anchors ?? anchors,
+    usage,
+    at: extra.at,
+    crlSource: new HttpCrlSource(),
+  });
+
+describe('certificate verification', () => {
+  it('accepts an agent certificate and records chain, validity, key usage and a fetched CRL', async () => {
+    const hitsBefore = pki.crlHits();
+    const ev = await check(pki.agents[0], 'personal');
+    assert.equal(ev.valid, true, JSON.stringify(ev.failure));
+    assert.equal(ev.chain.length, 3);
+    assert.match(ev.chain[2]!.subject, /Root CA/);
+    assert.deepEqual(ev.checks.map((c) => [c.check, c.ok]), [['validity', true], ['keyUsage', true], ['trust', true], ['revocation', true]]);
+    assert.equal(ev.revocation[0]!.status, 'good');
+    assert.equal(ev.revocation[0]!.url, pki.crlUrl);
+    assert.ok(pki.crlHits() > hitsBefore, 'the CRL must actually be downloaded');
+  });
+
+  it('accepts the seal certificate for a seal and refuses it for a personal signature', async () => {
+    assert.equal((await check(pki.seal, 'seal')).valid, true);
+    const ev = await check(pki.seal, 'personal');
+    assert.equal(ev.failure?.messageFr, 'Le certificat ne permet pas la signature (non-répudiation absente)');
+  });
+
+  it('refuses an expired certificate with "Certificat expiré"', async () => {
+    await assert.rejects(
+      assertCertificateAcceptable({ certificate: pki.expired.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'personal' }),
+      (err: unknown) => err instanceof AppError && err.messageFr === 'Certificat expiré',
+    );
+  });
+
+  it('accepts the expired certificate when the signing time lies inside its validity period', async () => {
+    const ev = await check(pki.expired, 'personal', { at: new Date(pki.expired.cert.notAfter.getTime() - 24 * 3600 * 1000) });
+    assert.equal(ev.valid, true, JSON.stringify(ev.failure));
+  });
+
+  it('refuses a revoked certificate with "Certificat révoqué"', async () => {
+    const ev = await check(pki.revoked, 'personal');
+    assert.equal(ev.failure?.code, 'CERT_REVOKED');
+    assert.equal(ev.failure?.messageFr, 'Certificat révoqué');
+    assert.ok(ev.revocation[0]!.revocationDate);
+  });
+
+  it('refuses a certificate from an unknown CA with "Autorité de certification non reconnue"', async () => {
+    const ev = await checkCertificate({ certificate: pki.untrusted.certDer, intermediates: [pki.untrustedRoot.certDer], trustAnchors: anchors, usage: 'personal' });
+    assert.equal(ev.failure?.messageFr, 'Autorité de certification non reconnue');
+  });
+
+  it('refuses a certificate without nonRepudiation for a personal signature', async () => {
+    const ev = await check(pki.noNonRepudiation, 'personal');
+    assert.equal(ev.failure?.messageFr, 'Le certificat ne permet pas la signature (non-répudiation absente)');
+  });
+
+  it('requires revocation data when the certificate names a CRL that cannot be fetched', async () => {
+    const ev = await checkCertificate({
+      certificate: pki.agents[1].certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'personal',
+      crlSource: { fetchCrl: () => Promise.reject(new Error('network down')) },
+    });
+    assert.equal(ev.failure?.code, 'CERT_REVOCATION_UNAVAILABLE');
+    assert.equal(ev.revocation[0]!.status, 'unavailable');
+  });
+
+  it('refuses a CRL that is not signed by the issuer', async () => {
+    const { readFileSync } = await import('node:fs');
+    const crl = new Uint8Array(readFileSync(pki.crlPath));
+    crl[crl.length - 5] = crl[crl.length - 5]! ^ 0xff; // break the signature
+    const ev = await checkCertificate({
+      certificate: pki.agents[1].certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'personal',
+      crlSource: { fetchCrl: () => Promise.resolve(crl) },
+    });
+    assert.equal(ev.failure?.code, 'CERT_REVOCATION_UNAVAILABLE');
+  });
+
+  it('accepts the TSA certificate only for time-stamping', async () => {
+    assert.equal((await check(pki.tsa, 'timestamping')).valid, true);
+    assert.equal((await check(pki.agents[0], 'timestamping')).failure?.code, 'CERT_NOT_TIMESTAMPING');
+  });
+
+  it('reuses a recent positive verdict from the cache, never a refusal', async () => {
+    const cache = new CertificateVerdictCache(60_000);
+    const input = { certificate: pki.seal.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'seal' as const, cache };
+    const first = await assertCertificateAcceptable(input);
+    const hits = pki.crlHits();
+    const second = await assertCertificateAcceptable({ ...input, crlSource: { fetchCrl: () => Promise.reject(new Error('must not be called')) } });
+    assert.equal(second, first);
+    assert.equal(pki.crlHits(), hits);
+    const revoked = { ...input, certificate: pki.revoked.certDer, usage: 'personal' as const };
+    await assert.rejects(assertCertificateAcceptable(revoked));
+    await assert.rejects(assertCertificateAcceptable(revoked), (e: unknown) => e instanceof AppError && e.messageFr === 'Certificat révoqué');
+  });
+});
