@@ -45,7 +45,8 @@ export function installAuth(app: FastifyInstance, deps: Deps): void {
     request.csrfToken = session.csrfToken;
   });
   app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.config?.public || !request.routeOptions.url?.startsWith('/api/')) return;
+    const url = request.routeOptions.url ?? '';
+    if (request.routeOptions.config?.public || !url.startsWith('/api/') || url.startsWith('/api/docs')) return;
     if (!request.principalOrNull) throw new AppError('UNAUTHENTICATED', 'Connectez-vous pour accéder à cette ressource.', 'authentication required');
   });
 }

@@ -1,0 +1,71 @@
+import { join, resolve } from 'node:path';
+import type { Deps } from '../app/deps.ts';
+import type { Actor } from '../identity/principal.ts';
+import { createCollectivite } from '../tenancy/create-collectivite.ts';
+import { createGroup } from '../tenancy/create-group.ts';
+import { addMember } from '../identity/add-member.ts';
+import { createOperatorUser } from '../identity/create-operator-user.ts';
+import { setConnectorConfig } from '../connectors/set-connector-config.ts';
+import { ensureOperator } from '../tenancy/ensure-operator.ts';
+import { withLuhnKey } from '../tenancy/siren.ts';
+import type { CollectiviteRole } from '../identity/roles.ts';
+
+export const DEMO_PASSWORD = 'paraphe-demo-2026';
+
+export interface DemoLogin {
+  email: string;
+  role: string;
+  collectivite: string;
+}
+
+const demoActor: Actor = { userId: null, tokenId: null, label: 'données de démonstration' };
+
+const COLLECTIVITES = [
+  { key: 'petite', name: 'Commune de Saint-Exemple', type: 'commune' as const, base: '21620123', insee: '62123', population: 1240, arrondissement: 3, domain: 'saint-exemple' },
+  { key: 'ville', name: 'Ville de Beaumont-sur-Démo', type: 'commune' as const, base: '21620456', insee: '62456', population: 12850, arrondissement: 1, domain: 'beaumont' },
+  { key: 'epci', name: 'Communauté de communes du Val d’Exemple', type: 'epci' as const, base: '20006789', insee: null, population: 24310, arrondissement: 3, domain: 'cc-val-exemple' },
+];
+
+const PEOPLE: { local: string; name: string; role: CollectiviteRole }[] = [
+  { local: 'admin', name: 'Administratrice', role: 'collectivite_admin' },
+  { local: 'agent', name: 'Agent', role: 'agent' },
+  { local: 'maire', name: 'Élu', role: 'elu' },
+  { local: 'lecture', name: 'Lecteur', role: 'read_only' },
+];
+
+/** One operator, three collectivités (a commune under 3,500 inhabitants, one over, an EPCI) and their people. */
+export async function seedDemo(deps: Deps, onStep: (label: string) => void = () => {}): Promise<DemoLogin[]> {
+  const logins: DemoLogin[] = [];
+  const operatorId = await ensureOperator(deps);
+  await createOperatorUser(deps, demoActor, { email: 'admin@cdg-demo.paraphe.test', displayName: 'Opérateur — administration', password: DEMO_PASSWORD, operatorRole: 'operator_admin' });
+  await createOperatorUser(deps, demoActor, { email: 'support@cdg-demo.paraphe.test', displayName: 'Opérateur — support', password: DEMO_PASSWORD, operatorRole: 'operator_support' });
+  logins.push({ email: 'admin@cdg-demo.paraphe.test', role: 'Administrateur de l’opérateur', collectivite: '—' }, { email: 'support@cdg-demo.paraphe.test', role: 'Support de l’opérateur', collectivite: '—' });
+  onStep('opérateur');
+  const group = await createGroup(deps, demoActor, 'Arrondissement d’Exemple');
+  await setConnectorConfig(deps, demoActor, { type: 'operator', id: operatorId }, 'ged-fs', { path: resolve(join(deps.config.dataDir, 'ged')) });
+  for (const c of COLLECTIVITES) {
+    const col = await createCollectivite(deps, demoActor, {
+      name: c.name,
+      type: c.type,
+      siren: withLuhnKey(c.base),
+      sirets: [],
+      insee: c.insee,
+      population: c.population,
+      departement: '062',
+      arrondissement: c.arrondissement,
+      services: ['parapheur', 'actes', 'helios', 'ged'],
+      groupId: c.key === 'ville' ? null : group.id,
+    });
+    for (const p of PEOPLE) {
+      const email = `${p.local}@${c.domain}.paraphe.test`;
+      await addMember(deps, demoActor, col.id, { email, displayName: `${p.name} — ${c.name}`, password: DEMO_PASSWORD, role: p.role });
+      logins.push({ email, role: p.name, collectivite: c.name });
+    }
+    onStep(c.name);
+  }
+  return logins;
+}
+
+export async function hasData(deps: Deps): Promise<boolean> {
+  return Boolean(await deps.db.selectFrom('collectivite').select('id').limit(1).executeTakeFirst());
+}
