@@ -64,7 +64,7 @@ function ctx(siren = SIREN): TransmissionContext {
   };
 }
 
-function acte(numeroInterne: string, opts: { classificationDate?: string; siren?: string } = {}): Promise<BuiltArchive> {
+function acte(numeroInterne: string, opts: { classificationDate?: string; siren?: string; typologie?: string } = {}): Promise<BuiltArchive> {
   return buildActeArchive({
     ...ctx(opts.siren),
     metadata: {
@@ -74,7 +74,7 @@ function acte(numeroInterne: string, opts: { classificationDate?: string; siren?
       dateDecision: '2024-02-28',
       objet: "Délibération relative à l'éclairage public",
       documentPapier: false,
-      typologieActe: '99_DE',
+      typologieActe: opts.typologie ?? '99_DE',
       typologieAnnexes: [],
     },
     classificationDateVersion: opts.classificationDate ?? CLASSIFICATION.dateClassification,
@@ -210,6 +210,13 @@ describe('télétransmission ACTES through the @CTES simulator and a real mailbo
     const { message } = await waitForMail((m) => m.kind === 'AnomalieActe' && m.acteRecu?.numeroInterne === 'OLD_CLASS');
     assert.equal(message.kind === 'AnomalieActe' && message.nature, '002');
     assert.match(message.kind === 'AnomalieActe' ? (message.detail ?? '') : '', /classification/);
+  });
+
+  test('a document typology not valid for the nature of the acte yields an AnomalieActe', async () => {
+    const a = await acte('BAD_TYPO', { typologie: '99_AI' });
+    assert.equal((await send(a)).status, 'accepted');
+    const { message } = await waitForMail((m) => m.kind === 'AnomalieActe' && m.acteRecu?.numeroInterne === 'BAD_TYPO');
+    assert.match(message.kind === 'AnomalieActe' ? (message.detail ?? '') : '', /99_AI/);
   });
 
   test('an unknown SIREN yields an AnomalieEnveloppe', async () => {

@@ -22,7 +22,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { ACTES_XSD_PATH, ALLOWED_EXTENSIONS, parisDate } from '../../actes/archive/build.ts';
 import { ARCHIVE_NAME_RE, ENVELOPPE_CL_NAME_RE, MESSAGE_FILE_RE } from '../../actes/archive/names.ts';
 import { createTarGz } from '../../actes/archive/tar.ts';
-import { parseRetourClassification, findMatiere, type Classification } from '../../actes/classification/classification.ts';
+import { parseRetourClassification, findMatiere, hasTypologie, isTypologieValidForNature, type Classification } from '../../actes/classification/classification.ts';
 import { natureByCode } from '../../actes/domain/natures.ts';
 import { compactDate } from '../../actes/domain/rules.ts';
 import { MESSAGE_CODES, type ActeContent, type ActesMessage, type EnveloppeCLContent } from '../../actes/messages/parse.ts';
@@ -358,7 +358,7 @@ export class ActesPrefectureSimulator {
     const known = (idActe: string | undefined): ActeRecord | undefined => (idActe ? this.state.actes[idActe] : undefined);
     switch (m.kind) {
       case 'Acte':
-        return this.acte(m.acte, e, archiveName, read, to, rec);
+        return this.acte(m.acte, e, archiveName, read, to, rec, read.messages[0]!.name);
       case 'Annulation': {
         const a = known(m.idActe);
         rec.idActe = m.idActe;
@@ -406,7 +406,15 @@ export class ActesPrefectureSimulator {
     }
   }
 
-  private acte(a: ActeContent, e: EnveloppeCLContent, archiveName: string, read: ReadArchiveResult, to: string[], rec: ReceivedRecord): OutgoingMail[] {
+  private acte(
+    a: ActeContent,
+    e: EnveloppeCLContent,
+    archiveName: string,
+    read: ReadArchiveResult,
+    to: string[],
+    rec: ReceivedRecord,
+    messageName: string,
+  ): OutgoingMail[] {
     const today = this.today();
     const abbr = a.codeNatureActe !== undefined ? natureByCode(a.codeNatureActe)?.abbr : undefined;
     const idActe = `${e.departement}-${e.siren}-${compactDate(a.dateDecision ?? '')}-${a.numeroInterne}-${abbr}`;
@@ -417,7 +425,23 @@ export class ActesPrefectureSimulator {
       const xml = anomalieActe(today, nature, detail, a, this.classificationDate);
       return [this.xmlMail(to, 'AnomalieActe', `${base}-1-3_${this.state.counter}.xml`, xml, `Anomalie sur l’acte ${idActe} : ${detail}`, idActe)];
     };
-    for (const f of [a.document, ...a.annexes]) {
+    if (!messageName.startsWith(`${idActe}-1-1_`)) {
+      return ano('004', `ODT-VERIF-04 : le nom du message « ${messageName} » ne correspond pas à l’identifiant ${idActe}.`);
+    }
+    for (const [i, f] of [a.document, ...a.annexes].entries()) {
+      const parts = MESSAGE_FILE_RE.exec(f ?? '');
+      if (!parts || !(f ?? '').includes(`${idActe}-1-1_`)) {
+        return ano('004', `ODT-VERIF-04 : le nom du fichier « ${f} » ne correspond pas à l’identifiant ${idActe}.`);
+      }
+      const typologie = parts[1];
+      if (this.classification && a.codeNatureActe !== undefined && hasTypologie(this.classification, a.codeNatureActe)) {
+        if (!typologie || !isTypologieValidForNature(this.classification, a.codeNatureActe, typologie)) {
+          return ano(
+            '004',
+            `ODT-VERIF-06 : le type de pièce « ${typologie ?? '(absent)'} » du fichier ${i === 0 ? 'de l’acte' : `annexe ${i}`} n’est pas valide pour la nature ${abbr}.`,
+          );
+        }
+      }
       const ext = /\.([A-Za-z0-9]+)$/.exec(f ?? '')?.[1]?.toLowerCase() ?? '';
       if (!EXT_OK.has(ext)) return ano('004', `ODT-VERIF-04 : le fichier « ${f} » n’est pas dans un format accepté (PDF, XML, JPG, PNG).`);
       const entry = read.entries.find((x) => x.name === f);
