@@ -66,6 +66,7 @@ function dovecotConfig(o: {
   imapPort: number;
   lmtpPort: number;
   internalUser?: string;
+  internalGroup?: string;
   loginUser?: string;
   firstValidUid: number;
 }): string {
@@ -82,7 +83,7 @@ auth_mechanisms = plain login
 log_path = ${d}/dovecot.log
 mail_location = maildir:~/Maildir
 first_valid_uid = ${o.firstValidUid}
-${o.internalUser ? `default_internal_user = ${o.internalUser}\n` : ''}${o.loginUser ? `default_login_user = ${o.loginUser}\n` : ''}
+${o.internalUser ? `default_internal_user = ${o.internalUser}\n` : ''}${o.internalGroup ? `default_internal_group = ${o.internalGroup}\n` : ''}${o.loginUser ? `default_login_user = ${o.loginUser}\n` : ''}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${d}/passwd
@@ -125,6 +126,12 @@ service stats {
 `;
 }
 
+function groupName(): string {
+  const r = spawnSync('id', ['-gn'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot read the current group name: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -165,7 +172,7 @@ export async function startDovecot(users: DovecotUser[]): Promise<DovecotInstanc
       imapPort,
       lmtpPort,
       firstValidUid: Math.min(uid, 500),
-      ...(isRoot ? {} : { internalUser: me, loginUser: me }),
+      ...(isRoot ? {} : { internalUser: me, internalGroup: groupName(), loginUser: me }),
     }),
   );
   const child = spawn(DOVECOT, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
