@@ -1,0 +1,174 @@
+/**
+ * `node --import tsx bench/index.ts pes [--mb 50] [--keep]`
+ * Generates a PES_Aller of about 50 MB (ISO-8859-1, accents, thousands of pièces, some PJ), then measures
+ * (a) our validation (XSD windows + business rules, and XSD alone) beside `xmllint --stream --schema` on
+ * the same file, with peak RSS of each process (GNU time), and (b) the readable view. Goals: validation
+ * within 1.5x of xmllint, peak memory under 4x the file size.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import iconv from 'iconv-lite';
+import { pesSchemaPath } from '../src/helios/pes/config.ts';
+
+const GNU_TIME = '/usr/bin/time';
+
+function lineXml(i: number, ht: string, tva: string): string {
+  return `<LigneDePiece>
+<BlocLignePiece>
+<InfoLignePce><IdLigne V="${i}"/><Nature V="60628"/><Fonction V="64"/><LibVir1 V="Fourniture d'équipements n°${i}"/><ModRegl V="03"/><TVAIntraCom V="0"/><MtHT V="${ht}"/><MtTVA V="${tva}"/></InfoLignePce>
+</BlocLignePiece>
+<Tiers>
+<InfoTiers><IdTiers V="37909534200018"/><NatIdTiers V="01"/><RefTiers V="4078"/><CatTiers V="50"/><NatJur V="03"/><Nom V="SOCIÉTÉ DES ÉTABLISSEMENTS GÉNÉRAUX"/><ComplNom V="Agence de Château-Thierry"/></InfoTiers>
+<Adresse><TypAdr V="1"/><Adr2 V="ZI LA LANDE DU MOULIN"/><CP V="56803"/><Ville V="PLOËRMEL"/><CodRes V="0"/></Adresse>
+<CpteBancaire><BIC V="SOGEFRPPXXX"/><IBAN V="FR7630003017020002010412521"/><TitCpte V="SOCIÉTÉ DES ÉTABLISSEMENTS"/></CpteBancaire>
+</Tiers>
+</LigneDePiece>
+`;
+}
+
+function pieceXml(id: number): string {
+  return `<Piece>
+<BlocPiece>
+<InfoPce><IdPce V="${id}"/><TypPce V="01"/><NatPce V="01"/><Obj V="Facture n° ${id} — entretien des bâtiments communaux"/></InfoPce>
+</BlocPiece>
+${lineXml(1, '100.50', '20.10')}${lineXml(2, '19.50', '3.90')}</Piece>
+`;
+}
+
+/** Writes the PES; returns its size. Amounts per pièce: HT 120.00, TVA 24.00. */
+async function generate(path: string, targetBytes: number): Promise<{ bytes: number; pieces: number; bordereaux: number; pjs: number }> {
+  const out = createWriteStream(path);
+  let bytes = 0;
+  const write = async (s: string) => {
+    const b = iconv.encode(s, 'latin1');
+    bytes += b.length;
+    if (!out.write(b)) await once(out, 'drain');
+  };
+  await write(`<?xml version="1.0" encoding="ISO-8859-1"?>
+<n:PES_Aller xmlns:n="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller">
+<Enveloppe><Parametres><Version V="2"/><TypFic V="PESALR2"/><NomFic V="PESALR2_24310063300011_bench_001"/></Parametres><Emetteur><Sigle V="Paraphe bench"/><Adresse V="Paraphe 0.1"/></Emetteur></Enveloppe>
+<EnTetePES><DteStr V="2024-03-01"/><IdPost V="031007"/><IdColl V="24310063300011"/><CodCol V="100"/><CodBud V="00"/><LibelleColBud V="Commune de Fléville"/></EnTetePES>
+<PES_DepenseAller>
+<EnTeteDepense><IdVer V="2"/><InfoDematerialisee V="0"/></EnTeteDepense>
+`);
+  const pjBudget = Math.round(targetBytes * 0.15);
+  const perBord = 500;
+  const pieceSize = Buffer.byteLength(pieceXml(1));
+  const totalPieces = Math.max(1, Math.floor((targetBytes - pjBudget) / pieceSize));
+  let pieceId = 1;
+  let bordereaux = 0;
+  while (pieceId <= totalPieces) {
+    const n = Math.min(perBord, totalPieces - pieceId + 1);
+    bordereaux++;
+    const ht = (120 * n).toFixed(2);
+    const tva = (24 * n).toFixed(2);
+    let s = `<Bordereau Id="BORD${bordereaux}">
+<BlocBordereau><Exer V="2024"/><IdBord V="${bordereaux}"/><DteBordEm V="2024-02-28"/><TypBord V="01"/><NbrPce V="${n}"/><MtCumulAnnuel V="${(120 * pieceId + 120 * n).toFixed(2)}"/><MtBordHT V="${ht}"/><MtBordTVA V="${tva}"/></BlocBordereau>
+`;
+    for (let k = 0; k < n; k++) s += pieceXml(pieceId++);
+    s += '</Bordereau>\n';
+    await write(s);
+  }
+  await write('</PES_DepenseAller>\n<PES_PJ>\n<EnTetePES_PJ><IdVer V="1"/></EnTetePES_PJ>\n');
+  let pjs = 0;
+  while (bytes < targetBytes - 200) {
+    pjs++;
+    // half random (incompressible), half text: a realistic PDF-like ratio
+    const raw = Buffer.concat([randomBytes(150_000), Buffer.from('BT /F1 12 Tf (Facture) Tj ET\n'.repeat(5000))]);
+    const b64 = gzipSync(raw).toString('base64').replace(/.{76}/g, '$&\n');
+    await write(`<PJ><Contenu><Fichier MIMEType="application/pdf">${b64}</Fichier></Contenu><IdUnique V="24310063300011DEP2024${String(pjs).padStart(6, '0')}"/><NomPJ V="facture_${pjs}.pdf"/><TypePJ V="003"/><Description V="Facture numérisée n° ${pjs}"/></PJ>\n`);
+  }
+  await write('</PES_PJ>\n</n:PES_Aller>\n');
+  out.end();
+  await once(out, 'finish');
+  return { bytes, pieces: totalPieces, bordereaux, pjs };
+}
+
+interface Measure {
+  wallS: number;
+  rssMb: number;
+  inProcS?: number;
+  out: string;
+  status: number | null;
+}
+
+function timed(cmd: string, args: string[]): Measure {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(GNU_TIME, ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /TIME ([\d.]+) (\d+)/.exec(r.stderr);
+  if (!m) throw new Error(`no timing from ${cmd}: ${r.stderr.slice(-500)}`);
+  const inProc = /INPROC ([\d.]+)/.exec(r.stdout);
+  return { wallS, rssMb: Number(m[2]) / 1024, inProcS: inProc ? Number(inProc[1]) : undefined, out: r.stdout + r.stderr.replace(/TIME .*\n?$/, ''), status: r.status };
+}
+
+/** Child mode: one measured operation in a fresh process. */
+async function child(mode: string, file: string): Promise<void> {
+  const t0 = process.hrtime.bigint();
+  if (mode === 'validate' || mode === 'xsd') {
+    const { validatePesAller } = await import('../src/helios/pes/validate.ts');
+    const r = await validatePesAller(file, {}, { xsdOnly: mode === 'xsd' });
+    console.log(`RESULT valid=${r.valid} xsd=${r.xsdValid} errors=${r.errorCount} batches=${r.stats.xsdBatches} largestBatch=${r.stats.largestXsdBatchChars}`);
+    for (const e of r.errors.slice(0, 3)) console.log(`  ${e.placeFr}: ${e.messageFr}`);
+  } else if (mode === 'view') {
+    const { readPesView } = await import('../src/helios/pes/view.ts');
+    let n = 0;
+    const v = await readPesView(file, {}, { handlers: { onBordereau: () => void n++, onPj: () => undefined } });
+    console.log(`RESULT bordereaux=${n} pieces=${v.totaux.pieces} pjs=${v.totaux.pjs}`);
+  } else if (mode === 'whole') {
+    // reference: the shared whole-document validation (libxml2-wasm tree of the full file)
+    const { readFileSync } = await import('node:fs');
+    const { validateAgainstXsd } = await import('../src/shared/xml/xsd.ts');
+    const r = validateAgainstXsd(readFileSync(file), pesSchemaPath('5.17', 'aller'));
+    console.log(`RESULT valid=${r.valid}`);
+  }
+  console.log(`INPROC ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(3)}`);
+}
+
+export async function run(args: string[]): Promise<void> {
+  if (args[0] === '--child') return child(args[1]!, args[2]!);
+  if (!existsSync(GNU_TIME)) throw new Error('GNU time (/usr/bin/time, Debian package "time") is required for peak memory figures');
+  const which = spawnSync('xmllint', ['--version'], { encoding: 'utf8' });
+  if (which.status !== 0) throw new Error('xmllint is required (Debian package libxml2-utils)');
+  const mbIdx = args.indexOf('--mb');
+  const targetMb = mbIdx >= 0 ? Number(args[mbIdx + 1]) : 50;
+  const dir = mkdtempSync(join(tmpdir(), 'paraphe-bench-pes-'));
+  const file = join(dir, 'PESALR2_bench.xml');
+  try {
+    const g = await generate(file, targetMb * 1024 * 1024);
+    const sizeMb = statSync(file).size / 1024 / 1024;
+    console.log(`generated ${sizeMb.toFixed(1)} MB: ${g.bordereaux} bordereaux, ${g.pieces} pièces (2 lignes each), ${g.pjs} PJ`);
+    const schema = pesSchemaPath('5.17', 'aller');
+    const self = [...process.execArgv, process.argv[1]!, 'pes', '--child'];
+    const xl = timed('xmllint', ['--noout', '--stream', '--schema', schema, file]);
+    const xlOk = /validates/.test(xl.out);
+    const ours = timed(process.execPath, [...self, 'validate', file]);
+    const oursXsd = timed(process.execPath, [...self, 'xsd', file]);
+    const view = timed(process.execPath, [...self, 'view', file]);
+    const node0 = timed(process.execPath, ['-e', '0']);
+    const fmt = (m: Measure) => `wall ${m.wallS.toFixed(2)} s${m.inProcS !== undefined ? ` (in-process ${m.inProcS.toFixed(2)} s)` : ''}, peak RSS ${m.rssMb.toFixed(0)} MB`;
+    console.log(`xmllint --stream --schema : ${fmt(xl)} -> ${xlOk ? 'valid' : 'INVALID'}`);
+    console.log(`ours validate (XSD+rules) : ${fmt(ours)} -> ${/RESULT (.*)/.exec(ours.out)?.[1] ?? ours.out}`);
+    console.log(`ours XSD only             : ${fmt(oursXsd)} -> ${/RESULT (.*)/.exec(oursXsd.out)?.[1] ?? ''}`);
+    console.log(`ours readable view        : ${fmt(view)} -> ${/RESULT (.*)/.exec(view.out)?.[1] ?? ''}`);
+    console.log(`(bare node start-up: ${fmt(node0)})`);
+    console.log('ratios:');
+    console.log(`  validation time / xmllint      : ${(ours.wallS / xl.wallS).toFixed(2)} (wall), ${((ours.inProcS ?? 0) / xl.wallS).toFixed(2)} (in-process)  goal <= 1.5`);
+    console.log(`  XSD-only time / xmllint        : ${(oursXsd.wallS / xl.wallS).toFixed(2)} (wall), ${((oursXsd.inProcS ?? 0) / xl.wallS).toFixed(2)} (in-process)`);
+    console.log(`  validation peak RSS / file size: ${(ours.rssMb / sizeMb).toFixed(2)}  goal < 4   (xmllint: ${(xl.rssMb / sizeMb).toFixed(2)})`);
+    console.log(`  view peak RSS / file size      : ${(view.rssMb / sizeMb).toFixed(2)}  goal < 4`);
+    if (args.includes('--whole')) {
+      const whole = timed(process.execPath, [...self, 'whole', file]);
+      console.log(`reference, whole-document libxml2-wasm (src/shared/xml/xsd.ts): ${fmt(whole)} -> ${/RESULT (.*)/.exec(whole.out)?.[1] ?? whole.out.slice(0, 300)}`);
+      console.log(`  whole-document peak RSS / file size: ${(whole.rssMb / sizeMb).toFixed(2)}`);
+    }
+  } finally {
+    if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${file}`);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * PES_ACQUIT (Hélios' acknowledgement, PROTOCOLS.md B.4) and PES_Retour (later feedback) parsers.
+ * The acquit is matched to the PES_Aller through Enveloppe/Parametres/NomFic. A file is KO as soon as
+ * one EtatAck is 0 (Stela's rule). Parsing is lenient on content (the real KO samples carry CodCol 000,
+ * which the XSD forbids) but strict on XML safety (size, DOCTYPE, root).
+ */
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { AppError } from '../../shared/errors.ts';
+import { pesConfig, type PesConfig } from './config.ts';
+import { decodedChunks, sniffPes, type PesSource } from './input.ts';
+
+export const DOMAINE_ACK_FR: Record<string, string> = {
+  '0': 'technique', '1': 'signature technique', '2': 'signature globale', '3': 'signature bordereau', '4': 'pièce justificative',
+  '5': 'dépense', '6': 'recette', '7': 'rôle', '8': 'budget', '9': 'état actif', '10': 'état passif', '11': 'marché', '12': 'facture', '99': 'paramétrage',
+};
+
+export interface AcquitErreur {
+  /** NumAnoAck (e.g. ERREUR_AUTRE). */
+  code?: string;
+  /** LibelleAnoAck (e.g. "1971 - Compte fonction présent à tort"). */
+  libelle?: string;
+  /** The numeric code at the start of the label, when there is one ("1971"). */
+  codeNumerique?: string;
+}
+export interface AcquitLigne { numLigne?: string; erreurs: AcquitErreur[] }
+export interface AcquitPiece { numPiece?: string; erreurs: AcquitErreur[]; lignes: AcquitLigne[] }
+export interface AcquitElement {
+  domaineAck?: string;
+  domaineLibelle?: string;
+  etatAck?: string;
+  accepte: boolean;
+  numBord?: string;
+  exerciceBord?: string;
+  idMarche?: string;
+  idUnique?: string;
+  erreurs: AcquitErreur[];
+  pieces: AcquitPiece[];
+}
+export interface PesAcquit {
+  type: 'PES_ACQUIT';
+  /** Correlation key: the NomFic of the acknowledged PES_Aller. */
+  nomFic?: string;
+  typFic?: string;
+  version?: string;
+  emetteur: { sigle?: string; adresse?: string };
+  entete: { dteStr?: string; idPost?: string; idColl?: string; codCol?: string; codBud?: string; libelleColBud?: string };
+  idVer?: string;
+  statut: 'OK' | 'KO';
+  elements: AcquitElement[];
+  /** Number of errors at any level. */
+  nombreErreurs: number;
+}
+
+const low = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const local = (n: string) => n.slice(n.indexOf(':') + 1);
+
+function newParser(onOpen: (t: SaxesTagPlain, path: string[]) => void, onClose: (name: string, path: string[]) => void): SaxesParser {
+  const p = new SaxesParser({ xmlns: false, position: true });
+  const path: string[] = [];
+  p.on('opentag', (t) => {
+    path.push(local(t.name));
+    onOpen(t, path);
+  });
+  p.on('closetag', (t) => {
+    onClose(local(t.name), path);
+    path.pop();
+  });
+  p.on('doctype', () => {
+    throw new AppError('BAD_INPUT', 'Le fichier XML contient une déclaration DOCTYPE ou ENTITY, refusée pour raison de sécurité.', 'DOCTYPE refused');
+  });
+  p.on('error', (e) => {
+    throw new AppError('BAD_INPUT', `XML mal formé : ${e.message}`, `malformed XML: ${e.message}`, { line: p.line });
+  });
+  return p;
+}
+
+async function feed(src: PesSource, encoding: string, p: SaxesParser): Promise<void> {
+  for await (const c of decodedChunks(src, encoding)) p.write(c);
+  p.close();
+}
+
+export async function parsePesAcquit(src: PesSource, config: Partial<PesConfig> = {}): Promise<PesAcquit> {
+  const cfg = pesConfig(config);
+  const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_ACQUIT']);
+  const a: PesAcquit = { type: 'PES_ACQUIT', emetteur: {}, entete: {}, statut: 'OK', elements: [], nombreErreurs: 0 };
+  let el: AcquitElement | undefined;
+  let piece: AcquitPiece | undefined;
+  let ligne: AcquitLigne | undefined;
+  let err: AcquitErreur | undefined;
+  const parser = newParser(
+    (t, path) => {
+      const name = path[path.length - 1]!;
+      const parent = path[path.length - 2];
+      const v = typeof t.attributes.V === 'string' ? t.attributes.V : undefined;
+      if (parent === 'Parametres' && v !== undefined) {
+        if (name === 'NomFic') a.nomFic = v;
+        else if (name === 'TypFic') a.typFic = v;
+        else if (name === 'Version') a.version = v;
+      } else if (parent === 'Emetteur' && path[1] === 'Enveloppe' && v !== undefined) (a.emetteur as Record<string, string>)[low(name)] = v;
+      else if (parent === 'EnTetePES' && v !== undefined) (a.entete as Record<string, string>)[low(name)] = v;
+      else if (parent === 'EnTeteAcquit' && name === 'IdVer') a.idVer = v;
+      else if (name === 'ElementACQUIT') el = { accepte: true, erreurs: [], pieces: [] };
+      else if (name === 'DetailPiece' && el) piece = { erreurs: [], lignes: [] };
+      else if (name === 'DetailLigne' && piece) ligne = { erreurs: [] };
+      else if (name === 'Erreur') err = {};
+      else if (err && parent === 'Erreur' && v !== undefined) {
+        if (name === 'NumAnoAck') err.code = v;
+        else if (name === 'LibelleAnoAck') {
+          err.libelle = v;
+          const m = /^\s*(\d+)\s*-/.exec(v);
+          if (m) err.codeNumerique = m[1];
+        }
+      } else if (ligne && parent === 'DetailLigne' && name === 'NumLigne') ligne.numLigne = v;
+      else if (piece && parent === 'DetailPiece' && name === 'NumPiece') piece.numPiece = v;
+      else if (el && parent === 'ElementACQUIT' && v !== undefined) {
+        if (name === 'DomaineAck') {
+          el.domaineAck = v;
+          el.domaineLibelle = DOMAINE_ACK_FR[v];
+        } else if (name === 'EtatAck') {
+          el.etatAck = v;
+          el.accepte = v !== '0';
+        } else if (name === 'NumBord' || name === 'ExerciceBord' || name === 'IdMarche' || name === 'IdUnique') (el as unknown as Record<string, string>)[low(name)] = v;
+      }
+    },
+    (name) => {
+      if (name === 'Erreur' && err) {
+        a.nombreErreurs++;
+        (ligne ?? piece ?? el)?.erreurs.push(err);
+        err = undefined;
+      } else if (name === 'DetailLigne' && ligne && piece) {
+        piece.lignes.push(ligne);
+        ligne = undefined;
+      } else if (name === 'DetailPiece' && piece && el) {
+        el.pieces.push(piece);
+        piece = undefined;
+      } else if (name === 'ElementACQUIT' && el) {
+        a.elements.push(el);
+        if (!el.accepte) a.statut = 'KO';
+        el = undefined;
+      }
+    },
+  );
+  await feed(src, sniff.encoding, parser);
+  return a;
+}
+
+/** French lines of an acquit: status, then each rejected element with its errors by pièce and ligne. */
+export function acquitToText(a: PesAcquit): string {
+  const out = [`Acquittement ${a.statut} pour le fichier ${a.nomFic ?? '?'} (${a.elements.length} élément(s), ${a.nombreErreurs} erreur(s))`];
+  const e2s = (e: AcquitErreur) => `${e.code ?? '?'} : ${e.libelle ?? ''}`;
+  for (const el of a.elements) {
+    const what = el.numBord ? `bordereau n° ${el.numBord} (exercice ${el.exerciceBord ?? '?'})` : el.idUnique ? `PJ ${el.idUnique}` : el.idMarche ? `marché ${el.idMarche}` : '';
+    out.push(`- ${el.domaineLibelle ?? el.domaineAck ?? '?'} ${what} : ${el.accepte ? 'accepté' : 'REJETÉ'}`);
+    for (const e of el.erreurs) out.push(`    ${e2s(e)}`);
+    for (const p of el.pieces) {
+      for (const e of p.erreurs) out.push(`    pièce n° ${p.numPiece ?? '?'} : ${e2s(e)}`);
+      for (const l of p.lignes) for (const e of l.erreurs) out.push(`    pièce n° ${p.numPiece ?? '?'}, ligne n° ${l.numLigne ?? '?'} : ${e2s(e)}`);
+    }
+  }
+  return out.join('\n');
+}
+
+export interface PesRetour {
+  type: 'PES_Retour';
+  typFic?: string;
+  nomFic?: string;
+  version?: string;
+  entete: { dteStr?: string; idPost?: string; idColl?: string; codCol?: string; codColl?: string; codBud?: string; libelleColBud?: string };
+  /** Domain blocks present (PES_DepenseRetour, PES_RecetteRetour, PES_ClientRetour...) and their child counts. */
+  domaines: { nom: string; elements: number }[];
+}
+
+export async function parsePesRetour(src: PesSource, config: Partial<PesConfig> = {}): Promise<PesRetour> {
+  const cfg = pesConfig(config);
+  const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_Retour']);
+  const r: PesRetour = { type: 'PES_Retour', entete: {}, domaines: [] };
+  const parser = newParser(
+    (t, path) => {
+      const name = path[path.length - 1]!;
+      const parent = path[path.length - 2];
+      const v = typeof t.attributes.V === 'string' ? t.attributes.V : undefined;
+      if (parent === 'Parametres' && v !== undefined) {
+        if (name === 'NomFic') r.nomFic = v;
+        else if (name === 'TypFic') r.typFic = v;
+        else if (name === 'Version') r.version = v;
+      } else if (parent === 'EnTetePES' && v !== undefined) (r.entete as Record<string, string>)[low(name)] = v;
+      else if (path.length === 2 && name.startsWith('PES_')) r.domaines.push({ nom: name, elements: 0 });
+      else if (path.length === 3 && path[1]!.startsWith('PES_')) {
+        const d = r.domaines[r.domaines.length - 1];
+        if (d) d.elements++;
+      }
+    },
+    () => undefined,
+  );
+  await feed(src, sniff.encoding, parser);
+  return r;
+}

@@ -1,0 +1,123 @@
+/**
+ * Validation of a PES_Aller in one streaming pass: the decoded text goes at once to the XSD windows
+ * (xsd-stream.ts, libxml2-wasm) and to the saxes reader that feeds the business rules (rules.ts).
+ * Refusals of the input itself (not XML, DOCTYPE, wrong root, unknown version, too large) are thrown as
+ * AppError; everything found inside a readable PES is returned as findings with their place.
+ */
+import { AppError } from '../../shared/errors.ts';
+import { AllerReader } from './aller-reader.ts';
+import { pesConfig, pesSchemaPath, PES_SCHEMA_VERSIONS, type PesConfig, type PesSchemaVersion } from './config.ts';
+import { decodedChunks, sniffPes, type PesSniff, type PesSource } from './input.ts';
+import { FindingSink, type PesFinding } from './report.ts';
+import { AllerRules } from './rules.ts';
+import { XsdStreamValidator, xsdValidatorFor } from './xsd-stream.ts';
+
+export interface PesValidationReport {
+  valid: boolean;
+  /** XSD verdict alone (what xmllint --schema says). */
+  xsdValid: boolean;
+  rulesValid: boolean;
+  schemaVersion: PesSchemaVersion;
+  file: PesSniff & { pesVersion?: string; typFic?: string; nomFic?: string };
+  errors: PesFinding[];
+  errorCount: number;
+  /** Errors counted but not listed (over PesConfig.maxErrors). */
+  errorsNotListed: number;
+  stats: { bordereaux: number; pieces: number; lignes: number; pjs: number; xsdBatches: number; largestXsdBatchChars: number };
+}
+
+export interface ValidateOptions {
+  /** Skip the business rules (XSD only). */
+  xsdOnly?: boolean;
+}
+
+export async function validatePesAller(src: PesSource, config: Partial<PesConfig> = {}, opts: ValidateOptions = {}): Promise<PesValidationReport> {
+  const cfg = pesConfig(config);
+  const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_Aller']);
+  const xsdSink = new FindingSink(cfg.maxErrors);
+  const ruleSink = new FindingSink(cfg.maxErrors);
+  const xsd = new XsdStreamValidator(xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, 'aller')), xsdSink, cfg.xsdBatchChars);
+  const rules = new AllerRules(ruleSink, cfg);
+  let header: { version?: string; typFic?: string; nomFic?: string } = {};
+  const handlers = rules.handlers();
+  const reader = opts.xsdOnly
+    ? undefined
+    : new AllerReader({
+        ...handlers,
+        onHeader: (h) => {
+          header = h.parametres;
+          handlers.onHeader?.(h);
+        },
+      });
+  let readerAlive = reader !== undefined;
+  let readerError: AppError | undefined;
+  for await (const chunk of decodedChunks(src, sniff.encoding)) {
+    if (!xsd.fatal) xsd.push(chunk);
+    if (readerAlive) {
+      try {
+        reader!.write(chunk);
+      } catch (e) {
+        if (!(e instanceof AppError) || (e.details as { code?: string } | undefined)?.code !== 'XML_MAL_FORME') throw e;
+        readerAlive = false;
+        readerError = e;
+      }
+    }
+    if (rules.pendingCount > 0) await rules.drain();
+    if (xsd.fatal && !readerAlive) break;
+  }
+  if (!xsd.fatal) xsd.end();
+  if (readerAlive) {
+    try {
+      reader!.end();
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      readerError = e;
+      readerAlive = false;
+    }
+  }
+  if (readerAlive) await rules.finish();
+  else await rules.drain();
+  if (readerError && !xsd.fatal) {
+    xsdSink.add({ source: 'xml', code: 'XML_MAL_FORME', line: (readerError.details as { line?: number }).line, place: {}, messageFr: readerError.messageFr, messageEn: readerError.message });
+  }
+  const errors = [...xsdSink.items, ...ruleSink.items];
+  const errorCount = xsdSink.total + ruleSink.total;
+  return {
+    valid: errorCount === 0,
+    xsdValid: xsdSink.total === 0,
+    rulesValid: ruleSink.total === 0 && !readerError,
+    schemaVersion: cfg.schemaVersion,
+    file: { ...sniff, pesVersion: header.version, typFic: header.typFic, nomFic: header.nomFic },
+    errors,
+    errorCount,
+    errorsNotListed: xsdSink.truncated + ruleSink.truncated,
+    stats: { ...rules.stats, xsdBatches: xsd.stats.batches, largestXsdBatchChars: xsd.stats.largestBatchChars },
+  };
+}
+
+/** Validates any PES (Aller, ACQUIT, Retour) against the XSD only, with the configured set. */
+export async function validatePesXsd(src: PesSource, config: Partial<PesConfig> = {}): Promise<{ valid: boolean; sniff: PesSniff; errors: PesFinding[]; errorCount: number }> {
+  const cfg = pesConfig(config);
+  const sniff = await sniffPes(src, cfg.maxFileBytes);
+  const kind = sniff.kind === 'PES_Aller' ? 'aller' : sniff.kind === 'PES_ACQUIT' ? 'acquit' : 'retour';
+  const sink = new FindingSink(cfg.maxErrors);
+  const xsd = new XsdStreamValidator(xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, kind)), sink, cfg.xsdBatchChars);
+  for await (const chunk of decodedChunks(src, sniff.encoding)) {
+    xsd.push(chunk);
+    if (xsd.fatal) break;
+  }
+  if (!xsd.fatal) xsd.end();
+  return { valid: sink.total === 0, sniff, errors: sink.items, errorCount: sink.total };
+}
+
+/**
+ * The bundled schema versions that accept this file (XSD only). A PES carries no schema version, so this
+ * is how "which version is it" is answered: e.g. a 2020 file valid under 5.12 only.
+ */
+export async function detectPesSchemaVersions(src: PesSource, config: Partial<PesConfig> = {}): Promise<PesSchemaVersion[]> {
+  const ok: PesSchemaVersion[] = [];
+  for (const v of PES_SCHEMA_VERSIONS) {
+    if ((await validatePesXsd(src, { ...config, schemaVersion: v })).valid) ok.push(v);
+  }
+  return ok;
+}
