@@ -16,7 +16,7 @@
  *   PJ IdUnique already integrated or twice in the file → ERREUR_DOUBLON_PJ "1984 - …"; PJ name or content → ERREUR_PJ.
  * The numeric prefixes of LibelleAnoAck are only written where a real one is known (1984).
  */
-import { AppError } from '../../shared/errors.ts';
+import type { AppError } from '../../shared/errors.ts';
 import { verifyPesSignatures, type PesVerification } from '../../parapheur/signature/xades/index.ts';
 import { validatePesAller, type PesFinding, type PesSchemaVersion } from '../../helios/pes/index.ts';
 import { AllerReader, type BordereauInfo, type PesHeader, type PjInfo } from '../../helios/pes/aller-reader.ts';
