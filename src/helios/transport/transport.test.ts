@@ -1,8 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
+import { repoRoot } from '../../shared/paths.ts';
 import { spawnHeliosSim, testPesAller, KNOWN_SIRET, type RunningSim } from '../../simulators/helios/testing.ts';
 import { FtpHeliosTransport, pesTransportMeta, pesUploadName, responseKind, siteCommands, type HeliosResponse } from './index.ts';
 
@@ -106,4 +108,29 @@ test('handled responses can be moved to an archive directory instead of removed'
   assert.deepEqual(report.handled, [name]);
   assert.deepEqual(sortie(), []);
   assert.ok(readdirSync(join(sim.root, 'ftp/entree')).includes(name));
+});
+
+test('a poller killed in the middle of its handler loses nothing: the response is handled by the next poll', async () => {
+  await depositUnsigned('KILL-1');
+  const name = sortie()[0]!;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/helios/transport/crash-poller.fixture.ts'), String(sim.port)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(`IN-HANDLER ${name}`)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`poller exited early (${code}): ${out}`)));
+  });
+  child.kill('SIGKILL');
+  await exited;
+  assert.deepEqual(sortie(), [name], 'still there after the crash');
+  const keys: string[] = [];
+  const report = await transport.fetchResponses(async (r) => {
+    keys.push(r.key);
+  });
+  assert.deepEqual(keys, [name]);
+  assert.deepEqual(report.handled, [name]);
+  assert.deepEqual(sortie(), []);
 });
