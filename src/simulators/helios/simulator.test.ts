@@ -137,6 +137,16 @@ test('a file that breaks the PES_Aller schema is rejected with ERREUR_SCHEMA_INC
   assert.equal(acquit.elements[0]!.erreurs[0]!.code, 'ERREUR_SCHEMA_INCOMPLET');
 });
 
+test('an empty file is answered with ERREUR_FLUX_VIDE, the acquit header taken from P_MSG and the upload name', async () => {
+  const meta = pesTransportMeta(testPesAller({ nomFic: 'unused' }));
+  const name = pesUploadName(meta.idColl, new Date(), ++seq);
+  await transport.send({ name, bytes: Buffer.alloc(0) }, meta);
+  const { acquit } = await acquitFor(name.replace(/\.xml$/, ''));
+  assert.equal(acquit.entete.idColl, meta.idColl);
+  assert.equal(acquit.entete.idPost, '034000');
+  assert.equal(acquit.elements[0]!.erreurs[0]!.code, 'ERREUR_FLUX_VIDE');
+});
+
 test('a STOR without SITE P_APPLI GHELPES2 is refused and nothing is received', async () => {
   const before = readdirSync(join(sim.root, 'received')).length;
   const client = new Client();
@@ -175,4 +185,13 @@ test('a PES_Retour asked with SITE P_RETOUR arrives in /sortie/ as PES2R*, schem
   const parsed = await parsePesRetour(retour.bytes);
   assert.equal(parsed.typFic, 'PESRETOUR_DEP');
   assert.deepEqual(parsed.domaines, [{ nom: 'PES_DepenseRetour', elements: 3 }]);
+});
+
+test('the simulator remembers integrated PJ across a restart on the same root', async () => {
+  await acquitFor(await deposit(await signed({ nomFic: 'PES-RESTART-1', idBords: [20], pjs: ['PJRESTART0001'] })));
+  await sim.stop();
+  sim = await spawnHeliosSim({ trustAnchorPaths: [keys.caCertPath], root: sim.root });
+  transport = new FtpHeliosTransport({ host: '127.0.0.1', port: sim.port, user: 'paraphe', password: 'paraphe', serverCode: 'VHPCE11' });
+  const { acquit } = await acquitFor(await deposit(await signed({ nomFic: 'PES-RESTART-2', idBords: [21], pjs: ['PJRESTART0001'] })));
+  assert.equal(acquit.elements.find((e) => e.idUnique === 'PJRESTART0001')!.erreurs[0]!.code, 'ERREUR_DOUBLON_PJ');
 });
