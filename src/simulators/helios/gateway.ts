@@ -10,7 +10,9 @@
  *   InfoDematerialisee → ERREUR_PES_PARAM_SIGNATURE.
  * Element-level results (one ElementACQUIT per bordereau and per PJ; accepted ones are integrated):
  *   bad or missing bordereau signature (InfoDematerialisee = 1) → domain 3, ERREUR_SIGNATURE_INVALIDE
- *   (ERREUR_SIGNATURE_ILLISIBLE when it cannot be matched to its bordereau); signed bordereau with
+ *   (ERREUR_CERTIFICAT when only the certificate fails: untrusted, expired or not yet valid at SigningTime;
+ *   ERREUR_SIGNATURE_INCOMPLETE when XAdES properties are missing; ERREUR_SIGNATURE_ILLISIBLE when the
+ *   signature cannot be read or matched to its bordereau); signed bordereau with
  *   InfoDematerialisee ≠ 1 → ERREUR_PES_PARAM_SIGNATURE; bordereau already integrated (same collectivité,
  *   budget, domain, exercice, IdBord) or twice in the file → ERREUR_DOUBLON_BORDEREAU; amounts → ERREUR_CUMUL_MONTANTS;
  *   PJ IdUnique already integrated or twice in the file → ERREUR_DOUBLON_PJ "1984 - …"; PJ name or content → ERREUR_PJ.
@@ -153,7 +155,7 @@ export async function processPesAller(
     if (b.signed) {
       const sig = verification?.signatures.find((x) => x.target.element === 'Bordereau' && x.target.id !== undefined && x.target.id === b.id);
       if (!sig) sigErrors.push(err('ERREUR_SIGNATURE_ILLISIBLE', 'Signature du bordereau illisible (bordereau sans attribut Id ou signature non rattachée).'));
-      else if (!sig.valid) sigErrors.push(err('ERREUR_SIGNATURE_INVALIDE', `Signature du bordereau invalide : ${sig.errors.map((e) => e.messageFr).join(' ; ')}`));
+      else if (!sig.valid) sigErrors.push(err(signatureAnomaly(sig.errors.map((e) => e.code)), `Signature du bordereau invalide : ${sig.errors.map((e) => e.messageFr).join(' ; ')}`));
     }
     if (mine.some((f) => f.code === 'DEMAT_SANS_SIGNATURE')) sigErrors.push(err('ERREUR_SIGNATURE_INVALIDE', 'Bordereau non signé alors que InfoDematerialisee vaut 1.'));
     if (mine.some((f) => f.code === 'SIGNATURE_SANS_DEMAT')) sigErrors.push(err('ERREUR_PES_PARAM_SIGNATURE', 'Bordereau signé alors que InfoDematerialisee ne vaut pas 1.'));
@@ -230,6 +232,17 @@ export async function processPesAller(
     acceptedBordereaux,
     summary: elements.map((e) => ({ domaine: e.domaine, accepte: e.accepte, ref: e.idUnique ?? (e.numBord ? `${e.exerciceBord ?? ''}/${e.numBord}` : undefined), erreurs: (e.erreurs ?? []).map((x) => x.code) })),
   };
+}
+
+const CERT_ISSUES = new Set(['UNTRUSTED', 'CERT_EXPIRED', 'CERT_NOT_YET_VALID']);
+const INCOMPLETE_ISSUES = new Set(['XADES_MISSING', 'XADES_NOT_SIGNED', 'POLICY_MISSING', 'SIGNING_TIME_MISSING', 'CERT_MISSING', 'TARGET_NOT_SIGNED']);
+
+/** NumAnoAck for a bordereau signature from the verifier's issue codes. */
+export function signatureAnomaly(codes: string[]): NumAnoAck {
+  if (codes.length > 0 && codes.every((c) => CERT_ISSUES.has(c))) return 'ERREUR_CERTIFICAT';
+  if (codes.includes('CERT_UNREADABLE')) return 'ERREUR_SIGNATURE_ILLISIBLE';
+  if (!codes.includes('SIGNATURE_INVALID') && codes.some((c) => INCOMPLETE_ISSUES.has(c))) return 'ERREUR_SIGNATURE_INCOMPLETE';
+  return 'ERREUR_SIGNATURE_INVALIDE';
 }
 
 function enteteOf(h: PesHeader, now: Date): PesAcquitInput['entete'] {

@@ -5,7 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import iconv from 'iconv-lite';
@@ -108,6 +110,16 @@ test('a PJ IdUnique already integrated from an earlier file is rejected with ERR
   assert.equal(pj.erreurs[0]!.codeNumerique, '1984');
   assert.equal(acquit.elements.find((e) => e.idUnique === 'PJNOUVEAU0002')!.accepte, true);
   assert.equal(acquit.elements.find((e) => e.numBord === '6')!.accepte, true);
+});
+
+test('a PES signed with a certificate that does not chain to the trusted authority is rejected with ERREUR_CERTIFICAT', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paraphe-untrusted-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '30', '-subj', '/C=FR/CN=Signataire inconnu'], { stdio: 'ignore' });
+  const stranger = new KeySigner(readFileSync(join(dir, 'c.pem'), 'utf8'), readFileSync(join(dir, 'k.pem'), 'utf8'));
+  const bytes = await signPes(testPesAller({ nomFic: 'PES-UNTRUSTED', idBords: [30] }), stranger, { infoDematerialisee: 'set' });
+  const { acquit } = await acquitFor(await deposit(bytes));
+  assert.deepEqual([acquit.elements[0]!.domaineAck, acquit.elements[0]!.etatAck], ['3', '0']);
+  assert.equal(acquit.elements[0]!.erreurs[0]!.code, 'ERREUR_CERTIFICAT');
 });
 
 test('a bordereau already integrated is rejected with ERREUR_DOUBLON_BORDEREAU', async () => {
