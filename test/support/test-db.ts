@@ -48,7 +48,7 @@ async function createPostgresTestDb(url: string): Promise<TestDb> {
 }
 
 function migrationsKey(): string {
-  return createHash('sha256').update(Object.keys(migrations).join(',')).update(readFileSync(join(repoRoot, 'src/platform/db/migrations/0001-foundation.ts'))).digest('hex').slice(0, 16);
+  return createHash('sha256').update(Object.keys(migrations).join(',')).update(Object.keys(migrations).map((m) => readFileSync(join(repoRoot, `src/platform/db/migrations/${m}.ts`), 'utf8')).join('\n')).digest('hex').slice(0, 16);
 }
 
 async function templateDump(): Promise<Blob> {
