@@ -11,8 +11,8 @@ import { runParapheurAction } from './run-parapheur-action.ts';
 
 export async function annotateDossier(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { text: string; visibility: 'public' | 'private'; bureauId?: string }): Promise<DossierRow> {
   const text = input.text.trim();
-  if (!text) throw badInput('L’annotation est vide.', 'empty annotation');
   return runParapheurAction(deps, principal, access, dossierId, 'annoter', { needsTurn: false }, async (ctx) => {
+    if (!text) throw badInput('L’annotation est vide.', 'empty annotation');
     if (principal.kind !== 'user') throw new AppError('FORBIDDEN', 'Les annotations sont écrites par une personne titulaire d’un bureau.', 'token cannot annotate');
     const held = await heldBureaux(ctx.trx, ctx.dossier.collectivite_id, principal.userId);
     const bureauId = input.bureauId ?? held[0];

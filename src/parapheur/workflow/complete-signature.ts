@@ -9,6 +9,7 @@ import type { Principal, TenantAccess } from '../../identity/principal.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
 import { AppError, badInput, notFound } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
+import { loadDossier } from '../../dossiers/load-dossier.ts';
 import type { CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { assemblePadesSignature, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { currentDocument } from '../model.ts';
@@ -39,6 +40,7 @@ function deserialize(p: Record<string, unknown>, pdf: Uint8Array): PreparedPades
 
 export async function completeSignature(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { sessionId: string; signatureValue: string }): Promise<DossierRow> {
   const cid = access.collectiviteId;
+  await loadDossier(deps.db, cid, dossierId); // another collectivité's dossier: not found, whatever the body
   if (!isUuid(input.sessionId)) throw notFound('signature session', 'Préparation de signature');
   const session = await deps.db.selectFrom('parapheur_signature_session').selectAll().where('collectivite_id', '=', cid).where('dossier_id', '=', dossierId).where('id', '=', input.sessionId).executeTakeFirst();
   if (!session || principal.kind !== 'user' || session.user_id !== principal.userId) throw notFound('signature session', 'Préparation de signature');

@@ -9,12 +9,12 @@ import { runParapheurAction } from './run-parapheur-action.ts';
 
 export async function giveAvis(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, avisId: string, input: { answer: string }): Promise<DossierRow> {
   const answer = input.answer.trim();
-  if (!answer) throw badInput('L’avis est vide.', 'empty answer');
-  if (!isUuid(avisId)) throw notFound('avis', 'Demande d’avis');
   return runParapheurAction(deps, principal, access, dossierId, 'donner_avis', { needsTurn: false }, async (ctx) => {
+    if (!isUuid(avisId)) throw notFound('avis', 'Demande d’avis');
     const avis = await ctx.trx.selectFrom('parapheur_avis').selectAll().where('collectivite_id', '=', ctx.dossier.collectivite_id).where('dossier_id', '=', ctx.dossier.id).where('id', '=', avisId).executeTakeFirst();
     if (!avis) throw notFound('avis', 'Demande d’avis');
     if (avis.answered_at) throw new AppError('CONFLICT', 'Cet avis a déjà été donné.', 'avis already answered');
+    if (!answer) throw badInput('L’avis est vide.', 'empty answer');
     if (principal.kind !== 'user' || !(await heldBureaux(ctx.trx, ctx.dossier.collectivite_id, principal.userId)).includes(avis.to_bureau_id)) {
       throw new AppError('FORBIDDEN', 'Seul le bureau consulté peut donner cet avis.', 'not a holder of the consulted bureau');
     }

@@ -79,8 +79,8 @@ export function parseChain(input: string[]): Uint8Array[] {
 }
 
 export async function prepareSignature(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { certificateChain: string[]; bureauId?: string }): Promise<{ sessionId: string; dataToSign: string; digest: string; digestAlgorithm: 'SHA-256'; certificate: { subject: string; issuer: string; serialNumber: string } }> {
-  const chain = parseChain(input.certificateChain);
   const turn = await checkSignatureTurn(deps.db, deps, principal, access, dossierId, input.bureauId);
+  const chain = parseChain(input.certificateChain);
   const cid = access.collectiviteId;
   const typologie = await deps.db.selectFrom('parapheur_typologie').selectAll().where('id', '=', turn.typologieId).executeTakeFirstOrThrow();
   const bureau = await deps.db.selectFrom('parapheur_bureau').select('name').where('id', '=', turn.acting.bureauId).executeTakeFirstOrThrow();

@@ -7,8 +7,8 @@ import { runParapheurAction } from './run-parapheur-action.ts';
 
 export async function requestAvis(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { toBureauId: string; question: string; bureauId?: string }): Promise<DossierRow> {
   const question = input.question.trim();
-  if (!question) throw badInput('Posez votre question au bureau consulté.', 'empty question');
   return runParapheurAction(deps, principal, access, dossierId, 'demander_avis', { needsTurn: true, bureauId: input.bureauId }, async (ctx) => {
+    if (!question) throw badInput('Posez votre question au bureau consulté.', 'empty question');
     const target = await ctx.trx.selectFrom('parapheur_bureau').select('id').where('collectivite_id', '=', ctx.dossier.collectivite_id).where('id', '=', input.toBureauId).executeTakeFirst();
     if (!target) throw new AppError('UNPROCESSABLE', 'Le bureau consulté n’existe pas dans cette collectivité.', 'unknown avis bureau');
     if (target.id === ctx.acting!.bureauId) throw badInput('Demandez l’avis d’un autre bureau que le vôtre.', 'avis to self');
