@@ -60,8 +60,9 @@ async function prepare(who: Caller, id: string, identity: TestIdentity) {
 async function sign(who: Caller, id: string, identity: TestIdentity) {
   const { res, key } = await prepare(who, id, identity);
   assert.equal(res.status, 200, JSON.stringify(res.json));
-  const value = await key.sign({ data: Buffer.from(String(res.json.dataToSign), 'base64'), digest: Buffer.from(String(res.json.digest), 'base64'), digestAlgorithm: 'SHA-256' });
-  return w.request(who, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValue: Buffer.from(value).toString('base64') });
+  const items = res.json.items as { dataToSign: string; digest: string }[];
+  const values = await Promise.all(items.map((i) => key.sign({ data: Buffer.from(i.dataToSign, 'base64'), digest: Buffer.from(i.digest, 'base64'), digestAlgorithm: 'SHA-256' })));
+  return w.request(who, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
 }
 
 describe('délégation', () => {
@@ -252,18 +253,18 @@ describe('bad input leaves the dossier exactly as it was', () => {
     assert.equal(res.status, 200);
     const before = await snapshot(id);
     const other = await key.sign({ data: Buffer.from('autre chose'), digest: new Uint8Array(32), digestAlgorithm: 'SHA-256' });
-    const bad = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValue: Buffer.from(other).toString('base64') });
+    const bad = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: [Buffer.from(other).toString('base64')] });
     assert.equal(bad.status, 422);
     assert.equal(bad.json.message, 'La valeur de signature ne correspond pas au document préparé ou au certificat du signataire');
     assert.deepEqual(await snapshot(id), before);
     // someone else cannot use the maire's preparation
-    const good = await key.sign({ data: Buffer.from(String(res.json.dataToSign), 'base64'), digest: new Uint8Array(32), digestAlgorithm: 'SHA-256' });
-    const stolen = await w.request(w.people.adjoint!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValue: Buffer.from(good).toString('base64') });
+    const good = await key.sign({ data: Buffer.from((res.json.items as { dataToSign: string }[])[0]!.dataToSign, 'base64'), digest: new Uint8Array(32), digestAlgorithm: 'SHA-256' });
+    const stolen = await w.request(w.people.adjoint!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: [Buffer.from(good).toString('base64')] });
     assert.equal(stolen.status, 404);
     assert.deepEqual(await snapshot(id), before);
-    const ok = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValue: Buffer.from(good).toString('base64') });
+    const ok = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: [Buffer.from(good).toString('base64')] });
     assert.equal(ok.status, 200, JSON.stringify(ok.json));
-    const replay = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValue: Buffer.from(good).toString('base64') });
+    const replay = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: [Buffer.from(good).toString('base64')] });
     assert.equal(replay.status, 409);
   });
 });
@@ -287,7 +288,7 @@ describe('tenant isolation', () => {
       [/\/transferer$/, { toBureauId: w.bureaux.maire }],
       [/\/reponse$/, { answer: 'a' }],
       [/\/prepare$/, { certificateChain: [w.pki.agents[0].certPem] }],
-      [/\/complete$/, { sessionId: id, signatureValue: 'AAAA' }],
+      [/\/complete$/, { sessionId: id, signatureValues: ['AAAA'] }],
     ];
     for (const r of routes) {
       const url = r.url.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? id);

@@ -49,7 +49,7 @@ export interface World {
   typologieId: string;
   nssDir: string;
   request(who: Caller | null, method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; raw: Buffer }>;
-  createDossier(who: Caller, pdf?: Uint8Array, meta?: Record<string, unknown>): Promise<string>;
+  createDossier(who: Caller, pdf?: Uint8Array, meta?: Record<string, unknown>, opts?: { type?: string; filename?: string }): Promise<string>;
   runJobs(): Promise<number>;
   close(): Promise<void>;
 }
@@ -148,12 +148,12 @@ export async function createWorld(): Promise<World> {
 
   const world: World = {
     dir, tdb, deps, app, url, pki, tsa, cid: commune.id, otherCid: other.id, people, bureaux, circuitId: String(circuit.json.id), typologieId: String(typologie.json.id), nssDir, request,
-    async createDossier(who, pdf, meta = {}) {
-      const created = await request(who, 'POST', `/api/collectivites/${commune.id}/dossiers`, { type: 'document-a-signer', title: 'Courrier au préfet', metadata: { typologieId: world.typologieId, bureauEmetteurId: bureaux.secretariat, ...meta } });
+    async createDossier(who, pdf, meta = {}, opts = {}) {
+      const created = await request(who, 'POST', `/api/collectivites/${commune.id}/dossiers`, { type: opts.type ?? 'document-a-signer', title: 'Courrier au préfet', metadata: { typologieId: world.typologieId, bureauEmetteurId: bureaux.secretariat, ...meta } });
       if (created.status !== 201) throw new Error(JSON.stringify(created.json));
       const id = String(created.json.id);
       const bytes = pdf ?? (await makeTestPdf({ lines: ['Objet : demande de subvention.', 'Le maire : #signature#', 'Cachet : #cachet#'] }));
-      const up = await request(who, 'POST', `/api/collectivites/${commune.id}/dossiers/${id}/documents?role=principal`, { multipart: multipart('courrier.pdf', bytes) });
+      const up = await request(who, 'POST', `/api/collectivites/${commune.id}/dossiers/${id}/documents?role=principal`, { multipart: multipart(opts.filename ?? 'courrier.pdf', bytes) });
       if (up.status !== 201) throw new Error(JSON.stringify(up.json));
       return id;
     },

@@ -32,7 +32,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/transferer': { toBureauId: NO_SUCH_ID },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/avis/:avisId/reponse': { answer: 'oui' },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/prepare': { certificateChain: ['AAAA'] },
-  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/complete': { sessionId: NO_SUCH_ID, signatureValue: 'AAAA' },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/complete': { sessionId: NO_SUCH_ID, signatureValues: ['AAAA'] },
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */

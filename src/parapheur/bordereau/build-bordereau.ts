@@ -52,7 +52,7 @@ export async function buildBordereau(deps: Deps, collectiviteId: string, dossier
       doc.text(`Certificat : ${cert.certificate.subject}`);
       doc.text(`Émetteur : ${cert.certificate.issuer}`);
       doc.text(`Numéro de série : ${cert.certificate.serialNumber}`);
-      if (cert.level) doc.text(`Niveau : PAdES ${cert.level}${cert.timestampTime ? `, horodatage ${cert.timestampTime}` : ''}`);
+      if (cert.level) doc.text(`Niveau : ${cert.level}${cert.timestampTime ? `, horodatage ${cert.timestampTime}` : ''}`);
     }
     if (a.signed_sha256) doc.text(`SHA-256 du document signé : ${a.signed_sha256}`);
     else if (a.document_hashes.length) doc.text(`SHA-256 des documents : ${a.document_hashes.join(', ')}`);

@@ -62,11 +62,14 @@ export async function runSignClient(flags: Flags, log: (line: string) => void = 
   const base = `/api/collectivites/${encodeURIComponent(flags.collectivite)}/parapheur/dossiers/${encodeURIComponent(flags.dossier)}`;
   const prepared = await call(flags.url, session, 'POST', `${base}/signature/prepare`, { certificateChain: chain.map((c) => Buffer.from(c).toString('base64')), ...(flags.bureau ? { bureauId: flags.bureau } : {}) });
   const certificate = prepared.certificate as { subject: string };
-  log(`Données à signer reçues (certificat : ${certificate.subject}).`);
-  const data = new Uint8Array(Buffer.from(String(prepared.dataToSign), 'base64'));
-  const digest = new Uint8Array(Buffer.from(String(prepared.digest), 'base64'));
-  const value = await key.sign({ data, digest, digestAlgorithm: 'SHA-256' });
-  const done = await call(flags.url, session, 'POST', `${base}/signature/complete`, { sessionId: prepared.sessionId, signatureValue: Buffer.from(value).toString('base64') });
+  const items = prepared.items as { id: string; dataToSign: string; digest: string }[];
+  log(`Données à signer reçues : ${items.length} élément(s) ${prepared.format === 'xades' ? '(bordereaux PES)' : '(PDF)'}, certificat ${certificate.subject}.`);
+  const signatureValues: string[] = [];
+  for (const item of items) {
+    const value = await key.sign({ data: new Uint8Array(Buffer.from(item.dataToSign, 'base64')), digest: new Uint8Array(Buffer.from(item.digest, 'base64')), digestAlgorithm: 'SHA-256' });
+    signatureValues.push(Buffer.from(value).toString('base64'));
+  }
+  const done = await call(flags.url, session, 'POST', `${base}/signature/complete`, { sessionId: prepared.sessionId, signatureValues });
   const dossier = done.dossier as { state: string; stateLabel: string };
   log(`Signature acceptée. État du dossier : ${dossier.stateLabel}.`);
   return { state: dossier.state };

@@ -4,7 +4,7 @@
  * mark, signature field, placeholder) and returns the data to sign. The prepared PDF and the context are
  * kept in a signature session; the dossier's state does not move.
  */
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import type { Deps } from '../../app/deps.ts';
 import { actorOf, type Principal, type TenantAccess } from '../../identity/principal.ts';
 import { checkAction } from '../../dossiers/dossier-type.ts';
@@ -15,7 +15,9 @@ import { appendJournal } from '../../journal/append-journal.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError, badInput, notFound } from '../../shared/errors.ts';
 import { decodeCertificates } from '../signature/certificates/x509.ts';
-import { preparePadesSignature, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
+import { preparePadesSignature, type PadesSignOptions, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
+import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
+import { prepareXadesSignature } from '../signature/xades/sign.ts';
 import { currentDocument, markSettings } from '../model.ts';
 import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
@@ -78,7 +80,39 @@ export function parseChain(input: string[]): Uint8Array[] {
   return out;
 }
 
-export async function prepareSignature(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { certificateChain: string[]; bureauId?: string }): Promise<{ sessionId: string; dataToSign: string; digest: string; digestAlgorithm: 'SHA-256'; certificate: { subject: string; issuer: string; serialNumber: string } }> {
+export interface PreparedForDevice {
+  sessionId: string;
+  format: 'pades' | 'xades';
+  /** What the device signs (RSA/ECDSA with SHA-256 over dataToSign): one item for a PDF, one per bordereau for a PES. */
+  items: { id: string; dataToSign: string; digest: string }[];
+  digestAlgorithm: 'SHA-256';
+  certificate: { subject: string; issuer: string; serialNumber: string };
+}
+
+interface Produced {
+  preparedPdf: Uint8Array | null;
+  session: Record<string, unknown>;
+  items: PreparedForDevice['items'];
+  evidence: CertificateEvidence;
+}
+
+/** XAdES per bordereau: the certificate is checked here (the XAdES builder does not), the preparation is deterministic. */
+async function prepareXades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], role: string): Promise<Produced> {
+  const evidence = await assertCertificateAcceptable({ certificate: chain[0]!, intermediates: chain.slice(1), trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource });
+  const params = { role, signingTime: deps.clock.now().toISOString(), signatureIdPrefix: `PARAPHE_${randomBytes(6).toString('hex')}` };
+  const prepared = prepareXadesSignature(source, chain[0]!, { ...params, signingTime: new Date(params.signingTime) });
+  const items = prepared.bordereaux.map((b) => ({ id: b.bordereauId, dataToSign: b64(b.dataToSign), digest: b64(b.dataToSignSha256) }));
+  return { preparedPdf: null, session: { format: 'xades', ...params, certificateChain: chain.map(b64), certificate: evidence, digests: items.map((i) => i.digest) }, items, evidence };
+}
+
+/** PAdES: certificate checks, visible mark, placeholder; the prepared PDF is kept for phase 2. */
+async function preparePades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], extra: Pick<PadesSignOptions, 'reason' | 'mark'>): Promise<Produced> {
+  const tsaUrl = await tsaUrlFor(deps, cid);
+  const prepared = await preparePadesSignature(source, chain, { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource, ...(tsaUrl ? { tsaUrl } : {}), ...extra });
+  return { preparedPdf: prepared.pdf, session: { format: 'pades', ...serializePrepared(prepared) }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
+}
+
+export async function prepareSignature(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { certificateChain: string[]; bureauId?: string }): Promise<PreparedForDevice> {
   const turn = await checkSignatureTurn(deps.db, deps, principal, access, dossierId, input.bureauId);
   const chain = parseChain(input.certificateChain);
   const cid = access.collectiviteId;
@@ -86,28 +120,28 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
   const bureau = await deps.db.selectFrom('parapheur_bureau').select('name').where('id', '=', turn.acting.bureauId).executeTakeFirstOrThrow();
   const mark = typologie.mark ? markSettings.parse(typologie.mark) : null;
   const who = principal.kind === 'user' ? principal.displayName : '';
-  const prepared = await preparePadesSignature(await readBlob(deps, turn.source.sha256), chain, {
-    trustAnchors: await trustAnchorsFor(deps, cid),
-    usage: 'personal',
-    crlSource: signingSources(deps).crlSource,
-    ...(await tsaUrlFor(deps, cid).then((url) => (url ? { tsaUrl: url } : {}))),
-    reason: turn.acting.viaBureauId ? `Signé pour le compte du bureau ${bureau.name}` : `Signature — bureau ${bureau.name}`,
-    ...(mark ? { mark: { text: markText(mark.text, { signataire: who, pourCompteDe: turn.acting.viaBureauId ? bureau.name : null, date: deps.clock.now() }), ...(mark.tag ? { tag: mark.tag } : {}), ...(mark.page ? { page: mark.page } : {}), ...(mark.x !== undefined ? { x: mark.x } : {}), ...(mark.y !== undefined ? { y: mark.y } : {}) } } : {}),
-  });
-  const preparedSha = await putBlob(deps, prepared.pdf);
+  const sourceBytes = await readBlob(deps, turn.source.sha256);
+  const onBehalf = turn.acting.viaBureauId ? bureau.name : null;
+  const produced: Produced = typologie.format === 'xades'
+    ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name)
+    : await preparePades(deps, cid, sourceBytes, chain, {
+        reason: onBehalf ? `Signé pour le compte du bureau ${bureau.name}` : `Signature — bureau ${bureau.name}`,
+        ...(mark ? { mark: { text: markText(mark.text, { signataire: who, pourCompteDe: onBehalf, date: deps.clock.now() }), ...(mark.tag ? { tag: mark.tag } : {}), ...(mark.page ? { page: mark.page } : {}), ...(mark.x !== undefined ? { x: mark.x } : {}), ...(mark.y !== undefined ? { y: mark.y } : {}) } } : {}),
+      });
+  const preparedSha = produced.preparedPdf ? await putBlob(deps, produced.preparedPdf) : turn.source.sha256;
   const sessionId = await deps.db.transaction().execute(async (trx) => {
     const { dossier } = await loadDossier(trx, cid, dossierId, { forUpdate: true });
     const again = await checkSignatureTurn(trx, deps, principal, access, dossierId, input.bureauId);
     if (again.stepId !== turn.stepId || again.source.sha256 !== turn.source.sha256) throw new AppError('CONFLICT', 'Le dossier a changé pendant la préparation : recommencez.', 'dossier moved during preparation');
-    await recordBlob(trx, preparedSha, prepared.pdf.length, 'application/pdf');
+    if (produced.preparedPdf) await recordBlob(trx, preparedSha, produced.preparedPdf.length, 'application/pdf');
     const row = await trx
       .insertInto('parapheur_signature_session')
-      .values({ collectivite_id: cid, dossier_id: dossierId, step_id: turn.stepId, bureau_id: turn.acting.bureauId, via_bureau_id: turn.acting.viaBureauId, user_id: (principal as { userId: string }).userId, dossier_version: dossier.version, source_sha256: turn.source.sha256, prepared_sha256: preparedSha, prepared: JSON.stringify(serializePrepared(prepared)), created_at: deps.clock.now() })
+      .values({ collectivite_id: cid, dossier_id: dossierId, step_id: turn.stepId, bureau_id: turn.acting.bureauId, via_bureau_id: turn.acting.viaBureauId, user_id: (principal as { userId: string }).userId, dossier_version: dossier.version, source_sha256: turn.source.sha256, prepared_sha256: preparedSha, prepared: JSON.stringify(produced.session), created_at: deps.clock.now() })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await appendJournal(trx, deps.clock, actorOf(principal), { collectiviteId: cid, action: 'parapheur.signature.prepared', objectType: 'dossier', objectId: dossierId, details: { sessionId: row.id, bureauId: turn.acting.bureauId, certificate: prepared.certificate.certificate }, documentHashes: [turn.source.sha256] });
+    await appendJournal(trx, deps.clock, actorOf(principal), { collectiviteId: cid, action: 'parapheur.signature.prepared', objectType: 'dossier', objectId: dossierId, details: { sessionId: row.id, bureauId: turn.acting.bureauId, certificate: produced.evidence.certificate, format: typologie.format }, documentHashes: [turn.source.sha256] });
     return row.id;
   });
-  const c = prepared.certificate.certificate;
-  return { sessionId, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest), digestAlgorithm: 'SHA-256', certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber } };
+  const c = produced.evidence.certificate;
+  return { sessionId, format: typologie.format === 'xades' ? 'xades' : 'pades', items: produced.items, digestAlgorithm: 'SHA-256', certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber } };
 }

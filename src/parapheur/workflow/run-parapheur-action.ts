@@ -17,7 +17,10 @@ import { appendJournal } from '../../journal/append-journal.ts';
 import { AppError, notFound } from '../../shared/errors.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 
-export const PARAPHEUR_TYPES = new Set(['document-a-signer']);
+export const PARAPHEUR_TYPES = new Set(['document-a-signer', 'pes-a-signer']);
+
+/** The signature format each parapheur dossier type needs from its typologie. */
+export const FORMAT_OF_TYPE: Record<string, string> = { 'document-a-signer': 'pades', 'pes-a-signer': 'xades' };
 
 export interface ActionContext {
   trx: Db;

@@ -12,7 +12,9 @@ import { circuitStep, documentASignerMetadata, type CircuitStep } from '../model
 import { heldBureaux } from './acting-bureau.ts';
 import { readBlob } from './blobs.ts';
 import { activateStep } from './circuit-progress.ts';
-import { insertAct, runParapheurAction } from './run-parapheur-action.ts';
+import { FORMAT_OF_TYPE, insertAct, runParapheurAction } from './run-parapheur-action.ts';
+import { decodePes } from '../signature/xades/encoding.ts';
+import { scanPes } from '../signature/xades/scan.ts';
 
 const refuse = (fr: string, en: string) => new AppError('UNPROCESSABLE', fr, en);
 
@@ -31,11 +33,23 @@ export async function sendDossier(deps: Deps, principal: Principal, access: Tena
     if (principal.kind === 'user' && !(await heldBureaux(trx, cid, principal.userId)).includes(emetteur.id)) {
       throw new AppError('FORBIDDEN', 'Vous ne tenez pas le bureau émetteur de ce dossier.', 'sender does not hold the emitting bureau');
     }
-    if (typologie.format === 'pades') {
-      const principalDoc = documents.find((d) => d.role === 'principal')!;
-      await loadPdf(await readBlob(deps, principalDoc.sha256), 'sign'); // encrypted / corrupt PDF: refused here
+    if (typologie.format !== FORMAT_OF_TYPE[dossier.type]) {
+      throw refuse(`La typologie « ${typologie.type} / ${typologie.sous_type} » signe en ${typologie.format.toUpperCase()} : elle ne convient pas à ce type de dossier.`, 'typologie format does not match the dossier type');
     }
     const steps = (circuit.steps as unknown[]).map((s) => circuitStep.parse(s) as CircuitStep);
+    const principalDoc = documents.find((d) => d.role === 'principal')!;
+    const bytes = await readBlob(deps, principalDoc.sha256);
+    if (typologie.format === 'pades') await loadPdf(bytes, 'sign'); // encrypted / corrupt PDF: refused here
+    if (typologie.format === 'xades') {
+      let root = '';
+      try {
+        root = scanPes(decodePes(Buffer.from(bytes)).text).root.local;
+      } catch (e) {
+        throw refuse('Le fichier PES est illisible (XML mal formé, DOCTYPE ou encodage non pris en charge).', `PES unreadable: ${(e as Error).message}`);
+      }
+      if (root !== 'PES_Aller') throw refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root ${root}`);
+      if (steps.filter((s) => s.kind !== 'visa').length > 1) throw refuse('Un bordereau PES ne porte qu’une signature : le circuit doit avoir une seule étape de signature ou de cachet.', 'several signing steps for a PES');
+    }
     const resolved = steps.map((s, i) => {
       if (s.kind === 'cachet' || !s.actors) return { kind: s.kind, mode: 'any' as const, ids: [] as string[] };
       const a = s.actors;
