@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Deps } from '../../app/deps.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
 import { activeDelegations } from '../workflow/acting-bureau.ts';
+import { PARAPHEUR_TYPES } from '../workflow/run-parapheur-action.ts';
 
 export const INBOX_VIEWS = ['a-traiter', 'en-retard', 'delegues', 'brouillons', 'termines', 'rejetes', 'recuperables'] as const;
 export type InboxView = (typeof INBOX_VIEWS)[number];
@@ -49,7 +50,18 @@ export async function listInbox(deps: Deps, collectiviteId: string, bureauId: st
       return ok;
     }
     case 'brouillons':
-      return base.where('pd.emetteur_bureau_id', '=', bureauId).where('dossier.state', '=', 'brouillon').execute();
+      // a draft has no circuit instance yet: its émetteur bureau is in its metadata
+      return deps.db
+        .selectFrom('dossier')
+        .selectAll()
+        .select(sql<Date | null>`null`.as('deadline'))
+        .where('collectivite_id', '=', collectiviteId)
+        .where('type', 'in', [...PARAPHEUR_TYPES])
+        .where('state', '=', 'brouillon')
+        .where(sql<string>`metadata->>'bureauEmetteurId'`, '=', bureauId)
+        .orderBy('updated_at', 'desc')
+        .limit(200)
+        .execute();
     case 'termines':
       return base.where('pd.emetteur_bureau_id', '=', bureauId).where('dossier.state', '=', 'signe').execute();
     case 'rejetes':
