@@ -7,7 +7,8 @@
  */
 import type { Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
-import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
+import { Pkcs12KeySource, type PadesKeySource } from '../signature/pades/key-source.ts';
+import { Pkcs11KeySource } from '../signature/pades/pkcs11-key-source.ts';
 
 interface Flags {
   url: string;
@@ -16,9 +17,23 @@ interface Flags {
   email?: string;
   password?: string;
   token?: string;
-  p12: string;
+  p12?: string;
   pass?: string;
+  pkcs11Module?: string;
+  tokenLabel?: string;
+  pin?: string;
+  keyLabel?: string;
+  chain?: string;
   bureau?: string;
+}
+
+async function keyOf(flags: Flags): Promise<PadesKeySource> {
+  if (flags.pkcs11Module) {
+    if (!flags.tokenLabel || !flags.keyLabel || !flags.chain) throw new AppError('BAD_INPUT', 'Avec --pkcs11-module, indiquez --token-label, --key-label, --chain et --pin.', 'incomplete PKCS#11 options');
+    return Pkcs11KeySource.open({ module: flags.pkcs11Module, tokenLabel: flags.tokenLabel, keyLabel: flags.keyLabel, chainPath: flags.chain, pin: flags.pin ?? process.env.PARAPHE_PKCS11_PIN ?? '' });
+  }
+  if (!flags.p12) throw new AppError('BAD_INPUT', 'Indiquez --p12 (fichier PKCS#12) ou --pkcs11-module (jeton).', 'no key given');
+  return Pkcs12KeySource.fromFile(flags.p12, flags.pass ?? process.env.PARAPHE_P12_PASSWORD ?? '');
 }
 
 interface Session {
@@ -56,7 +71,7 @@ async function login(base: string, flags: Flags): Promise<Session> {
 }
 
 export async function runSignClient(flags: Flags, log: (line: string) => void = console.log): Promise<{ state: string }> {
-  const key = await Pkcs12KeySource.fromFile(flags.p12, flags.pass ?? process.env.PARAPHE_P12_PASSWORD ?? '');
+  const key = await keyOf(flags);
   const chain = await key.getCertificateChain();
   const session = await login(flags.url, flags);
   const base = `/api/collectivites/${encodeURIComponent(flags.collectivite)}/parapheur/dossiers/${encodeURIComponent(flags.dossier)}`;
@@ -78,15 +93,20 @@ export async function runSignClient(flags: Flags, log: (line: string) => void = 
 export function registerSignClient(program: Command): void {
   program
     .command('sign-client')
-    .description('signe un dossier du parapheur en deux temps contre un serveur Paraphe, avec un fichier PKCS#12 (joue le poste du signataire)')
+    .description('signe un dossier du parapheur en deux temps contre un serveur Paraphe, avec un fichier PKCS#12 ou un jeton PKCS#11 (joue le poste du signataire)')
     .requiredOption('--url <url>', 'adresse du serveur, ex. http://127.0.0.1:3000')
     .requiredOption('--collectivite <id>', 'identifiant de la collectivité')
     .requiredOption('--dossier <id>', 'identifiant du dossier')
     .option('--email <email>', 'compte du signataire')
     .option('--password <password>', 'mot de passe (ou PARAPHE_PASSWORD)')
     .option('--token <token>', 'jeton d’API à la place de la connexion')
-    .requiredOption('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
+    .option('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
     .option('--pass <password>', 'mot de passe du PKCS#12 (ou PARAPHE_P12_PASSWORD)')
+    .option('--pkcs11-module <so>', 'module PKCS#11 du jeton (ex. /usr/lib/softhsm/libsofthsm2.so), à la place de --p12')
+    .option('--token-label <label>', 'étiquette du jeton PKCS#11')
+    .option('--key-label <label>', 'étiquette de la clé sur le jeton')
+    .option('--chain <pem>', 'certificat de la clé puis sa chaîne (PEM)')
+    .option('--pin <pin>', 'code PIN du jeton (ou PARAPHE_PKCS11_PIN)')
     .option('--bureau <id>', 'bureau au nom duquel signer (si vous en tenez plusieurs)')
     .action(async (flags: Flags) => {
       try {

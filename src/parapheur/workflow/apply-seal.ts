@@ -11,13 +11,13 @@ import { loadDossier } from '../../dossiers/load-dossier.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { JobHandler } from '../../platform/jobs/job-queue.ts';
 import type { JobRow } from '../../platform/db/schema.ts';
-import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
+import type { PadesKeySource } from '../signature/pades/key-source.ts';
 import { signPdf } from '../signature/pades/sign-pdf.ts';
 import { assertCertificateAcceptable, CertificateVerdictCache, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { signPes } from '../signature/xades/sign.ts';
 import { createHash } from 'node:crypto';
 import { currentDocument, markSettings } from '../model.ts';
-import { markText, sealFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
+import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
 
@@ -32,7 +32,7 @@ async function activeCachetStep(db: Db, p: Payload) {
 }
 
 /** The seal on a PES: XAdES-EPES on every bordereau, after the seal certificate's checks. */
-async function sealPes(pes: Uint8Array, key: Pkcs12KeySource, trustAnchors: Uint8Array[], d: Deps): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string }> {
+async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], d: Deps): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string }> {
   const chain = await key.getCertificateChain();
   const certificate = await assertCertificateAcceptable({ certificate: chain[0]!, intermediates: chain.slice(1), trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource });
   const signer = { certificate: chain[0]!, sign: (data: Uint8Array) => key.sign({ data, digest: new Uint8Array(createHash('sha256').update(data).digest()), digestAlgorithm: 'SHA-256' }) };
@@ -49,8 +49,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const { dossier, documents } = await loadDossier(d.db, p.collectiviteId, p.dossierId);
       if (dossier.state !== 'cachet_en_cours' || !(await activeCachetStep(d.db, p))) return {};
       const source = currentDocument(documents)!;
-      const seal = await sealFor(d, p.collectiviteId);
-      const key = await Pkcs12KeySource.fromFile(seal.p12Path, seal.password);
+      const key = await sealKeyFor(d, p.collectiviteId);
       const pd = await d.db.selectFrom('parapheur_dossier').select('typologie_id').where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
       const typologie = await d.db.selectFrom('parapheur_typologie').select('mark').where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
       const collectivite = await d.db.selectFrom('collectivite').select('name').where('id', '=', p.collectiviteId).executeTakeFirstOrThrow();
