@@ -7,11 +7,12 @@
 import { createRequire } from 'node:module';
 import { verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type * as Pkcs11Api from 'pkcs11js';
 import { AppError } from '../../../shared/errors.ts';
 import { decodeCertificates } from '../certificates/x509.ts';
 import type { PadesKeySource, SignRequest } from './key-source.ts';
 
-type Pkcs11Module = typeof import('pkcs11js');
+type Pkcs11Module = typeof Pkcs11Api;
 type Pkcs11 = InstanceType<Pkcs11Module['PKCS11']>;
 
 export interface Pkcs11Settings {
