@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../shared/paths.ts';
+import { verifyJournal } from '../journal/verify-journal.ts';
 import { createWorld, parapheurPath as P, PASSWORD, type World } from './test-fixture.ts';
 
 let w: World;
@@ -131,5 +132,9 @@ describe('three-step circuit: visa DGS → signature du maire (sign-client) → 
     const rows = await w.deps.db.selectFrom('journal_entry').select(['action', 'document_hashes']).where('object_id', '=', dossierId).where('action', 'like', 'parapheur.%').orderBy('seq').execute();
     assert.deepEqual(rows.map((r) => r.action), ['parapheur.envoyer', 'parapheur.viser', 'parapheur.signature.prepared', 'parapheur.signer', 'parapheur.cachet']);
     for (const r of rows) assert.ok(r.document_hashes.length >= 1 && r.document_hashes.every((h) => /^[0-9a-f]{64}$/.test(h)), r.action);
+    const signed = await w.deps.db.selectFrom('journal_entry').select('details').where('object_id', '=', dossierId).where('action', '=', 'parapheur.signer').executeTakeFirstOrThrow();
+    assert.match(JSON.stringify(signed.details), /Chloé Dubois/);
+    const chain = await verifyJournal(w.deps.db, { chain: w.cid });
+    assert.deepEqual(chain.problems, [], 'the collectivité’s hash chain is intact');
   });
 });

@@ -267,6 +267,19 @@ describe('bad input leaves the dossier exactly as it was', () => {
     const replay = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: [Buffer.from(good).toString('base64')] });
     assert.equal(replay.status, 409);
   });
+
+  it('refuses an expired preparation', async () => {
+    const id = await atSignature();
+    const { res, key } = await prepare(w.people.maire!, id, w.pki.agents[2]);
+    assert.equal(res.status, 200);
+    await w.deps.db.updateTable('parapheur_signature_session').set({ created_at: new Date(Date.now() - 2 * 3600_000) }).where('id', '=', String(res.json.sessionId)).execute();
+    const before = await snapshot(id);
+    const value = await key.sign({ data: Buffer.from((res.json.items as { dataToSign: string }[])[0]!.dataToSign, 'base64'), digest: new Uint8Array(32), digestAlgorithm: 'SHA-256' });
+    const late = await w.request(w.people.maire!, 'POST', `${P(w.cid)}/dossiers/${id}/signature/complete`, { sessionId: res.json.sessionId, signatureValues: [Buffer.from(value).toString('base64')] });
+    assert.equal(late.status, 409);
+    assert.equal(late.json.message, 'Cette préparation de signature a expiré : préparez à nouveau la signature.');
+    assert.deepEqual(await snapshot(id), before);
+  });
 });
 
 describe('tenant isolation', () => {

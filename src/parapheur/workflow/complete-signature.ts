@@ -24,6 +24,9 @@ import { insertAct, runParapheurAction } from './run-parapheur-action.ts';
 
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
+/** A preparation is valid this long: the device answers within minutes, not days. */
+export const SIGNATURE_SESSION_TTL_MS = 60 * 60 * 1000;
+
 function deserializePades(p: Record<string, unknown>, pdf: Uint8Array): PreparedPadesSignature {
   return {
     pdf,
@@ -76,6 +79,7 @@ export async function completeSignature(deps: Deps, principal: Principal, access
   const session = await deps.db.selectFrom('parapheur_signature_session').selectAll().where('collectivite_id', '=', cid).where('dossier_id', '=', dossierId).where('id', '=', input.sessionId).executeTakeFirst();
   if (!session || principal.kind !== 'user' || session.user_id !== principal.userId) throw notFound('signature session', 'Préparation de signature');
   if (session.used_at) throw new AppError('CONFLICT', 'Cette préparation de signature a déjà servi.', 'session used');
+  if (deps.clock.now().getTime() - session.created_at.getTime() > SIGNATURE_SESSION_TTL_MS) throw new AppError('CONFLICT', 'Cette préparation de signature a expiré : préparez à nouveau la signature.', 'session expired');
   const turn = await checkSignatureTurn(deps.db, deps, principal, access, dossierId, session.bureau_id);
   if (turn.stepId !== session.step_id || turn.source.sha256 !== session.source_sha256) throw new AppError('CONFLICT', 'Le dossier a changé depuis la préparation : préparez à nouveau la signature.', 'dossier moved since preparation');
   const values = input.signatureValues.map((v) => new Uint8Array(Buffer.from(v, 'base64')));
