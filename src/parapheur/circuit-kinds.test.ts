@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorld, parapheurPath as P, type World } from './test-fixture.ts';
+import { makeTestPdf } from './signature/pades/test-pdf.ts';
 
 let w: World;
 before(async () => {
@@ -67,6 +68,29 @@ describe('step semantics', () => {
     const res = await w.request(w.people.intrus!, 'POST', `${P(w.cid)}/dossiers/${id}/envoyer`, {});
     assert.equal(res.status, 403);
     assert.equal(res.json.message, 'Vous ne tenez pas le bureau émetteur de ce dossier.');
+  });
+});
+
+describe('business software', () => {
+  it('an API token creates, fills and sends a dossier in a bureau’s name, and may take it back', async () => {
+    const tokenRes = await w.request(w.people.admin!, 'POST', `/api/collectivites/${w.cid}/api-tokens`, { name: 'Logiciel métier', permissions: ['dossier:read', 'dossier:write', 'dossier:act', 'document:read'] });
+    assert.equal(tokenRes.status, 201, JSON.stringify(tokenRes.json));
+    const auth = { authorization: `Bearer ${String(tokenRes.json.token)}` };
+    const created = await w.app.inject({ method: 'POST', url: `/api/collectivites/${w.cid}/dossiers`, headers: auth, payload: { type: 'document-a-signer', title: 'Arrêté du logiciel métier', metadata: { typologieId: w.typologieId, bureauEmetteurId: w.bureaux.secretariat } } });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = (created.json() as { id: string }).id;
+    const pdf = await makeTestPdf();
+    const boundary = '----pph';
+    const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="arrete.pdf"\r\nContent-Type: application/pdf\r\n\r\n`), Buffer.from(pdf), Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    const up = await w.app.inject({ method: 'POST', url: `/api/collectivites/${w.cid}/dossiers/${id}/documents?role=principal`, headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body });
+    assert.equal(up.statusCode, 201, up.body);
+    const sent = await w.app.inject({ method: 'POST', url: `${P(w.cid)}/dossiers/${id}/envoyer`, headers: auth, payload: {} });
+    assert.equal(sent.statusCode, 200, sent.body);
+    const visa = await w.app.inject({ method: 'POST', url: `${P(w.cid)}/dossiers/${id}/viser`, headers: auth, payload: {} });
+    assert.equal(visa.statusCode, 403, 'a token holds no bureau');
+    const back = await w.app.inject({ method: 'POST', url: `${P(w.cid)}/dossiers/${id}/reprendre`, headers: auth, payload: {} });
+    assert.equal(back.statusCode, 200, back.body);
+    assert.equal((back.json() as { dossier: { state: string } }).dossier.state, 'brouillon');
   });
 });
 

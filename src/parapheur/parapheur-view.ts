@@ -51,6 +51,7 @@ export async function parapheurView(deps: Deps, principal: Principal, access: Te
     .filter(([n]) => checkAction(def, n, snap, who, { viaModule: true }).ok)
     .filter(([n]) => !TURN_ACTIONS.has(n) || (myTurn && (n !== 'viser' || step?.kind === 'visa') && (n !== 'signer' || step?.kind === 'signature')))
     .filter(([n]) => n !== 'donner_avis' || avis.some((a) => !a.answered_at && held.includes(a.to_bureau_id)))
+    .filter(([n]) => n !== 'reprendre' || (!steps.some((s) => s.state === 'done') && !acts.some((a) => a.step_id) && (principal.kind === 'token' || pd?.emetteur_user_id === principal.userId || held.includes(pd?.emetteur_bureau_id ?? ''))))
     .map(([n, a]) => ({ name: n, label: a.label }));
   return {
     dossier: presentDossier(def, dossier, documents, who),

@@ -177,7 +177,11 @@ describe('rejet, annotations, avis, transfert, reprise', () => {
     assert.deepEqual(back.json.steps, []);
     const again = await w.request(w.people.secretaire!, 'POST', `${P(w.cid)}/dossiers/${id}/envoyer`, {});
     assert.equal(again.status, 200);
+    const offered = await w.request(w.people.secretaire!, 'GET', `${P(w.cid)}/dossiers/${id}`);
+    assert.ok((offered.json.parapheurActions as { name: string }[]).some((a) => a.name === 'reprendre'));
     await w.request(w.people.dgs!, 'POST', `${P(w.cid)}/dossiers/${id}/viser`, {});
+    const notOffered = await w.request(w.people.secretaire!, 'GET', `${P(w.cid)}/dossiers/${id}`);
+    assert.ok(!(notOffered.json.parapheurActions as { name: string }[]).some((a) => a.name === 'reprendre'));
     const before = await snapshot(id);
     const late = await w.request(w.people.secretaire!, 'POST', `${P(w.cid)}/dossiers/${id}/reprendre`, {});
     assert.equal(late.status, 409);
