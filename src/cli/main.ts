@@ -19,6 +19,7 @@ import { registerPdfCommands } from '../parapheur/cli/pdf-commands.ts';
 import { registerPesSignCommands } from '../parapheur/cli/pes-sign-commands.ts';
 import { registerPesCommands } from '../helios/cli/pes-commands.ts';
 import { registerActesCommands } from '../actes/cli/actes-commands.ts';
+import { registerSignClient } from '../parapheur/cli/sign-client.ts';
 
 const program = new Command('paraphe').description('Paraphe — parapheur, télétransmission ACTES et HELIOS pour les collectivités').showHelpAfterError();
 
@@ -194,6 +195,7 @@ journal
   );
 
 registerPdfCommands(program);
+registerSignClient(program);
 const pes = program.command('pes').description('fichiers PES V2 (HELIOS)');
 registerPesCommands(pes);
 registerPesSignCommands(pes);

@@ -9,6 +9,7 @@ import { setConnectorConfig } from '../connectors/set-connector-config.ts';
 import { ensureOperator } from '../tenancy/ensure-operator.ts';
 import { withLuhnKey } from '../tenancy/siren.ts';
 import type { CollectiviteRole } from '../identity/roles.ts';
+import { seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
 
 export const DEMO_PASSWORD = 'paraphe-demo-2026';
 
@@ -56,11 +57,13 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
       services: ['parapheur', 'actes', 'helios', 'ged'],
       groupId: c.key === 'ville' ? null : group.id,
     });
+    const users: Record<string, string> = {};
     for (const p of PEOPLE) {
       const email = `${p.local}@${c.domain}.paraphe.test`;
-      await addMember(deps, demoActor, col.id, { email, displayName: `${p.name} — ${c.name}`, password: DEMO_PASSWORD, role: p.role });
+      users[p.local] = (await addMember(deps, demoActor, col.id, { email, displayName: `${p.name} — ${c.name}`, password: DEMO_PASSWORD, role: p.role })).userId;
       logins.push({ email, role: p.name, collectivite: c.name });
     }
+    await seedParapheurDemo(deps, demoActor, operatorId, { id: col.id, name: c.name, slug: c.domain, users: users as Record<'admin' | 'agent' | 'maire', string> });
     onStep(c.name);
   }
   return logins;

@@ -32,6 +32,11 @@ export interface DossierActionDef {
   guard?: (d: DossierSnapshot) => string | null;
   /** Background job started once the transition is committed. */
   job?: string;
+  /**
+   * Runs only through its module's use case, which adds its own checks (e.g. the parapheur's bureaux);
+   * the generic action endpoint refuses it and does not list it.
+   */
+  moduleOnly?: boolean;
 }
 
 export interface JobOutcome {
@@ -87,9 +92,10 @@ export interface ActingAs {
 export type ActionCheck = { ok: true } | { ok: false; status: 403 | 409; reasonFr: string };
 
 /** Why an action may or may not run now: the one rule used both to list actions and to run one. */
-export function checkAction(def: DossierTypeDef, name: string, d: DossierSnapshot, who: ActingAs): ActionCheck {
+export function checkAction(def: DossierTypeDef, name: string, d: DossierSnapshot, who: ActingAs, opts: { viaModule?: boolean } = {}): ActionCheck {
   const action = def.actions[name];
   if (!action) return { ok: false, status: 409, reasonFr: `Action « ${name} » inconnue pour ce type de dossier.` };
+  if (action.moduleOnly && !opts.viaModule) return { ok: false, status: 409, reasonFr: `L’action « ${action.label} » se fait depuis le parapheur.` };
   if (!who.permissions.has('dossier:act')) return { ok: false, status: 403, reasonFr: 'Votre rôle ne permet pas d’agir sur les dossiers.' };
   if (who.kind === 'token' ? !action.api : !who.role || !action.roles.includes(who.role)) {
     return { ok: false, status: 403, reasonFr: `Votre rôle ne permet pas l’action « ${action.label} ».` };

@@ -13,6 +13,9 @@ const A: Record<string, string> = {};
 const B: Record<string, string> = {};
 const clients: Record<string, Client> = {};
 
+// Parapheur objects: an id unknown everywhere (src/parapheur/rules.test.ts sweeps them with real ids of another collectivité).
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+
 /** Bodies that pass validation, so the sweep reaches the tenant and object checks. */
 const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/dossiers': { type: 'versement-ged', title: 'x', metadata: { categorie: 'x' } },
@@ -22,11 +25,19 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/api-tokens': { name: 'jeton', permissions: ['dossier:read'] },
   'PATCH /api/collectivites/:collectiviteId': { name: 'Nouveau nom' },
   'PUT /api/collectivites/:collectiviteId/connectors/:connector': { config: { path: '/tmp/x' } },
+  'POST /api/collectivites/:collectiviteId/parapheur/bureaux': { name: 'Bureau' },
+  'PUT /api/collectivites/:collectiviteId/parapheur/bureaux/:bureauId/titulaires': { userIds: [] },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/annoter': { text: 'note' },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/avis': { toBureauId: NO_SUCH_ID, question: 'avis ?' },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/transferer': { toBureauId: NO_SUCH_ID },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/avis/:avisId/reponse': { answer: 'oui' },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/prepare': { certificateChain: ['AAAA'] },
+  'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/complete': { sessionId: NO_SUCH_ID, signatureValues: ['AAAA'] },
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */
 const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId'];
-const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs' };
+const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs', bureauId: NO_SUCH_ID, circuitId: NO_SUCH_ID, typologieId: NO_SUCH_ID, delegationId: NO_SUCH_ID, avisId: NO_SUCH_ID };
 
 async function populate(into: Record<string, string>, name: string, prefix: string): Promise<void> {
   into.collectiviteId = await makeCollectivite(p, name);

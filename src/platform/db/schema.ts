@@ -192,6 +192,17 @@ export interface Database {
   job: JobTable;
   idempotency_key: IdempotencyKeyTable;
   connector_config: ConnectorConfigTable;
+  parapheur_bureau: ParapheurBureauTable;
+  parapheur_bureau_holder: ParapheurBureauHolderTable;
+  parapheur_circuit: ParapheurCircuitTable;
+  parapheur_typologie: ParapheurTypologieTable;
+  parapheur_delegation: ParapheurDelegationTable;
+  parapheur_dossier: ParapheurDossierTable;
+  parapheur_step: ParapheurStepTable;
+  parapheur_act: ParapheurActTable;
+  parapheur_annotation: ParapheurAnnotationTable;
+  parapheur_avis: ParapheurAvisTable;
+  parapheur_signature_session: ParapheurSignatureSessionTable;
 }
 
 export type CollectiviteRow = Selectable<CollectiviteTable>;
@@ -201,3 +212,139 @@ export type JournalEntryRow = Selectable<JournalEntryTable>;
 export type AppUserRow = Selectable<AppUserTable>;
 export type ApiTokenRow = Selectable<ApiTokenTable>;
 export type JobRow = Selectable<JobTable>;
+
+// Parapheur (migration 0002).
+export interface ParapheurBureauTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  name: string;
+  superior_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ParapheurBureauHolderTable {
+  bureau_id: string;
+  user_id: string;
+  collectivite_id: string;
+}
+
+export interface ParapheurCircuitTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  name: string;
+  steps: Json<unknown[]>;
+  created_at: Generated<Date>;
+}
+
+export interface ParapheurTypologieTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  type: string;
+  sous_type: string;
+  circuit_id: string;
+  format: string;
+  mark: Json<Record<string, unknown>> | null;
+  created_at: Generated<Date>;
+}
+
+export interface ParapheurDelegationTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  from_bureau_id: string;
+  to_bureau_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  typologie_ids: Json<string[]>;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+export interface ParapheurDossierTable {
+  dossier_id: string;
+  collectivite_id: string;
+  typologie_id: string;
+  emetteur_user_id: string | null;
+  emetteur_bureau_id: string;
+  current_position: number | null;
+  deadline: Date | null;
+  sent_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ParapheurStepTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  dossier_id: string;
+  position: number;
+  kind: string;
+  mode: string;
+  state: string;
+  bureau_ids: Json<string[]>;
+  pending_bureau_ids: Json<string[]>;
+}
+
+export interface ParapheurActTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  dossier_id: string;
+  step_id: string | null;
+  action: string;
+  bureau_id: string | null;
+  via_bureau_id: string | null;
+  user_id: string | null;
+  actor_label: string;
+  at: Date;
+  comment: string | null;
+  certificate: Json<Record<string, unknown>> | null;
+  signed_sha256: string | null;
+  document_hashes: Json<string[]>;
+}
+
+export interface ParapheurAnnotationTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  dossier_id: string;
+  bureau_id: string | null;
+  user_id: string | null;
+  author_label: string;
+  visibility: string;
+  text: string;
+  at: Date;
+}
+
+export interface ParapheurAvisTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  dossier_id: string;
+  from_bureau_id: string;
+  to_bureau_id: string;
+  question: string;
+  answer: string | null;
+  requested_at: Date;
+  answered_at: Date | null;
+  answered_by_label: string | null;
+}
+
+export interface ParapheurSignatureSessionTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  dossier_id: string;
+  step_id: string;
+  bureau_id: string;
+  via_bureau_id: string | null;
+  user_id: string;
+  dossier_version: number;
+  source_sha256: string;
+  prepared_sha256: string;
+  prepared: Json<Record<string, unknown>>;
+  created_at: Date;
+  used_at: Date | null;
+}
+
+export type ParapheurBureauRow = Selectable<ParapheurBureauTable>;
+export type ParapheurCircuitRow = Selectable<ParapheurCircuitTable>;
+export type ParapheurTypologieRow = Selectable<ParapheurTypologieTable>;
+export type ParapheurDelegationRow = Selectable<ParapheurDelegationTable>;
+export type ParapheurDossierRow = Selectable<ParapheurDossierTable>;
+export type ParapheurStepRow = Selectable<ParapheurStepTable>;
+export type ParapheurActRow = Selectable<ParapheurActTable>;

@@ -43,6 +43,11 @@ export interface XadesSignOptions {
   signingTime?: Date;
   alreadySigned?: 'refuse' | 'skip';
   infoDematerialisee?: 'set' | 'require';
+  /**
+   * Fixed prefix of the signature Ids (letters, digits, _): with the same file, certificate, signingTime and
+   * prefix, preparation is deterministic, so a server can prepare again in phase 2 instead of keeping state.
+   */
+  signatureIdPrefix?: string;
 }
 
 export interface PreparedBordereau {
@@ -196,7 +201,10 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Le PES ne contient aucun bordereau à signer.', 'no Bordereau to sign');
   }
 
-  const runId = randomBytes(6).toString('hex');
+  if (options.signatureIdPrefix !== undefined && !/^[A-Za-z0-9_]{1,40}$/.test(options.signatureIdPrefix)) {
+    refuse('Préfixe d’identifiant de signature invalide.', `bad signatureIdPrefix ${JSON.stringify(options.signatureIdPrefix)}`);
+  }
+  const runId = options.signatureIdPrefix ?? randomBytes(6).toString('hex');
   const certB64 = cert.der.toString('base64');
   const items: PreparedItem[] = [];
   toSign.forEach((b, i) => {

@@ -1,0 +1,140 @@
+/**
+ * The issue's "done when": a PDF goes through visa by the DGS, signature by the maire through
+ * `paraphe sign-client` (a child process against the server started here), and the collectivité's seal
+ * (background job, B-T with the local TSA). The result is checked by poppler's pdfsig (every signature
+ * valid and trusted) and qpdf --check; the bordereau lists each step with certificates and hashes.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../shared/paths.ts';
+import { verifyJournal } from '../journal/verify-journal.ts';
+import { createWorld, parapheurPath as P, PASSWORD, type World } from './test-fixture.ts';
+
+let w: World;
+
+function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
+  const res = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT') assert.fail(`${cmd} is required for this test: apt-get install -y ${pkg}`);
+  return { status: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
+}
+
+function runCli(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/paraphe.mjs'), ...args], { cwd: w.dir, env: { ...process.env, LOG_LEVEL: 'silent' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+before(async () => {
+  w = await createWorld();
+});
+after(async () => {
+  await w?.close();
+});
+
+describe('three-step circuit: visa DGS → signature du maire (sign-client) → cachet', () => {
+  let dossierId: string;
+  let finalPdf: Buffer;
+
+  it('runs through the API and the signer’s device, and ends signed', async () => {
+    const { people, bureaux, cid } = w;
+    dossierId = await w.createDossier(people.secretaire!);
+    const sent = await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${dossierId}/envoyer`, {});
+    assert.equal(sent.status, 200, JSON.stringify(sent.json));
+    assert.equal((sent.json.dossier as { state: string }).state, 'en_cours');
+
+    const dgsInbox = await w.request(people.dgs!, 'GET', `${P(cid)}/bureaux/${bureaux.dgs}/dossiers?vue=a-traiter`);
+    assert.deepEqual((dgsInbox.json.items as { id: string }[]).map((d) => d.id), [dossierId]);
+    const maireInbox = await w.request(people.maire!, 'GET', `${P(cid)}/bureaux/${bureaux.maire}/dossiers?vue=a-traiter`);
+    assert.deepEqual(maireInbox.json.items, []);
+    const recuperables = await w.request(people.secretaire!, 'GET', `${P(cid)}/bureaux/${bureaux.secretariat}/dossiers?vue=recuperables`);
+    assert.deepEqual((recuperables.json.items as { id: string }[]).map((d) => d.id), [dossierId]);
+
+    const view = await w.request(people.dgs!, 'GET', `${P(cid)}/dossiers/${dossierId}`);
+    assert.ok((view.json.parapheurActions as { name: string }[]).some((a) => a.name === 'viser'));
+    const visa = await w.request(people.dgs!, 'POST', `${P(cid)}/dossiers/${dossierId}/viser`, { comment: 'Vu, bon pour signature.' });
+    assert.equal(visa.status, 200, JSON.stringify(visa.json));
+    assert.deepEqual((visa.json.steps as { state: string }[]).map((s) => s.state), ['done', 'active', 'waiting']);
+
+    const cli = await runCli(['sign-client', '--url', w.url, '--collectivite', cid, '--dossier', dossierId, '--email', people.maire!.email, '--password', PASSWORD, '--p12', w.pki.agents[2].p12Path, '--pass', w.pki.agents[2].p12Password]);
+    assert.equal(cli.code, 0, cli.out);
+    assert.match(cli.out, /Signature acceptée/);
+    const afterSign = await w.request(people.maire!, 'GET', `${P(cid)}/dossiers/${dossierId}`);
+    assert.equal((afterSign.json.dossier as { state: string }).state, 'cachet_en_cours');
+
+    assert.ok((await w.runJobs()) >= 1);
+    const done = await w.request(people.secretaire!, 'GET', `${P(cid)}/dossiers/${dossierId}`);
+    const dossier = done.json.dossier as { state: string; documents: { id: string; role: string; sha256: string }[] };
+    assert.equal(dossier.state, 'signe');
+    const signed = dossier.documents.filter((d) => d.role === 'signed');
+    assert.equal(signed.length, 2, 'one version per signature (maire, cachet)');
+    const acts = done.json.acts as { action: string; bureau: string | null; certificate: { subject: string } | null }[];
+    assert.deepEqual(acts.map((a) => a.action), ['envoyer', 'viser', 'signer', 'cachet']);
+    assert.match(acts[2]!.certificate!.subject, /Chloé Dubois/);
+    assert.match(acts[3]!.certificate!.subject, /Cachet serveur/);
+    const terminated = await w.request(people.secretaire!, 'GET', `${P(cid)}/bureaux/${bureaux.secretariat}/dossiers?vue=termines`);
+    assert.deepEqual((terminated.json.items as { id: string }[]).map((d) => d.id), [dossierId]);
+
+    const content = await w.request(people.secretaire!, 'GET', `/api/collectivites/${cid}/documents/${signed[1]!.id}/content`);
+    assert.equal(content.status, 200);
+    finalPdf = content.raw;
+  });
+
+  it('pdfsig reports both signatures valid and trusted', () => {
+    const path = join(w.dir, 'final.pdf');
+    writeFileSync(path, finalPdf);
+    const { status, out } = tool('pdfsig', ['-nssdir', `sql:${w.nssDir}`, path], 'poppler-utils');
+    assert.equal(status, 0, out);
+    assert.equal(out.match(/Signature Validation: Signature is Valid\./g)?.length, 2, out);
+    assert.equal(out.match(/Certificate Validation: Certificate is Trusted\./g)?.length, 2, out);
+    assert.match(out, /Common Name: Chloé Dubois/);
+    assert.match(out, /Common Name: Cachet serveur Commune de Testville/);
+    assert.match(out, /Total document signed/);
+  });
+
+  it('qpdf --check finds no error, and the visible mark is on the page', () => {
+    const path = join(w.dir, 'final.pdf');
+    const { status, out } = tool('qpdf', ['--check', path], 'qpdf');
+    assert.equal(status, 0, out);
+    assert.match(out, /No syntax or stream encoding errors found/);
+    // the placement tags stay in the content stream under the marks' white background: drop them, join lines
+    const text = tool('pdftotext', [path, '-'], 'poppler-utils').out.replace(/#\w+#/g, '').replace(/\s+/g, ' ');
+    assert.match(text, /Le maire : Signé par Chloé Dubois le \d{2}\/\d{2}\/\d{4}/);
+    assert.match(text, /Cachet : Cachet de Commune de Testville le/);
+  });
+
+  it('the bordereau lists each step, who acted for which bureau, certificates and SHA-256', async () => {
+    const res = await w.request(w.people.secretaire!, 'GET', `${P(w.cid)}/dossiers/${dossierId}/bordereau`);
+    assert.equal(res.status, 200);
+    const path = join(w.dir, 'bordereau.pdf');
+    writeFileSync(path, res.raw);
+    assert.equal(tool('qpdf', ['--check', path], 'qpdf').status, 0);
+    const text = tool('pdftotext', ['-layout', path, '-'], 'poppler-utils').out;
+    assert.match(text, /Bordereau de signature/);
+    assert.match(text, /Étape 1 — Visa/);
+    assert.match(text, /Alice Martin/);
+    assert.match(text, /bureau DGS/);
+    assert.match(text, /Étape 2 — Signature/);
+    assert.match(text, /Certificat : .*Chloé Dubois/);
+    assert.match(text, /Émetteur : .*Paraphe Test Agents CA/);
+    assert.ok(text.includes(w.pki.agents[2].cert.serialNumber), 'serial of the maire’s certificate');
+    assert.match(text, /Étape 3 — Cachet serveur/);
+    assert.match(text, /SHA-256 du document signé : [0-9a-f]{64}/);
+  });
+
+  it('journals every action with the documents’ SHA-256', async () => {
+    const rows = await w.deps.db.selectFrom('journal_entry').select(['action', 'document_hashes']).where('object_id', '=', dossierId).where('action', 'like', 'parapheur.%').orderBy('seq').execute();
+    assert.deepEqual(rows.map((r) => r.action), ['parapheur.envoyer', 'parapheur.viser', 'parapheur.signature.prepared', 'parapheur.signer', 'parapheur.cachet']);
+    for (const r of rows) assert.ok(r.document_hashes.length >= 1 && r.document_hashes.every((h) => /^[0-9a-f]{64}$/.test(h)), r.action);
+    const signed = await w.deps.db.selectFrom('journal_entry').select('details').where('object_id', '=', dossierId).where('action', '=', 'parapheur.signer').executeTakeFirstOrThrow();
+    assert.match(JSON.stringify(signed.details), /Chloé Dubois/);
+    const chain = await verifyJournal(w.deps.db, { chain: w.cid });
+    assert.deepEqual(chain.problems, [], 'the collectivité’s hash chain is intact');
+  });
+});

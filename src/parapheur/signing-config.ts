@@ -1,0 +1,73 @@
+/**
+ * Connector settings the parapheur reads (inherited operator → group → collectivité): the trust anchors
+ * for signers' certificates, the collectivité's seal (PKCS#12) and the optional TSA (B-T when set).
+ * CRLs and timestamps go through the signature library's injectable sources.
+ */
+import { z } from 'zod';
+import type { Deps } from '../app/deps.ts';
+import { connectorConfigFor, resolveConnectorConfig } from '../connectors/connectors.ts';
+import { loadTrustAnchors } from './signature/certificates/trust-anchors.ts';
+import { HttpCrlSource, type CrlSource } from './signature/certificates/crl-source.ts';
+import { Pkcs12KeySource, type PadesKeySource } from './signature/pades/key-source.ts';
+import { Pkcs11KeySource } from './signature/pades/pkcs11-key-source.ts';
+
+export const trustConfig = z.object({ trustAnchorsPath: z.string().min(1).describe('Dossier des certificats d’autorité de confiance (PEM)') });
+export const pkcs11Settings = z.object({
+  module: z.string().min(1).describe('Module PKCS#11, ex. /usr/lib/softhsm/libsofthsm2.so'),
+  tokenLabel: z.string().min(1).describe('Étiquette du jeton'),
+  pin: z.string().min(1).describe('Code PIN du jeton'),
+  keyLabel: z.string().min(1).describe('Étiquette (CKA_LABEL) de la clé privée'),
+  chainPath: z.string().min(1).describe('Fichier PEM : certificat de la clé puis sa chaîne'),
+});
+export const sealConfig = z.union([
+  z.object({ p12Path: z.string().min(1).describe('Fichier PKCS#12 du cachet serveur'), password: z.string().describe('Mot de passe du PKCS#12') }),
+  z.object({ pkcs11: pkcs11Settings.describe('Clé du cachet sur un jeton PKCS#11 (HSM, SoftHSM2)') }),
+]);
+export const tsaConfig = z.object({ url: z.url().describe('URL du service d’horodatage RFC 3161') });
+
+export const CONNECTOR_TRUST = 'parapheur-certificats';
+export const CONNECTOR_SEAL = 'parapheur-seal';
+export const CONNECTOR_TSA = 'tsa';
+
+export interface SigningSources {
+  crlSource: CrlSource;
+}
+
+const sources = new WeakMap<Deps, SigningSources>();
+
+export function setSigningSources(deps: Deps, s: SigningSources): void {
+  sources.set(deps, s);
+}
+
+export function signingSources(deps: Deps): SigningSources {
+  let s = sources.get(deps);
+  if (!s) {
+    s = { crlSource: new HttpCrlSource() };
+    sources.set(deps, s);
+  }
+  return s;
+}
+
+export async function trustAnchorsFor(deps: Deps, collectiviteId: string): Promise<Uint8Array[]> {
+  const c = await connectorConfigFor<z.infer<typeof trustConfig>>(deps.db, deps.connectors, collectiviteId, CONNECTOR_TRUST);
+  return loadTrustAnchors(c.trustAnchorsPath);
+}
+
+export async function tsaUrlFor(deps: Deps, collectiviteId: string): Promise<string | undefined> {
+  const { config } = await resolveConnectorConfig(deps.db, collectiviteId, CONNECTOR_TSA);
+  const parsed = tsaConfig.safeParse(config);
+  return parsed.success ? parsed.data.url : undefined;
+}
+
+/** The collectivité's seal key: a PKCS#12 file or a PKCS#11 token, behind the one key-source interface. */
+export async function sealKeyFor(deps: Deps, collectiviteId: string): Promise<PadesKeySource> {
+  const c = await connectorConfigFor<z.infer<typeof sealConfig>>(deps.db, deps.connectors, collectiviteId, CONNECTOR_SEAL);
+  return 'pkcs11' in c ? Pkcs11KeySource.open(c.pkcs11) : Pkcs12KeySource.fromFile(c.p12Path, c.password);
+}
+
+export function markText(template: string, v: { signataire: string; pourCompteDe: string | null; date: Date }): string {
+  const date = v.date.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
+  let t = template.replaceAll('{signataire}', v.signataire).replaceAll('{date}', date).replaceAll('{pourCompteDe}', v.pourCompteDe ?? '');
+  if (v.pourCompteDe && !template.includes('{pourCompteDe}')) t = t.replace(v.signataire, `${v.signataire} pour le compte de ${v.pourCompteDe}`);
+  return t;
+}

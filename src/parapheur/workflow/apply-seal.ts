@@ -1,0 +1,95 @@
+/**
+ * The `cachet` step, applied by a background job without a click: the collectivité's seal (PKCS#12 from
+ * the `parapheur-seal` connector, B-T when a TSA is configured) signs the current PDF; the job's completion
+ * stores the sealed version, records the act, moves the circuit and writes the journal in one transaction.
+ * Exhausted retries leave the dossier in `erreur_cachet`, from which an admin relaunches the seal.
+ */
+import type { Deps } from '../../app/deps.ts';
+import { systemActor } from '../../identity/principal.ts';
+import { appendJournal } from '../../journal/append-journal.ts';
+import { loadDossier } from '../../dossiers/load-dossier.ts';
+import type { Db } from '../../platform/db/database.ts';
+import type { JobHandler } from '../../platform/jobs/job-queue.ts';
+import type { JobRow } from '../../platform/db/schema.ts';
+import type { PadesKeySource } from '../signature/pades/key-source.ts';
+import { signPdf } from '../signature/pades/sign-pdf.ts';
+import { assertCertificateAcceptable, CertificateVerdictCache, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
+import { signPes } from '../signature/xades/sign.ts';
+import { createHash } from 'node:crypto';
+import { currentDocument, markSettings } from '../model.ts';
+import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
+import { putBlob, readBlob, recordBlob } from './blobs.ts';
+import { recordStepAct } from './circuit-progress.ts';
+
+interface Payload {
+  collectiviteId: string;
+  dossierId: string;
+  stepId: string;
+}
+
+async function activeCachetStep(db: Db, p: Payload) {
+  return db.selectFrom('parapheur_step').selectAll().where('collectivite_id', '=', p.collectiviteId).where('dossier_id', '=', p.dossierId).where('id', '=', p.stepId).where('state', '=', 'active').where('kind', '=', 'cachet').executeTakeFirst();
+}
+
+/** The seal on a PES: XAdES-EPES on every bordereau, after the seal certificate's checks. */
+async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], d: Deps): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string }> {
+  const chain = await key.getCertificateChain();
+  const certificate = await assertCertificateAcceptable({ certificate: chain[0]!, intermediates: chain.slice(1), trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource });
+  const signer = { certificate: chain[0]!, sign: (data: Uint8Array) => key.sign({ data, digest: new Uint8Array(createHash('sha256').update(data).digest()), digestAlgorithm: 'SHA-256' }) };
+  return { pdf: await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now() }), certificate, level: 'XAdES-EPES' };
+}
+
+export function sealJobHandler(deps: () => Deps): JobHandler {
+  const cache = new CertificateVerdictCache();
+  return {
+    backoffSeconds: 5,
+    async run(job: JobRow) {
+      const d = deps();
+      const p = job.payload as unknown as Payload;
+      const { dossier, documents } = await loadDossier(d.db, p.collectiviteId, p.dossierId);
+      if (dossier.state !== 'cachet_en_cours' || !(await activeCachetStep(d.db, p))) return {};
+      const source = currentDocument(documents)!;
+      const key = await sealKeyFor(d, p.collectiviteId);
+      const pd = await d.db.selectFrom('parapheur_dossier').select('typologie_id').where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
+      const typologie = await d.db.selectFrom('parapheur_typologie').select('mark').where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
+      const collectivite = await d.db.selectFrom('collectivite').select('name').where('id', '=', p.collectiviteId).executeTakeFirstOrThrow();
+      const tsaUrl = await tsaUrlFor(d, p.collectiviteId);
+      const mark = typologie.mark ? markSettings.parse(typologie.mark) : null;
+      const sourceBytes = await readBlob(d, source.sha256);
+      const isPes = source.media_type === 'application/xml';
+      const result = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d) : await signPdf(sourceBytes, key, {
+        trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
+        usage: 'seal',
+        crlSource: signingSources(d).crlSource,
+        certificateCache: cache,
+        ...(tsaUrl ? { tsaUrl } : {}),
+        reason: `Cachet serveur — ${collectivite.name}`,
+        ...(mark ? { mark: { text: markText('Cachet de {signataire} le {date}', { signataire: collectivite.name, pourCompteDe: null, date: d.clock.now() }), tag: '#cachet#' } } : {}),
+      });
+      const sealedSha = await putBlob(d, result.pdf);
+      return {
+        complete: async (trx: Db) => {
+          const { dossier: locked, documents: docs } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
+          const step = await activeCachetStep(trx, p);
+          if (locked.state !== 'cachet_en_cours' || !step || currentDocument(docs)!.sha256 !== source.sha256) return;
+          const mediaType = isPes ? 'application/xml' : 'application/pdf';
+          await recordBlob(trx, sealedSha, result.pdf.length, mediaType);
+          const base = source.filename.replace(/(-signe(-\d+)?)?\.(pdf|xml)$/i, '');
+          await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: `${base}-signe-${step.position}.${isPes ? 'xml' : 'pdf'}`, media_type: mediaType, size: result.pdf.length, sha256: sealedSha, created_by: null }).execute();
+          await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level: isPes ? result.level : `PAdES ${result.level}`, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
+          const progress = await recordStepAct(trx, d, step, '');
+          await trx.updateTable('dossier').set({ state: progress.state, updated_at: d.clock.now(), version: locked.version + 1 }).where('id', '=', locked.id).execute();
+          await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet', objectType: 'dossier', objectId: p.dossierId, details: { from: locked.state, to: progress.state, step: step.position, level: result.level, certificate: result.certificate.certificate, attempt: job.attempts }, documentHashes: [source.sha256, sealedSha] });
+        },
+      };
+    },
+    async exhausted(trx, job, error) {
+      const d = deps();
+      const p = job.payload as unknown as Payload;
+      const { dossier, documents } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
+      if (dossier.state !== 'cachet_en_cours') return;
+      await trx.updateTable('dossier').set({ state: 'erreur_cachet', updated_at: d.clock.now(), version: dossier.version + 1 }).where('id', '=', dossier.id).execute();
+      await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet.failed', objectType: 'dossier', objectId: p.dossierId, details: { from: dossier.state, to: 'erreur_cachet', attempts: job.attempts, error }, documentHashes: documents.map((x) => x.sha256) });
+    },
+  };
+}
