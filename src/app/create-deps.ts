@@ -12,6 +12,7 @@ import { dossierJobHandler } from '../dossiers/dossier-job-handler.ts';
 import { versementGedType } from '../ged/versement-ged-type.ts';
 import { gedFsConfig } from '../ged/ged-connector.ts';
 import type { JobHandlers } from '../platform/jobs/job-queue.ts';
+import { installActes } from '../actes/install.ts';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -42,5 +43,6 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
     config,
   };
   jobHandlers.set(DOSSIER_JOB_QUEUE, dossierJobHandler(() => deps));
+  installActes(deps);
   return deps;
 }

@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely';
 import { sql } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
+import * as m0003 from './0003-actes.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
   '0001-foundation': m0001,
+  '0003-actes': m0003,
 };
 
 export const migrations: Record<string, Migration> = Object.fromEntries(
