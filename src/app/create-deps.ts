@@ -13,6 +13,7 @@ import { versementGedType } from '../ged/versement-ged-type.ts';
 import { gedFsConfig } from '../ged/ged-connector.ts';
 import type { JobHandlers } from '../platform/jobs/job-queue.ts';
 import { registerParapheur } from '../parapheur/parapheur.ts';
+import { installActes } from '../actes/install.ts';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -44,5 +45,6 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
   };
   jobHandlers.set(DOSSIER_JOB_QUEUE, dossierJobHandler(() => deps));
   registerParapheur(deps);
+  installActes(deps);
   return deps;
 }

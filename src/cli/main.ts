@@ -20,6 +20,7 @@ import { registerPesSignCommands } from '../parapheur/cli/pes-sign-commands.ts';
 import { registerPesCommands } from '../helios/cli/pes-commands.ts';
 import { registerActesCommands } from '../actes/cli/actes-commands.ts';
 import { registerSignClient } from '../parapheur/cli/sign-client.ts';
+import { registerActesTdtCommands } from '../actes/cli/tdt-commands.ts';
 
 const program = new Command('paraphe').description('Paraphe — parapheur, télétransmission ACTES et HELIOS pour les collectivités').showHelpAfterError();
 
@@ -200,6 +201,7 @@ const pes = program.command('pes').description('fichiers PES V2 (HELIOS)');
 registerPesCommands(pes);
 registerPesSignCommands(pes);
 registerActesCommands(program.command('actes').description('archives et messages ACTES'));
+registerActesTdtCommands(program, openPlatform);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Deps } from '../app/deps.ts';
 import type { Actor } from '../identity/principal.ts';
@@ -44,6 +45,8 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
   onStep('opérateur');
   const group = await createGroup(deps, demoActor, 'Arrondissement d’Exemple');
   await setConnectorConfig(deps, demoActor, { type: 'operator', id: operatorId }, 'ged-fs', { path: resolve(join(deps.config.dataDir, 'ged')) });
+  // ACTES with the préfecture simulator: the tdt-actes settings (URLs, certificates, mailbox) come from a JSON file.
+  if (process.env.PARAPHE_DEMO_TDT_ACTES) await setConnectorConfig(deps, demoActor, { type: 'operator', id: operatorId }, 'tdt-actes', JSON.parse(readFileSync(process.env.PARAPHE_DEMO_TDT_ACTES, 'utf8')) as Record<string, unknown>);
   for (const c of COLLECTIVITES) {
     const col = await createCollectivite(deps, demoActor, {
       name: c.name,

@@ -20,6 +20,7 @@ import { documentRoutes } from '../documents/http/document-routes.ts';
 import { journalRoutes } from '../journal/http/journal-routes.ts';
 import { connectorRoutes } from '../connectors/http/connector-routes.ts';
 import { parapheurRoutes } from '../parapheur/parapheur.ts';
+import { actesRoutes } from '../actes/http/actes-routes.ts';
 
 // Validation messages in French for every zod schema (users read them).
 z.config(z.locales.fr());
@@ -92,5 +93,6 @@ export async function buildApp(deps: Deps, opts: { logger?: boolean } = {}): Pro
   journalRoutes(app, deps);
   connectorRoutes(app, deps);
   parapheurRoutes(app, deps);
+  actesRoutes(app, deps);
   return app;
 }

@@ -33,10 +33,12 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/avis/:avisId/reponse': { answer: 'oui' },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/prepare': { certificateChain: ['AAAA'] },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/signature/complete': { sessionId: NO_SUCH_ID, signatureValues: ['AAAA'] },
+  'POST /api/collectivites/:collectiviteId/actes': { metadata: { nature: 'DE', classification: '7.1', numeroInterne: 'X1', dateDecision: '2026-01-01', objet: 'x', typologieActe: '99_DE' } },
+  'POST /api/collectivites/:collectiviteId/actes/:dossierId/publication': { datePublication: '2026-01-02' },
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */
-const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId'];
+const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId'];
 const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs', bureauId: NO_SUCH_ID, circuitId: NO_SUCH_ID, typologieId: NO_SUCH_ID, delegationId: NO_SUCH_ID, avisId: NO_SUCH_ID };
 
 async function populate(into: Record<string, string>, name: string, prefix: string): Promise<void> {
@@ -50,6 +52,7 @@ async function populate(into: Record<string, string>, name: string, prefix: stri
   const doc = await admin.upload(`/api/collectivites/${into.collectiviteId}/dossiers/${into.dossierId}/documents?role=principal`, 'acte.pdf', MINIMAL_PDF);
   assert.equal(doc.statusCode, 201, doc.body);
   into.documentId = (doc.json() as { id: string }).id;
+  into.messageId = (await p.deps.db.insertInto('actes_message').values({ collectivite_id: into.collectiviteId, dossier_id: into.dossierId, direction: 'entrant', kind: 'CourrierSimple', code: '2-1', id_acte: null, status: 'recu', content: '{}', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
   const t = await admin.request('POST', `/api/collectivites/${into.collectiviteId}/api-tokens`, { name: 'jeton', permissions: ['dossier:read'] });
   into.tokenId = (t.json() as { id: string }).id;
 }

@@ -175,6 +175,62 @@ export interface ConnectorConfigTable {
   updated_at: Timestamp;
 }
 
+export interface ActesClassificationTable {
+  collectivite_id: string;
+  date_classification: string;
+  content: Json<unknown>;
+  source: string;
+  raw_sha256: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ActesActeTable {
+  dossier_id: string;
+  collectivite_id: string;
+  id_acte: string;
+  live: Generated<boolean>;
+  classification_date: string;
+  sent_at: Date | null;
+  enveloppe_name: string | null;
+  archive_name: string | null;
+  archive_sha256: string | null;
+  date_reception: string | null;
+  date_publication: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ActesMessageTable {
+  id: Generated<string>;
+  collectivite_id: string | null;
+  dossier_id: string | null;
+  direction: 'entrant' | 'sortant';
+  kind: string;
+  code: string | null;
+  id_acte: string | null;
+  date_courrier_pref: string | null;
+  status: string;
+  content: Json<Record<string, unknown>>;
+  reply_to: string | null;
+  mail_key: string | null;
+  archive_sha256: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface ActesMailTable {
+  key: string;
+  status: 'traite' | 'rejete';
+  reason: string | null;
+  raw_sha256: string | null;
+  received_at: Generated<Date>;
+}
+
+export interface ActesCounterTable {
+  siren: string;
+  day: string;
+  n: number;
+}
+
 export interface Database {
   operator: OperatorTable;
   collectivite_group: CollectiviteGroupTable;
@@ -203,6 +259,11 @@ export interface Database {
   parapheur_annotation: ParapheurAnnotationTable;
   parapheur_avis: ParapheurAvisTable;
   parapheur_signature_session: ParapheurSignatureSessionTable;
+  actes_classification: ActesClassificationTable;
+  actes_acte: ActesActeTable;
+  actes_message: ActesMessageTable;
+  actes_mail: ActesMailTable;
+  actes_counter: ActesCounterTable;
 }
 
 export type CollectiviteRow = Selectable<CollectiviteTable>;
@@ -348,3 +409,5 @@ export type ParapheurDelegationRow = Selectable<ParapheurDelegationTable>;
 export type ParapheurDossierRow = Selectable<ParapheurDossierTable>;
 export type ParapheurStepRow = Selectable<ParapheurStepTable>;
 export type ParapheurActRow = Selectable<ParapheurActTable>;
+export type ActesActeRow = Selectable<ActesActeTable>;
+export type ActesMessageRow = Selectable<ActesMessageTable>;

@@ -2,12 +2,14 @@ import type { Migration } from 'kysely';
 import { sql } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
 import * as m0002 from './0002-parapheur.ts';
+import * as m0003 from './0003-actes.ts';
 import * as m0004 from './0004-journal-timestamps.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
   '0001-foundation': m0001,
   '0002-parapheur': m0002,
+  '0003-actes': m0003,
   '0004-journal-timestamps': m0004,
 };
 

@@ -1,0 +1,92 @@
+/**
+ * Side effects of the ACTES module behind interfaces: the @CTES transport, the return mailbox, e-mail
+ * notifications and the encrypted-PDF check. The defaults are the real adapters (mTLS HTTPS, IMAP,
+ * nodemailer over SMTP, qpdf); a test or another deployment passes its own.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { AppError } from '../shared/errors.ts';
+import { HttpsCtesClient, type CtesTransport } from './transport/ctes-client.ts';
+import { ImapReturnMailbox, type ReturnMailbox } from './transport/return-mailbox.ts';
+import { readPem, type TdtActesConfig } from './tdt-connector.ts';
+
+export interface Notification {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+export interface Notifier {
+  send(n: Notification): Promise<void>;
+}
+
+export interface ActesPorts {
+  transport(config: TdtActesConfig): CtesTransport;
+  mailbox(config: TdtActesConfig): ReturnMailbox;
+  notifier: Notifier;
+  /** True when the PDF is encrypted (the préfecture refuses locked documents). */
+  isEncryptedPdf(bytes: Uint8Array): boolean;
+}
+
+export function httpsTransport(c: TdtActesConfig): CtesTransport {
+  return new HttpsCtesClient({
+    url: c.url,
+    ...(c.rescueUrl ? { rescueUrl: c.rescueUrl } : {}),
+    clientCert: readPem(c.clientCertPath, 'certificat client'),
+    clientKey: readPem(c.clientKeyPath, 'clé privée'),
+    ...(c.keyPassphrase ? { keyPassphrase: c.keyPassphrase } : {}),
+    ...(c.caPath ? { ca: readPem(c.caPath, 'autorité de confiance') } : {}),
+  });
+}
+
+export function imapMailbox(c: TdtActesConfig): ReturnMailbox {
+  return new ImapReturnMailbox({
+    host: c.imap.host,
+    port: c.imap.port,
+    secure: c.imap.secure,
+    user: c.imap.user,
+    password: c.imap.password,
+    ...(c.imap.caPath ? { ca: readPem(c.imap.caPath, 'autorité de confiance IMAP') } : {}),
+  });
+}
+
+/** SMTP from `PARAPHE_SMTP_URL` (e.g. smtp://127.0.0.1:25); without it, notifications are only logged. */
+export function smtpNotifier(env: NodeJS.ProcessEnv = process.env): Notifier {
+  const url = env.PARAPHE_SMTP_URL;
+  const from = env.PARAPHE_MAIL_FROM ?? 'Paraphe <ne-pas-repondre@paraphe.test>';
+  if (!url) {
+    return {
+      async send(n) {
+        console.warn(`notification non envoyée (PARAPHE_SMTP_URL absent) : ${n.subject} → ${n.to.join(', ')}`);
+      },
+    };
+  }
+  const transport = nodemailer.createTransport(url);
+  return {
+    async send(n) {
+      if (n.to.length === 0) return;
+      await transport.sendMail({ from, to: n.to, subject: n.subject, text: n.text });
+    },
+  };
+}
+
+/** `qpdf --is-encrypted` exits 0 when encrypted, 2 when not. */
+export function qpdfIsEncrypted(bytes: Uint8Array): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'paraphe-qpdf-'));
+  try {
+    const file = join(dir, 'doc.pdf');
+    writeFileSync(file, bytes);
+    const r = spawnSync('qpdf', ['--is-encrypted', file]);
+    if (r.error) throw new AppError('INTERNAL', 'Vérification du PDF impossible (qpdf absent).', `qpdf not available: ${r.error.message}`);
+    return r.status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function defaultActesPorts(): ActesPorts {
+  return { transport: httpsTransport, mailbox: imapMailbox, notifier: smtpNotifier(), isEncryptedPdf: qpdfIsEncrypted };
+}
