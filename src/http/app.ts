@@ -19,6 +19,7 @@ import { dossierRoutes } from '../dossiers/http/dossier-routes.ts';
 import { documentRoutes } from '../documents/http/document-routes.ts';
 import { journalRoutes } from '../journal/http/journal-routes.ts';
 import { connectorRoutes } from '../connectors/http/connector-routes.ts';
+import { registerWebApp } from './web-static.ts';
 
 // Validation messages in French for every zod schema (users read them).
 z.config(z.locales.fr());
@@ -88,5 +89,6 @@ export async function buildApp(deps: Deps, opts: { logger?: boolean } = {}): Pro
   documentRoutes(app, deps);
   journalRoutes(app, deps);
   connectorRoutes(app, deps);
+  await registerWebApp(app);
   return app;
 }
