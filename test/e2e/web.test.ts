@@ -72,7 +72,7 @@ describe('web application', { timeout: 600_000 }, () => {
       await page.locator('main h1', { hasText: 'Délibération n° 2026-041' }).waitFor();
       await page.locator('[data-testid=pdf-canvas][data-rendered-page="1"]').waitFor();
       await page.getByText('Page 1 sur 1').waitFor();
-      assert.match(await page.getByTestId('dossier-state').innerText(), /Brouillon/);
+      assert.match((await page.getByTestId('dossier-state').textContent()) ?? '', /Brouillon/);
       assert.equal(await page.getByRole('link', { name: /Télécharger/ }).count(), 2);
       await check(page, '04-agent-dossier-brouillon');
 
@@ -154,17 +154,18 @@ describe('web application', { timeout: 600_000 }, () => {
       await page.goto(`/c/${cid}/administration/jetons`);
       await page.locator('main h1', { hasText: 'Jetons d’API' }).waitFor();
       await page.getByLabel('Nom du jeton (obligatoire)').fill('Logiciel de gestion financière');
-      await page.getByLabel('Lire le journal de preuve').check();
+      await page.locator('label', { hasText: 'Lire le journal de preuve' }).click(); // DSFR draws the box on the label
+      assert.ok(await page.getByLabel('Lire le journal de preuve').isChecked());
       await page.getByRole('button', { name: 'Créer le jeton' }).click();
       const token = (await page.getByTestId('new-token').innerText()).trim();
       assert.ok(token.length > 20, `token shown: ${token}`);
-      await page.getByRole('cell', { name: 'Logiciel de gestion financière' }).waitFor();
+      await page.getByRole('cell', { name: 'Logiciel de gestion financière', exact: true }).waitFor();
       await check(page, '21-admin-jeton-cree');
       // The token works against the API, and is never shown again.
       const r = await fetch(`${platform.url}/api/collectivites/${cid}/dossiers`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(r.status, 200);
       await page.reload();
-      await page.getByRole('cell', { name: 'Logiciel de gestion financière' }).waitFor();
+      await page.getByRole('cell', { name: 'Logiciel de gestion financière', exact: true }).waitFor();
       assert.equal(await page.getByTestId('new-token').count(), 0);
       assert.equal(await page.getByText(token).count(), 0);
 
@@ -183,14 +184,14 @@ describe('web application', { timeout: 600_000 }, () => {
     try {
       await login(page, 'admin@cdg-demo.paraphe.test');
       await page.waitForURL(/\/operateur$/);
-      await page.getByRole('cell', { name: 'Commune de Saint-Exemple' }).waitFor();
+      await page.getByRole('cell', { name: 'Commune de Saint-Exemple', exact: true }).waitFor();
       await page.getByLabel('Nom (obligatoire)').fill('Commune de Test-sur-Mer');
       await page.getByLabel('SIREN (obligatoire)').fill(validSiren('21620999'));
       await page.getByLabel('Département (obligatoire)').fill('062');
       await page.getByLabel('Population (facultatif)').fill('1234');
       await page.getByRole('button', { name: 'Créer la collectivité' }).click();
       await page.getByText('La collectivité « Commune de Test-sur-Mer » a été créée.').waitFor();
-      await page.getByRole('cell', { name: 'Commune de Test-sur-Mer' }).waitFor();
+      await page.getByRole('cell', { name: 'Commune de Test-sur-Mer', exact: true }).waitFor();
       await check(page, '30-operateur-collectivites');
 
       await page.getByRole('button', { name: 'Intervenir dans Commune de Saint-Exemple' }).click();
