@@ -78,7 +78,7 @@ describe('web application', { timeout: 600_000 }, () => {
 
       await page.getByRole('button', { name: 'Verser en GED' }).click();
       await page.getByTestId('dossier-state').getByText('Versé en GED').waitFor({ timeout: 60_000 });
-      await page.getByRole('cell', { name: /Traitement terminé/ }).waitFor();
+      await page.getByRole('cell', { name: 'Traitement automatique terminé' }).waitFor();
       await check(page, '05-agent-dossier-verse');
 
       await page.goto(`/c/${cid}/dossiers`);

@@ -48,6 +48,6 @@ export function journalActionLabel(action: string, actionLabels: Record<string, 
   const a = /^dossier\.action\.(.+)$/.exec(action);
   if (a) return `Action : ${actionLabels[a[1]!] ?? a[1]}`;
   const j = /^dossier\.job\.(.+)\.(done|failed)$/.exec(action);
-  if (j) return j[2] === 'done' ? `Traitement terminé (${j[1]})` : `Traitement en échec (${j[1]})`;
+  if (j) return j[2] === 'done' ? 'Traitement automatique terminé' : 'Traitement automatique en échec';
   return action;
 }

@@ -29,12 +29,14 @@ export function DropZone({ label, hint, multiple, files, onFiles, accept }: { la
       onDrop={onDrop}
       data-testid={`dropzone-${multiple ? 'annexes' : 'principal'}`}
     >
+      {/* The native input stays focusable (keyboard, screen readers) but is drawn as a DSFR button with French text. */}
       <label className="fr-label" htmlFor={id}>
         {label}
         <span className="fr-hint-text">{hint} Glissez-déposez {multiple ? 'les fichiers' : 'le fichier'} ici ou parcourez votre poste.</span>
+        <span className="fr-btn fr-btn--secondary fr-btn--sm fr-mt-2w paraphe-browse">{multiple ? 'Choisir des fichiers' : 'Choisir un fichier'}</span>
       </label>
       <input
-        className="fr-upload"
+        className="paraphe-file-input"
         type="file"
         id={id}
         multiple={multiple}
@@ -44,6 +46,7 @@ export function DropZone({ label, hint, multiple, files, onFiles, accept }: { la
           e.target.value = '';
         }}
       />
+      {files.length === 0 && <p className="fr-text--sm fr-mt-1w fr-mb-0">Aucun fichier choisi.</p>}
       {files.length > 0 && (
         <ul className="fr-mt-2w paraphe-filelist" aria-label={multiple ? 'Annexes choisies' : 'Document principal choisi'}>
           {files.map((f, i) => (

@@ -55,6 +55,7 @@ export function DossierPage({ cid, id }: { cid: string; id: string }) {
   const others = d.documents.filter((x) => x !== principal);
   const contentUrl = (doc: DocumentView) => `/api/collectivites/${cid}/documents/${doc.id}/content`;
   const schemaProps = def?.metadataSchema.properties ?? {};
+  const stateLabels = Object.fromEntries(Object.entries(def?.states ?? {}).map(([k, st]) => [k, st.label]));
   const actionLabels = Object.fromEntries(Object.entries(def?.actions ?? {}).map(([k, a]) => [k, a.label]));
 
   const run = async (name: string, label: string) => {
@@ -189,19 +190,25 @@ export function DossierPage({ cid, id }: { cid: string; id: string }) {
           caption="Historique du dossier"
           noCaption
           headers={['Date', 'Événement', 'Par', 'Détails']}
-          data={history.data.items.map((h) => [formatDateTime(h.at), journalActionLabel(h.action, actionLabels), h.actor, detailsText(h.details)])}
+          data={history.data.items.map((h) => [formatDateTime(h.at), journalActionLabel(h.action, actionLabels), h.actor, detailsText(h.details, stateLabels)])}
         />
       )}
     </>
   );
 }
 
-function detailsText(details: Record<string, unknown>): string {
+/** Journal details in French: known fields named and formatted, internal ones (ids, job names) left out. */
+function detailsText(details: Record<string, unknown>, stateLabels: Record<string, string>): string {
   const parts: string[] = [];
-  const map: Record<string, string> = { from: 'de', to: 'vers', comment: 'commentaire', filename: 'fichier', role: 'rôle', reference: 'référence', attempt: 'tentative', error: 'erreur', title: 'titre' };
+  const names: Record<string, string> = { from: 'de', to: 'vers', comment: 'commentaire', filename: 'fichier', reference: 'référence', attempt: 'tentative', attempts: 'tentatives', error: 'erreur', title: 'titre', state: 'état', size: 'taille', mediaType: 'format' };
+  const hidden = new Set(['type', 'documentId', 'job', 'repeated', 'label', 'sha256']);
   for (const [k, v] of Object.entries(details)) {
-    if (v === null || v === undefined || typeof v === 'object') continue;
-    parts.push(`${map[k] ?? k} : ${String(v)}`);
+    if (v === null || v === undefined || typeof v === 'object' || hidden.has(k)) continue;
+    let text = String(v);
+    if (k === 'from' || k === 'to' || k === 'state') text = stateLabels[text] ?? text;
+    else if (k === 'role') text = v === 'principal' ? 'document principal' : 'annexe';
+    else if (k === 'size' && typeof v === 'number') text = formatSize(v);
+    parts.push(k === 'role' ? text : `${names[k] ?? k} : ${text}`);
   }
   return parts.join(' · ') || '—';
 }
