@@ -4,7 +4,7 @@
  * test-artifacts/screenshots/, load times to test-artifacts/load-times.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +29,21 @@ async function freePort(): Promise<number> {
 
 /** The web app must be built (npm ci does it through `prepare`); build it here if a checkout skipped that. */
 export function ensureWebBuilt(): void {
-  if (existsSync(join('web', 'dist', 'index.html'))) return;
+  const index = join('web', 'dist', 'index.html');
+  if (existsSync(index) && newestMtime('web', ['dist']) <= statSync(index).mtimeMs) return;
   const r = spawnSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('build:web failed');
+}
+
+/** Newest modification time of the web app's sources (a stale build is rebuilt before the tests). */
+function newestMtime(dir: string, skip: string[]): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (skip.includes(e.name)) continue;
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p, []) : statSync(p).mtimeMs);
+  }
+  return newest;
 }
 
 export interface Platform {

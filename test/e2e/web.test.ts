@@ -100,7 +100,15 @@ describe('web application', { timeout: 600_000 }, () => {
     const ctx = await newContext(browser, platform.url);
     const page = await ctx.newPage();
     try {
-      await login(page, 'maire@saint-exemple.paraphe.test');
+      // Keyboard only: the page's heading takes the focus, then Tab walks the form in order.
+      await page.goto('/connexion');
+      await page.locator('main h1', { hasText: 'Connexion à Paraphe' }).waitFor();
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('maire@saint-exemple.paraphe.test');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('paraphe-demo-2026');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
       const cid = collectiviteIdOf(page);
       await page.getByText('À traiter par moi').first().waitFor();
       assert.equal(await page.getByRole('link', { name: 'Nouveau dossier' }).count(), 0);

@@ -3,7 +3,7 @@ import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { api, errorMessage } from '../api';
-import { useResource } from '../hooks';
+import { useDossierTypes, useResource } from '../hooks';
 import { formatDateTime, formatNumber } from '../format';
 import { journalActionLabel } from '../labels';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
@@ -27,6 +27,8 @@ export function JournalPage({ cid }: { cid: string }) {
 function Journal({ cid }: { cid: string }) {
   const verify = useResource<Verification>(`/api/collectivites/${cid}/journal/verify`);
   const first = useResource<{ items: JournalEntry[]; nextBeforeSeq: number | null }>(`/api/collectivites/${cid}/journal?limit=50`);
+  const types = useDossierTypes();
+  const actionLabels = Object.fromEntries((types ?? []).flatMap((t) => Object.entries(t.actions).map(([k, a]) => [k, a.label])));
   const [more, setMore] = useState<JournalEntry[]>([]);
   const [next, setNext] = useState<number | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
@@ -80,7 +82,7 @@ function Journal({ cid }: { cid: string }) {
             className="paraphe-table"
             caption="Entrées du journal, des plus récentes aux plus anciennes"
             headers={['N°', 'Date', 'Par', 'Événement', 'Objet', 'Empreinte']}
-            data={items.map((e) => [String(e.seq), formatDateTime(e.at), e.actor, journalActionLabel(e.action), objectLabel(e), <code key="h" title={e.hash}>{e.hash.slice(0, 12)}…</code>])}
+            data={items.map((e) => [String(e.seq), formatDateTime(e.at), e.actor, journalActionLabel(e.action, actionLabels), objectLabel(e), <code key="h" title={e.hash}>{e.hash.slice(0, 12)}…</code>])}
           />
           {nextBefore && (
             <Button priority="secondary" onClick={() => void loadMore()}>
