@@ -11,6 +11,8 @@ import { createOperatorUser } from '../identity/create-operator-user.ts';
 import { createApiToken } from '../identity/create-api-token.ts';
 import { COLLECTIVITE_ROLES, OPERATOR_ROLES, TOKEN_PERMISSIONS } from '../identity/roles.ts';
 import { verifyJournal } from '../journal/verify-journal.ts';
+import { timestampJournalHeads } from '../journal/timestamp-journal.ts';
+import { HttpTimestampClient } from '../parapheur/signature/tsa/tsa-client.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Deps } from '../app/deps.ts';
 import { registerPdfCommands } from '../parapheur/cli/pdf-commands.ts';
@@ -171,12 +173,23 @@ journal
       const res = await verifyJournal(deps.db, { chain, onChain: () => process.stderr.isTTY && process.stderr.write(`\rchaînes vérifiées : ${++done}`) });
       if (process.stderr.isTTY) process.stderr.write('\n');
       if (res.problems.length === 0) {
-        console.log(`Journal intègre : ${res.entries} entrées dans ${res.chains} chaîne(s).`);
+        console.log(`Journal intègre : ${res.entries} entrées dans ${res.chains} chaîne(s), ${res.timestamps} horodatage(s) vérifié(s).`);
         return;
       }
       for (const p of res.problems) console.log(`[${p.chain}] ${p.messageFr}`);
       console.log(`Journal ALTÉRÉ : ${res.problems.length} anomalie(s) sur ${res.entries} entrées.`);
       process.exitCode = 1;
+    }),
+  );
+
+journal
+  .command('timestamp')
+  .description('horodate (RFC 3161) la tête de chaque chaîne modifiée depuis son dernier horodatage')
+  .addOption(new Option('--tsa <url>', 'serveur d’horodatage').env('PARAPHE_TSA_URL').makeOptionMandatory())
+  .action((o: { tsa: string }) =>
+    withPlatform(async (deps) => {
+      const { stamped } = await timestampJournalHeads(deps, new HttpTimestampClient(o.tsa));
+      console.log(`${stamped} tête(s) de chaîne horodatée(s).`);
     }),
   );
 

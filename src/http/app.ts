@@ -28,6 +28,7 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   public: boolean;
+  permission: string | undefined;
 }
 
 declare module 'fastify' {
@@ -52,7 +53,8 @@ export async function buildApp(deps: Deps, opts: { logger?: boolean } = {}): Pro
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) });
+    const config = route.config as { public?: boolean; permission?: string } | undefined;
+    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url, public: Boolean(config?.public), permission: config?.permission });
   });
 
   await app.register(cookie);

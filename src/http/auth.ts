@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../app/deps.ts';
 import { authenticateSession, authenticateToken } from '../identity/authenticate.ts';
-import type { Principal } from '../identity/principal.ts';
+import type { Principal, TenantAccess } from '../identity/principal.ts';
+import type { Permission } from '../identity/roles.ts';
+import { requirePermission, resolveTenantAccess } from '../identity/resolve-tenant-access.ts';
 import { AppError } from '../shared/errors.ts';
 
 export const SESSION_COOKIE = 'paraphe_session';
@@ -11,10 +13,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     principalOrNull: Principal | null;
     csrfToken: string | null;
+    tenantAccess: TenantAccess | null;
   }
   interface FastifyContextConfig {
     /** Route reachable without being signed in. */
     public?: boolean;
+    /** Permission needed inside the collectivité named by `:collectiviteId`. */
+    permission?: Permission;
+    /** Operator staff reach this route without impersonating (the handler checks their role). */
+    operatorAccess?: boolean;
   }
 }
 
@@ -25,6 +32,7 @@ declare module 'fastify' {
 export function installAuth(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest('principalOrNull', null);
   app.decorateRequest('csrfToken', null);
+  app.decorateRequest('tenantAccess', null);
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header) {
@@ -44,10 +52,22 @@ export function installAuth(app: FastifyInstance, deps: Deps): void {
     request.principalOrNull = session.principal;
     request.csrfToken = session.csrfToken;
   });
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preValidation', async (request) => {
     const url = request.routeOptions.url ?? '';
     if (request.routeOptions.config?.public || !url.startsWith('/api/') || url.startsWith('/api/docs')) return;
     if (!request.principalOrNull) throw new AppError('UNAUTHENTICATED', 'Connectez-vous pour accéder à cette ressource.', 'authentication required');
+  });
+  // Tenant resolution runs before body validation: another collectivité's id is "not found" whatever the
+  // body, and a missing permission is refused before anything else is looked at.
+  app.addHook('preValidation', async (request) => {
+    const config = request.routeOptions.config;
+    const collectiviteId = (request.params as { collectiviteId?: string } | undefined)?.collectiviteId;
+    if (!config?.permission || collectiviteId === undefined) return;
+    const principal = principalOf(request);
+    if (config.operatorAccess && principal.kind === 'user' && principal.operatorRole && principal.impersonation?.collectiviteId !== collectiviteId) return;
+    const access = await resolveTenantAccess(deps.db, principal, collectiviteId);
+    requirePermission(access, config.permission);
+    request.tenantAccess = access;
   });
 }
 

@@ -50,7 +50,7 @@ export interface StoredEntry extends ChainedEntry {
 export interface ChainProblem {
   chain: string;
   seq: number;
-  kind: 'edited' | 'broken-link' | 'missing' | 'head-mismatch';
+  kind: 'edited' | 'broken-link' | 'missing' | 'head-mismatch' | 'timestamp-invalid' | 'timestamp-mismatch';
   messageFr: string;
 }
 

@@ -1,10 +1,14 @@
 import type { Db } from '../platform/db/database.ts';
 import { verifyChain, type ChainProblem, type StoredEntry } from './hash-chain.ts';
 import type { JournalEntryRow } from '../platform/db/schema.ts';
+import { inspectTimestampToken } from '../parapheur/signature/tsa/verify-timestamp.ts';
+import { headImprintData } from './timestamp-journal.ts';
 
 export interface JournalVerification {
   chains: number;
   entries: number;
+  /** RFC 3161 timestamps checked (token signature, imprint, and the entry it covers). */
+  timestamps: number;
   problems: ChainProblem[];
 }
 
@@ -50,6 +54,7 @@ export async function verifyJournal(db: Db, opts: { chain?: string; onChain?: (c
   }
   const problems: ChainProblem[] = [];
   let entries = 0;
+  let timestamps = 0;
   for (const chain of chains) {
     const head = (await db.selectFrom('journal_head').select(['seq', 'hash']).where('chain', '=', chain).executeTakeFirst()) ?? null;
     const collected: StoredEntry[] = [];
@@ -57,7 +62,17 @@ export async function verifyJournal(db: Db, opts: { chain?: string; onChain?: (c
     for await (const e of entriesOf(db, chain)) collected.push(e);
     entries += collected.length;
     problems.push(...verifyChain(chain, collected, head));
+    const stamps = await db.selectFrom('journal_timestamp').selectAll().where('chain', '=', chain).orderBy('seq').execute();
+    for (const t of stamps) {
+      timestamps++;
+      const info = await inspectTimestampToken(new Uint8Array(t.token), headImprintData(chain, t.seq, t.hash));
+      if (!info.imprintMatches || !info.signatureValid) {
+        problems.push({ chain, seq: t.seq, kind: 'timestamp-invalid', messageFr: `Horodatage de l’entrée n° ${t.seq} invalide (jeton altéré ou ne portant pas sur cette entrée).` });
+      } else if (collected[t.seq - 1]?.hash !== t.hash) {
+        problems.push({ chain, seq: t.seq, kind: 'timestamp-mismatch', messageFr: `L’entrée n° ${t.seq} ne correspond plus à son horodatage du ${info.genTime?.toISOString() ?? '?'} : le journal a été réécrit.` });
+      }
+    }
     opts.onChain?.(chain);
   }
-  return { chains: chains.length, entries, problems };
+  return { chains: chains.length, entries, timestamps, problems };
 }

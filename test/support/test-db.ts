@@ -48,7 +48,9 @@ async function createPostgresTestDb(url: string): Promise<TestDb> {
 }
 
 function migrationsKey(): string {
-  return createHash('sha256').update(Object.keys(migrations).join(',')).update(readFileSync(join(repoRoot, 'src/platform/db/migrations/0001-foundation.ts'))).digest('hex').slice(0, 16);
+  const h = createHash('sha256');
+  for (const name of Object.keys(migrations).sort()) h.update(name).update(readFileSync(join(repoRoot, 'src/platform/db/migrations', `${name}.ts`)));
+  return h.digest('hex').slice(0, 16);
 }
 
 async function templateDump(): Promise<Blob> {

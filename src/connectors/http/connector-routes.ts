@@ -34,14 +34,14 @@ export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(204).send(null);
   });
 
-  r.put('/api/collectivites/:collectiviteId/connectors/:connector', { schema: { tags, summary: 'Surcharge propre à la collectivité', params: collectiviteParams.extend({ connector: z.string() }), body: configBody, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
-    const access = await tenantOf(deps, request, 'connector:manage');
+  r.put('/api/collectivites/:collectiviteId/connectors/:connector', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Surcharge propre à la collectivité', params: collectiviteParams.extend({ connector: z.string() }), body: configBody, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
+    const access = tenantOf(request);
     await setConnectorConfig(deps, actorOf(principalOf(request)), { type: 'collectivite', id: access.collectiviteId }, request.params.connector, request.body.config);
     return reply.status(204).send(null);
   });
 
-  r.get('/api/collectivites/:collectiviteId/connectors/:connector', { schema: { tags, summary: 'Configuration effective (avec l’origine de chaque réglage)', params: collectiviteParams.extend({ connector: z.string() }), response: { 200: z.object({ connector: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()) }), ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'connector:manage');
+  r.get('/api/collectivites/:collectiviteId/connectors/:connector', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Configuration effective (avec l’origine de chaque réglage)', params: collectiviteParams.extend({ connector: z.string() }), response: { 200: z.object({ connector: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()) }), ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     deps.connectors.get(request.params.connector);
     const eff = await resolveConnectorConfig(deps.db, access.collectiviteId, request.params.connector);
     return { connector: request.params.connector, ...eff };

@@ -30,27 +30,29 @@ export function dossierRoutes(app: FastifyInstance, deps: Deps): void {
     })),
   }));
 
-  r.get('/api/collectivites/:collectiviteId/dossiers', { schema: { tags, summary: 'Lister les dossiers (filtres, pagination par curseur)', params: collectiviteParams, querystring: listDossiersQuery, response: { 200: z.object({ items: z.array(dossierSummary), nextCursor: z.string().nullable() }), ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'dossier:read');
+  r.get('/api/collectivites/:collectiviteId/dossiers', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Lister les dossiers (filtres, pagination par curseur)', params: collectiviteParams, querystring: listDossiersQuery, response: { 200: z.object({ items: z.array(dossierSummary), nextCursor: z.string().nullable() }), ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     const { items, nextCursor } = await listDossiers(deps.db, access.collectiviteId, request.query);
     return { items: items.map((d) => presentDossierSummary(deps.dossierTypes.get(d.type), d)), nextCursor };
   });
 
-  r.post('/api/collectivites/:collectiviteId/dossiers', { schema: { tags, summary: 'Créer un dossier', params: collectiviteParams, body: newDossierInput, response: { 201: dossierView, ...errorResponses } } }, async (request, reply) => {
-    const access = await tenantOf(deps, request, 'dossier:write');
+  r.post('/api/collectivites/:collectiviteId/dossiers', { config: { permission: 'dossier:write' }, schema: { tags, summary: 'Créer un dossier', params: collectiviteParams, body: newDossierInput, response: { 201: dossierView, ...errorResponses } } }, async (request, reply) => {
+    const access = tenantOf(request);
     const p = principalOf(request);
     const row = await createDossier(deps, actorOf(p), access.collectiviteId, request.body);
     return reply.status(201).send(presentDossier(deps.dossierTypes.get(row.type), row, [], actingAs(access, p.kind)));
   });
 
-  r.get('/api/collectivites/:collectiviteId/dossiers/:dossierId', { schema: { tags, summary: 'Un dossier, avec les actions possibles maintenant pour l’appelant', params: dossierParams, response: { 200: dossierView, ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'dossier:read');
+  r.get('/api/collectivites/:collectiviteId/dossiers/:dossierId', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Un dossier, avec les actions possibles maintenant pour l’appelant', params: dossierParams, response: { 200: dossierView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     const { dossier, documents } = await loadDossier(deps.db, access.collectiviteId, request.params.dossierId);
     return presentDossier(deps.dossierTypes.get(dossier.type), dossier, documents, actingAs(access, principalOf(request).kind));
   });
 
-  r.post('/api/collectivites/:collectiviteId/dossiers/:dossierId/documents', { schema: { tags, summary: 'Déposer un document (multipart, champ « file »)', consumes: ['multipart/form-data'], params: dossierParams, querystring: z.object({ role: z.enum(['principal', 'annexe']).default('annexe') }), response: { 201: documentView, ...errorResponses } } }, async (request, reply) => {
-    const access = await tenantOf(deps, request, 'dossier:write');
+  r.post('/api/collectivites/:collectiviteId/dossiers/:dossierId/documents', { config: { permission: 'dossier:write' }, schema: { tags, summary: 'Déposer un document (multipart, champ « file »)', consumes: ['multipart/form-data'], params: dossierParams, querystring: z.object({ role: z.enum(['principal', 'annexe']).default('annexe') }), response: { 201: documentView, ...errorResponses } } }, async (request, reply) => {
+    const access = tenantOf(request);
+    // The dossier must exist in this collectivité before anything about the upload is said.
+    await loadDossier(deps.db, access.collectiviteId, request.params.dossierId);
     if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Envoyez le fichier en multipart/form-data (champ « file »).', 'multipart expected');
     const file = await request.file();
     if (!file) throw new AppError('BAD_INPUT', 'Aucun fichier reçu.', 'no file part');
@@ -58,8 +60,8 @@ export function dossierRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(201).send(presentDocument(row));
   });
 
-  r.post('/api/collectivites/:collectiviteId/dossiers/:dossierId/actions/:action', { schema: { tags, summary: 'Exécuter une action', params: dossierParams.extend({ action: z.string() }), body: z.object({ comment: z.string().max(2000).optional() }).default({}), response: { 200: dossierView, ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'dossier:read');
+  r.post('/api/collectivites/:collectiviteId/dossiers/:dossierId/actions/:action', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Exécuter une action', params: dossierParams.extend({ action: z.string() }), body: z.object({ comment: z.string().max(2000).optional() }).default({}), response: { 200: dossierView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     const p = principalOf(request);
     const who = actingAs(access, p.kind);
     await runDossierAction(deps, actorOf(p), who, access.collectiviteId, request.params.dossierId, request.params.action, request.body?.comment);
@@ -67,8 +69,8 @@ export function dossierRoutes(app: FastifyInstance, deps: Deps): void {
     return presentDossier(deps.dossierTypes.get(dossier.type), dossier, documents, who);
   });
 
-  r.get('/api/collectivites/:collectiviteId/dossiers/:dossierId/history', { schema: { tags, summary: 'Historique (entrées du journal de preuve du dossier)', params: dossierParams, response: { 200: z.object({ items: z.array(journalEntryView) }), ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'dossier:read');
+  r.get('/api/collectivites/:collectiviteId/dossiers/:dossierId/history', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Historique (entrées du journal de preuve du dossier)', params: dossierParams, response: { 200: z.object({ items: z.array(journalEntryView) }), ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     const { dossier } = await loadDossier(deps.db, access.collectiviteId, request.params.dossierId);
     const { items } = await listJournal(deps.db, access.collectiviteId, { objectType: 'dossier', objectId: dossier.id, limit: 500 });
     return { items: items.reverse().map(presentJournalEntry) };

@@ -17,8 +17,8 @@ export function memberRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['Utilisateurs'];
 
-  r.get('/api/collectivites/:collectiviteId/users', { schema: { tags, params: collectiviteParams, response: { 200: z.object({ items: z.array(memberView) }), ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'user:manage');
+  r.get('/api/collectivites/:collectiviteId/users', { config: { permission: 'user:manage' }, schema: { tags, params: collectiviteParams, response: { 200: z.object({ items: z.array(memberView) }), ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     const rows = await deps.db
       .selectFrom('membership')
       .innerJoin('app_user', 'app_user.id', 'membership.user_id')
@@ -29,18 +29,18 @@ export function memberRoutes(app: FastifyInstance, deps: Deps): void {
     return { items: rows.map(presentMember) };
   });
 
-  r.post('/api/collectivites/:collectiviteId/users', { schema: { tags, summary: 'Ajouter un utilisateur', params: collectiviteParams, body: newUserInput, response: { 201: memberView, ...errorResponses } } }, async (request, reply) => {
-    const access = await tenantOf(deps, request, 'user:manage');
+  r.post('/api/collectivites/:collectiviteId/users', { config: { permission: 'user:manage' }, schema: { tags, summary: 'Ajouter un utilisateur', params: collectiviteParams, body: newUserInput, response: { 201: memberView, ...errorResponses } } }, async (request, reply) => {
+    const access = tenantOf(request);
     return reply.status(201).send(await addMember(deps, actorOf(principalOf(request)), access.collectiviteId, request.body));
   });
 
-  r.patch('/api/collectivites/:collectiviteId/users/:userId', { schema: { tags, summary: 'Changer le rôle', params: memberParams, body: z.object({ role: z.enum(COLLECTIVITE_ROLES) }), response: { 200: memberView, ...errorResponses } } }, async (request) => {
-    const access = await tenantOf(deps, request, 'user:manage');
+  r.patch('/api/collectivites/:collectiviteId/users/:userId', { config: { permission: 'user:manage' }, schema: { tags, summary: 'Changer le rôle', params: memberParams, body: z.object({ role: z.enum(COLLECTIVITE_ROLES) }), response: { 200: memberView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
     return changeMemberRole(deps, actorOf(principalOf(request)), access.collectiviteId, request.params.userId, request.body.role);
   });
 
-  r.delete('/api/collectivites/:collectiviteId/users/:userId', { schema: { tags, summary: 'Retirer de la collectivité', params: memberParams, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
-    const access = await tenantOf(deps, request, 'user:manage');
+  r.delete('/api/collectivites/:collectiviteId/users/:userId', { config: { permission: 'user:manage' }, schema: { tags, summary: 'Retirer de la collectivité', params: memberParams, response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
+    const access = tenantOf(request);
     await removeMember(deps, actorOf(principalOf(request)), access.collectiviteId, request.params.userId);
     return reply.status(204).send(null);
   });

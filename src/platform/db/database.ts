@@ -23,6 +23,8 @@ pg.types.setTypeParser(NUMERIC, (v) => Number(v));
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.url, max: Number(process.env.PARAPHE_DB_POOL ?? 10) });
+    // An idle connection dropped by the server (restart, admin command) must not crash the process.
+    pool.on('error', (e) => console.error('database connection lost:', e.message));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });

@@ -133,6 +133,15 @@ export interface JournalHeadTable {
   timestamped_at: Date | null;
 }
 
+export interface JournalTimestampTable {
+  id: Generated<string>;
+  chain: string;
+  seq: number;
+  hash: string;
+  token: Buffer;
+  stamped_at: Date;
+}
+
 export interface JobTable {
   id: Generated<string>;
   queue: string;
@@ -179,6 +188,7 @@ export interface Database {
   document: DocumentTable;
   journal_entry: JournalEntryTable;
   journal_head: JournalHeadTable;
+  journal_timestamp: JournalTimestampTable;
   job: JobTable;
   idempotency_key: IdempotencyKeyTable;
   connector_config: ConnectorConfigTable;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/deps.ts';
 import { principalOf } from '../../http/auth.ts';
-import { collectiviteParams, errorResponses, tenantOf } from '../../http/route-kit.ts';
+import { collectiviteParams, errorResponses } from '../../http/route-kit.ts';
 import { actorOf } from '../../identity/principal.ts';
 import { requireOperator } from '../../identity/resolve-tenant-access.ts';
 import { collectiviteInput, collectivitePatch, collectiviteView, presentCollectivite } from '../collectivite.ts';
@@ -31,19 +31,16 @@ export function collectiviteRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(201).send(await createCollectivite(deps, actorOf(p), request.body));
   });
 
-  r.get('/api/collectivites/:collectiviteId', { schema: { tags, params: collectiviteParams, response: { 200: collectiviteView, ...errorResponses } } }, async (request) => {
-    const p = principalOf(request);
-    if (!(p.kind === 'user' && p.operatorRole)) await tenantOf(deps, request, 'collectivite:read');
+  r.get('/api/collectivites/:collectiviteId', { config: { permission: 'collectivite:read', operatorAccess: true }, schema: { tags, params: collectiviteParams, response: { 200: collectiviteView, ...errorResponses } } }, async (request) => {
     const id = request.params.collectiviteId;
     const row = isUuid(id) ? await deps.db.selectFrom('collectivite').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!row) throw notFound('collectivite', 'Collectivité');
     return presentCollectivite(row);
   });
 
-  r.patch('/api/collectivites/:collectiviteId', { schema: { tags, summary: 'Modifier une collectivité (opérateur)', params: collectiviteParams, body: collectivitePatch, response: { 200: collectiviteView, ...errorResponses } } }, async (request) => {
+  r.patch('/api/collectivites/:collectiviteId', { config: { permission: 'collectivite:read', operatorAccess: true }, schema: { tags, summary: 'Modifier une collectivité (opérateur)', params: collectiviteParams, body: collectivitePatch, response: { 200: collectiviteView, ...errorResponses } } }, async (request) => {
     const p = principalOf(request);
-    // Members learn nothing from a refusal about another collectivité: 404 there, 403 on their own.
-    if (!(p.kind === 'user' && p.operatorRole)) await tenantOf(deps, request, 'collectivite:read');
+    // Members were resolved by the tenant hook (404 elsewhere); only operator staff may change a collectivité.
     requireOperator(p);
     return updateCollectivite(deps, actorOf(p), request.params.collectiviteId, request.body);
   });

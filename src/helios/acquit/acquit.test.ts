@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError } from '../../shared/errors.ts';
+import { parsePesAcquit, parsePesRetour } from '../pes/index.ts';
+import { buildPesAcquit, buildPesRetour, DOMAINE_ACK, type PesAcquitInput } from './index.ts';
+import { CONFORMANCE_ACQUIT_XSD, CONFORMANCE_RETOUR_XSD, xmllintSchema } from './testing.ts';
+
+const base: Omit<PesAcquitInput, 'elements'> = {
+  parametres: { version: '2', typFic: 'PESALR2', nomFic: 'PESALR2_21060088800017_261123_001' },
+  emetteur: { sigle: 'PARAPHE', adresse: 'Paraphe 0.1.0' },
+  recepteur: { sigle: 'HELIOS', adresse: 'DGFIP' },
+  entete: { dteStr: '2026-11-23', idPost: '034000', idColl: '21060088800017', codCol: '123', codBud: '12', libelleColBud: 'Commune de Saint-Étienne' },
+};
+
+test('an accepted acquit has EtatAck 1 per bordereau and PJ, echoes NomFic and validates with xmllint', async () => {
+  const bytes = buildPesAcquit({
+    ...base,
+    elements: [
+      { domaine: DOMAINE_ACK.depense, accepte: true, numBord: '12', exerciceBord: '2026' },
+      { domaine: DOMAINE_ACK.pj, accepte: true, idUnique: 'PJ2026000001' },
+    ],
+  });
+  const lint = xmllintSchema(bytes, CONFORMANCE_ACQUIT_XSD);
+  assert.ok(lint.valid, lint.output);
+  const a = await parsePesAcquit(bytes);
+  assert.equal(a.statut, 'OK');
+  assert.equal(a.nomFic, 'PESALR2_21060088800017_261123_001');
+  assert.deepEqual(a.elements.map((e) => [e.domaineAck, e.etatAck, e.numBord ?? e.idUnique]), [['5', '1', '12'], ['4', '1', 'PJ2026000001']]);
+});
+
+test('a rejected acquit carries errors per bordereau, pièce, ligne and PJ, in ISO-8859-1, and validates with xmllint', async () => {
+  const bytes = buildPesAcquit({
+    ...base,
+    elements: [
+      {
+        domaine: DOMAINE_ACK.depense,
+        accepte: false,
+        numBord: '12',
+        exerciceBord: '2026',
+        pieces: [{ numPiece: '3', lignes: [{ numLigne: '1', erreurs: [{ code: 'ERREUR_AUTRE', libelle: '1963 - Domiciliation erronée' }] }] }],
+      },
+      { domaine: DOMAINE_ACK.signatureBordereau, accepte: false, numBord: '13', exerciceBord: '2026', erreurs: [{ code: 'ERREUR_SIGNATURE_INVALIDE', libelle: 'Signature du bordereau invalide – empreinte € fausse' }] },
+      { domaine: DOMAINE_ACK.pj, accepte: false, idUnique: 'PJ2026000001', erreurs: [{ code: 'ERREUR_DOUBLON_PJ', libelle: "1984 - L'identifiant unique de la PJ a déjà été intégré dans HELIOS" }] },
+    ],
+  });
+  assert.match(bytes.subarray(0, 60).toString('latin1'), /encoding="ISO-8859-1"/);
+  assert.ok(bytes.includes(Buffer.from('erron\xe9e', 'latin1')), 'é written as one Latin-1 byte');
+  assert.ok(bytes.includes(Buffer.from('&#8364;')), '€ written as a character reference');
+  const lint = xmllintSchema(bytes, CONFORMANCE_ACQUIT_XSD);
+  assert.ok(lint.valid, lint.output);
+  const a = await parsePesAcquit(bytes);
+  assert.equal(a.statut, 'KO');
+  assert.equal(a.nombreErreurs, 3);
+  assert.equal(a.elements[0]!.pieces[0]!.lignes[0]!.erreurs[0]!.codeNumerique, '1963');
+  assert.equal(a.elements[1]!.erreurs[0]!.libelle, 'Signature du bordereau invalide – empreinte € fausse');
+  assert.equal(a.elements[2]!.erreurs[0]!.code, 'ERREUR_DOUBLON_PJ');
+});
+
+test('a file-level rejection (no bordereau) is a schema-valid acquit with one technical element', () => {
+  const bytes = buildPesAcquit({ ...base, elements: [{ domaine: DOMAINE_ACK.technique, accepte: false, erreurs: [{ code: 'ERREUR_SCHEMA_INCOMPLET', libelle: 'x'.repeat(800) }] }] });
+  const lint = xmllintSchema(bytes, CONFORMANCE_ACQUIT_XSD);
+  assert.ok(lint.valid, lint.output);
+});
+
+test('the acquit builder refuses an empty element list and an unknown anomaly code', () => {
+  assert.throws(() => buildPesAcquit({ ...base, elements: [] }), AppError);
+  assert.throws(
+    () => buildPesAcquit({ ...base, elements: [{ domaine: '0', accepte: false, erreurs: [{ code: 'ERREUR_INVENTEE' as never, libelle: 'x' }] }] }),
+    (e: unknown) => e instanceof AppError && /ERREUR_INVENTEE/.test(e.message),
+  );
+});
+
+test('a PES_Retour for dépense bordereaux validates with xmllint and parses back', async () => {
+  const bytes = buildPesRetour({
+    nomFic: 'PES2R_034000_261123_0001',
+    entete: { dteStr: '2026-11-23', idPost: '034000', idColl: '21060088800017', codColl: '123', codBud: '12' },
+    depense: [{ exer: '2026', idBord: '12', typBord: '01', pieces: [{ idPce: '1', typPce: '01', natPce: '01', obj: 'Réparation école', dtePcePec: '2026-11-23', lignes: [{ idLigne: '1', mtHT: '100.50' }] }] }],
+  });
+  const lint = xmllintSchema(bytes, CONFORMANCE_RETOUR_XSD);
+  assert.ok(lint.valid, lint.output);
+  const r = await parsePesRetour(bytes);
+  assert.equal(r.typFic, 'PESRETOUR_DEP');
+  assert.deepEqual(r.domaines, [{ nom: 'PES_DepenseRetour', elements: 2 }]);
+});
