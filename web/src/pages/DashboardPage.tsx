@@ -20,7 +20,9 @@ function waitsFor(role: string | null, d: DossierSummary, types: Map<string, Dos
 export function DashboardPage({ cid }: { cid: string }) {
   const { session } = useSession();
   const role = roleIn(session, cid);
-  const name = session.memberships.find((m) => m.collectiviteId === cid)?.name;
+  const member = session.memberships.find((m) => m.collectiviteId === cid);
+  const fiche = useResource<{ name: string }>(member ? null : `/api/collectivites/${cid}`);
+  const name = member?.name ?? fiche.data?.name;
   const list = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(`/api/collectivites/${cid}/dossiers?limit=200`);
   const types = useDossierTypes();
 

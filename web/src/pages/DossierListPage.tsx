@@ -96,7 +96,7 @@ export function DossierListPage({ cid }: { cid: string }) {
           {list.data.items.length === 0 ? (
             <p>{type || state || q ? 'Aucun dossier ne correspond à ces filtres.' : 'Aucun dossier pour le moment.'}</p>
           ) : (
-            <DossierTable cid={cid} items={list.data.items} caption={`Dossiers${cursor ? ' (suite)' : ''}`} />
+            <DossierTable cid={cid} items={list.data.items} caption={`${list.data.items.length} dossier${list.data.items.length > 1 ? 's' : ''} affiché${list.data.items.length > 1 ? 's' : ''}${cursor ? ' (page suivante)' : ''}${type || state || q ? ', filtres appliqués' : ''}`} />
           )}
           <nav className="paraphe-pager" aria-label="Pagination des dossiers">
             <Button
