@@ -218,6 +218,37 @@ describe('web application', { timeout: 600_000 }, () => {
     }
   });
 
+  test('someone in two collectivités switches between them, with the role of each', async () => {
+    const ctx = await newContext(browser, platform.url);
+    const page = await ctx.newPage();
+    try {
+      // Beaumont's admin adds Saint-Exemple's agent as an élu of Beaumont.
+      await login(page, 'admin@beaumont.paraphe.test');
+      const beaumont = collectiviteIdOf(page);
+      await page.goto(`/c/${beaumont}/administration/utilisateurs`);
+      await page.getByLabel('Adresse électronique (obligatoire)').fill('agent@saint-exemple.paraphe.test');
+      await page.getByLabel('Nom affiché (obligatoire)').fill('Agent de Saint-Exemple');
+      await page.getByLabel('Rôle (obligatoire)').selectOption('elu');
+      await page.getByRole('button', { name: 'Ajouter l’utilisateur' }).click();
+      await page.getByText(/a été ajouté\(e\) avec le rôle « Élu »/).waitFor();
+      await page.getByRole('button', { name: 'Se déconnecter' }).first().click();
+      await page.locator('main h1', { hasText: 'Connexion à Paraphe' }).waitFor();
+
+      await login(page, 'agent@saint-exemple.paraphe.test');
+      const switcher = page.getByLabel('Collectivité', { exact: true });
+      await switcher.waitFor();
+      await page.getByRole('link', { name: 'Nouveau dossier' }).waitFor(); // Agent in the first one
+      await switcher.selectOption(beaumont);
+      await page.waitForURL(new RegExp(`/c/${beaumont}$`));
+      await page.locator('main h1', { hasText: 'Beaumont-sur-Démo' }).waitFor();
+      await page.getByText('À traiter par moi').first().waitFor();
+      assert.equal(await page.getByRole('link', { name: 'Nouveau dossier' }).count(), 0); // Élu there
+      await check(page, '40-changement-de-collectivite');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('page load times of the demo pages are measured (navigation to usable)', async () => {
     const ctx = await newContext(browser, platform.url);
     const page = await ctx.newPage();
