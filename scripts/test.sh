@@ -19,6 +19,7 @@ check() { # name, command...: lint and typecheck count as one test each
 }
 check lint npx eslint .
 check typecheck npx tsc -p tsconfig.json --noEmit
+check typecheck-web npx tsc -p web/tsconfig.json --noEmit
 
 node scripts/run-tests.mjs --label pglite --counts "$counts" "$@"
 

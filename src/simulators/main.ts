@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { startActesSimulator } from './actes/simulator.ts';
+import { registerHeliosSimCommand } from './helios/command.ts';
 
 function intArg(name: string) {
   return (v: string): number => {
@@ -32,7 +33,7 @@ function readOrExit(path: string, what: string): Buffer {
 }
 
 const program = new Command();
-program.name('paraphe-sim').description('Simulators of the outside parties of Paraphe (@CTES préfecture, …)');
+program.name('paraphe-sim').description('Simulators of the outside parties of Paraphe (@CTES préfecture, DGFiP Hélios)');
 
 program
   .command('actes')
@@ -101,5 +102,7 @@ program
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+
+registerHeliosSimCommand(program);
 
 await program.parseAsync(process.argv);

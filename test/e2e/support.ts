@@ -1,0 +1,184 @@
+/**
+ * End-to-end support: the real platform started as a child process (embedded database, demo data, temp data
+ * dir, free port) and Debian's Chromium driven by playwright-core. Screenshots go to
+ * test-artifacts/screenshots/, load times to test-artifacts/load-times.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const DEMO_PASSWORD = 'paraphe-demo-2026';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join('test-artifacts', 'screenshots');
+const LOAD_TIMES = join('test-artifacts', 'load-times.json');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The web app must be built (npm ci does it through `prepare`); build it here if a checkout skipped that. */
+export function ensureWebBuilt(): void {
+  const index = join('web', 'dist', 'index.html');
+  if (existsSync(index) && newestMtime('web', ['dist']) <= statSync(index).mtimeMs) return;
+  const r = spawnSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build:web failed');
+}
+
+/** Newest modification time of the web app's sources (a stale build is rebuilt before the tests). */
+function newestMtime(dir: string, skip: string[]): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (skip.includes(e.name)) continue;
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p, []) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+export interface Platform {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(): Promise<Platform> {
+  ensureWebBuilt();
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'paraphe-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, ['bin/paraphe.mjs', 'start'], {
+    env: { ...process.env, PORT: String(port), PARAPHE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`platform exited (${child.exitCode}):\n${out}`);
+    if (out.includes('Comptes de démonstration')) {
+      try {
+        const r = await fetch(`${url}/api/health`);
+        if (r.ok) break;
+      } catch {
+        /* not listening yet */
+      }
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`platform did not start in time:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    dataDir,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/setup-system.sh (Debian package "chromium")`);
+  return chromium.launch({
+    env: { ...process.env, LANG: 'fr_FR.UTF-8', LANGUAGE: 'fr' },
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--lang=fr-FR', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'],
+  });
+}
+
+export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({ baseURL, locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 1280, height: 900 } });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function login(page: Page, email: string): Promise<void> {
+  await page.goto('/connexion');
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/connexion'));
+  await page.locator('main h1').waitFor();
+}
+
+const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** axe-core injected in the page: WCAG 2.1 A/AA rules (the basis of the RGAA). Returns serious and critical violations. */
+export async function accessibilityProblems(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: axeSource });
+  const res = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+  });
+  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export function describeViolations(v: AxeViolation[]): string {
+  return v.map((x) => `${x.impact} ${x.id}: ${x.help}\n    ${x.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`.replace(/\n/g, ' ')).join('\n    ')}`).join('\n');
+}
+
+/** Records how long a page took from navigation start to usable (its heading shown, its data loaded). */
+export function recordLoadTime(name: string, ms: number): void {
+  mkdirSync('test-artifacts', { recursive: true });
+  let all: Record<string, number> = {};
+  try {
+    all = JSON.parse(readFileSync(LOAD_TIMES, 'utf8')) as Record<string, number>;
+  } catch {
+    /* first record */
+  }
+  all[name] = Math.round(ms);
+  writeFileSync(LOAD_TIMES, JSON.stringify(all, null, 2) + '\n');
+}
+
+/** Navigates with a full page load and waits until the page is usable: heading shown, no loading indicator left. */
+export async function timedGoto(page: Page, path: string, name: string, ready?: (p: Page) => Promise<unknown>): Promise<number> {
+  const t0 = Date.now();
+  await page.goto(path, { waitUntil: 'domcontentloaded' });
+  await page.locator('main h1').waitFor();
+  await page.waitForFunction("!/Chargement|Vérification de la chaîne/.test(document.querySelector('main')?.textContent ?? '')");
+  if (ready) await ready(page);
+  const ms = Date.now() - t0;
+  recordLoadTime(name, ms);
+  return ms;
+}
+
+/** A one-page PDF made on the spot (pdf-lib, already a dependency). */
+export async function makePdf(text: string): Promise<Buffer> {
+  const { PDFDocument, StandardFonts } = await import('@cantoo/pdf-lib');
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText(text, { x: 60, y: 760, size: 18, font });
+  page.drawText('Document de test de bout en bout', { x: 60, y: 730, size: 12, font });
+  return Buffer.from(await doc.save());
+}

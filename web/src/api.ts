@@ -1,0 +1,89 @@
+/** Thin client for the platform's API: same origin, session cookie, CSRF token on every write. */
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  details: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+  constructor(status: number, body: ApiErrorBody) {
+    super(body.message);
+    this.status = status;
+    this.code = body.code;
+    this.details = body.details;
+  }
+}
+
+let csrfToken = '';
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+function toError(status: number, text: string): ApiError {
+  try {
+    const body = JSON.parse(text) as Partial<ApiErrorBody>;
+    if (typeof body.message === 'string') return new ApiError(status, { code: body.code ?? 'ERROR', message: body.message, details: body.details ?? null });
+  } catch {
+    /* not JSON: generic message below */
+  }
+  return new ApiError(status, { code: 'HTTP_' + status, message: `Le serveur a répondu par une erreur (${status}). Réessayez dans un instant.`, details: null });
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, { code: 'NETWORK', message: 'Le serveur ne répond pas : vérifiez votre connexion puis réessayez.', details: null });
+  }
+  const text = await res.text();
+  if (!res.ok) throw toError(res.status, text);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Multipart upload with progress (fetch has no upload progress: XMLHttpRequest does). */
+export function uploadFile<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve(JSON.parse(xhr.responseText) as T);
+      } else reject(toError(xhr.status, xhr.responseText));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { code: 'NETWORK', message: 'L’envoi du fichier a échoué : vérifiez votre connexion puis réessayez.', details: null }));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    xhr.send(form);
+  });
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  return 'Une erreur inattendue est survenue. Rechargez la page puis réessayez.';
+}
+
+/** Field-level messages from a validation error (zod issues in `details`), keyed by the field's path. */
+export function fieldErrors(e: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(e instanceof ApiError) || !e.details || typeof e.details !== 'object') return out;
+  const issues = (e.details as { issues?: unknown }).issues ?? (Array.isArray(e.details) ? e.details : null);
+  if (!Array.isArray(issues)) return out;
+  for (const i of issues as { path?: (string | number)[]; message?: string }[]) {
+    if (i.path && i.message) out[i.path.join('.')] = i.message;
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+/** French labels for codes the API returns (roles, permissions, journal actions). */
+export const ROLE_LABELS: Record<string, string> = {
+  operator_admin: 'Administrateur de l’opérateur',
+  operator_support: 'Support de l’opérateur',
+  collectivite_admin: 'Administrateur de la collectivité',
+  agent: 'Agent',
+  elu: 'Élu',
+  read_only: 'Lecture seule',
+};
+export const COLLECTIVITE_ROLES = ['collectivite_admin', 'agent', 'elu', 'read_only'] as const;
+
+/** Role an operator staff member holds inside the collectivité they intervene in. */
+export const IMPERSONATION_ROLE: Record<string, string> = { operator_admin: 'collectivite_admin', operator_support: 'read_only' };
+
+export const PERMISSION_LABELS: Record<string, string> = {
+  'collectivite:read': 'Lire la fiche de la collectivité',
+  'dossier:read': 'Lire les dossiers',
+  'dossier:write': 'Créer des dossiers et déposer des documents',
+  'dossier:act': 'Exécuter les actions des dossiers',
+  'document:read': 'Télécharger les documents',
+  'journal:read': 'Lire le journal de preuve',
+};
+export const TOKEN_PERMISSIONS = Object.keys(PERMISSION_LABELS);
+
+const JOURNAL_ACTIONS: Record<string, string> = {
+  'api-token.created': 'Jeton d’API créé',
+  'api-token.revoked': 'Jeton d’API révoqué',
+  'collectivite.created': 'Collectivité créée',
+  'collectivite.updated': 'Collectivité modifiée',
+  'connector.configured': 'Connecteur configuré',
+  'document.added': 'Document déposé',
+  'dossier.created': 'Dossier créé',
+  'group.created': 'Groupe créé',
+  'impersonation.started': 'Intervention de l’opérateur commencée',
+  'impersonation.ended': 'Intervention de l’opérateur terminée',
+  'login.failed': 'Échec de connexion',
+  'login.succeeded': 'Connexion',
+  logout: 'Déconnexion',
+  'member.added': 'Utilisateur ajouté',
+  'member.removed': 'Utilisateur retiré',
+  'member.role-changed': 'Rôle modifié',
+  'operator-user.created': 'Compte de l’opérateur créé',
+};
+
+/** A journal action in French; dossier actions and jobs take their labels from the dossier type when known. */
+export function journalActionLabel(action: string, actionLabels: Record<string, string> = {}): string {
+  if (JOURNAL_ACTIONS[action]) return JOURNAL_ACTIONS[action];
+  const a = /^dossier\.action\.(.+)$/.exec(action);
+  if (a) return `Action : ${actionLabels[a[1]!] ?? a[1]}`;
+  const j = /^dossier\.job\.(.+)\.(done|failed)$/.exec(action);
+  if (j) return j[2] === 'done' ? 'Traitement automatique terminé' : 'Traitement automatique en échec';
+  return action;
+}
