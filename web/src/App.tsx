@@ -14,6 +14,11 @@ import { TokensPage } from './pages/TokensPage';
 import { JournalPage } from './pages/JournalPage';
 import { OperatorPage } from './pages/OperatorPage';
 import { NotFoundPage, NoCollectivitePage } from './pages/MiscPages';
+import { ParapheurPage } from './parapheur/ParapheurPage';
+import { ParapheurDossierPage } from './parapheur/ParapheurDossierPage';
+import { ParapheurCreatePage } from './parapheur/ParapheurCreatePage';
+import { ParapheurAdminPage } from './parapheur/ParapheurAdminPage';
+import { ActePage, ActesListPage } from './parapheur/ActesPages';
 
 async function fetchSession(): Promise<Session | null> {
   try {
@@ -80,6 +85,12 @@ function route(pathname: string) {
   if ((p = match('/c/:cid/dossiers', pathname))) return <DossierListPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/dossiers/nouveau', pathname))) return <DossierCreatePage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/dossiers/:id', pathname))) return <DossierPage key={p.id} cid={p.cid!} id={p.id!} />;
+  if ((p = match('/c/:cid/parapheur', pathname))) return <ParapheurPage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/parapheur/nouveau', pathname))) return <ParapheurCreatePage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/parapheur/dossiers/:id', pathname))) return <ParapheurDossierPage key={p.id} cid={p.cid!} id={p.id!} />;
+  if ((p = match('/c/:cid/actes', pathname))) return <ActesListPage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/actes/:id', pathname))) return <ActePage key={p.id} cid={p.cid!} id={p.id!} />;
+  if ((p = match('/c/:cid/administration/parapheur', pathname))) return <ParapheurAdminPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/utilisateurs', pathname))) return <UsersPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/jetons', pathname))) return <TokensPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/journal', pathname))) return <JournalPage key={p.cid} cid={p.cid!} />;

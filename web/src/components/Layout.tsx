@@ -42,13 +42,16 @@ export function Layout({ children }: { children: ReactNode }) {
   const navigation: MainNavigationProps.Item[] = [];
   if (cid && role) {
     navigation.push({ text: 'Tableau de bord', linkProps: { href: `/c/${cid}` }, isActive: pathname === `/c/${cid}` });
+    navigation.push({ text: 'Mon parapheur', linkProps: { href: `/c/${cid}/parapheur` }, isActive: pathname.startsWith(`/c/${cid}/parapheur`) });
     navigation.push({ text: 'Dossiers', linkProps: { href: `/c/${cid}/dossiers` }, isActive: pathname.startsWith(`/c/${cid}/dossiers`) });
+    navigation.push({ text: 'Actes', linkProps: { href: `/c/${cid}/actes` }, isActive: pathname.startsWith(`/c/${cid}/actes`) });
     if (can.admin(role)) {
       navigation.push({
         text: 'Administration',
         isActive: pathname.startsWith(`/c/${cid}/administration`),
         menuLinks: [
           { text: 'Utilisateurs et rôles', linkProps: { href: `/c/${cid}/administration/utilisateurs` }, isActive: pathname.endsWith('/utilisateurs') },
+          { text: 'Parapheur : bureaux, circuits, typologies', linkProps: { href: `/c/${cid}/administration/parapheur` }, isActive: pathname.endsWith('/administration/parapheur') },
           { text: 'Jetons d’API', linkProps: { href: `/c/${cid}/administration/jetons` }, isActive: pathname.endsWith('/jetons') },
           { text: 'Journal de preuve', linkProps: { href: `/c/${cid}/administration/journal` }, isActive: pathname.endsWith('/journal') },
         ],

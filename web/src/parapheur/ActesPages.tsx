@@ -1,0 +1,135 @@
+import { Table } from '@codegouvfr/react-dsfr/Table';
+import { useResource } from '../hooks';
+import { Link } from '../router';
+import { formatDateTime } from '../format';
+import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
+import type { Dossier, DossierSummary } from '../types';
+
+interface ActeMessage {
+  id: string;
+  direction: 'entrant' | 'sortant';
+  kind: string;
+  code: string | null;
+  status: string;
+  dateCourrierPref: string | null;
+  enReponseA: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+  reponsesPossibles: string[];
+}
+interface ActeView {
+  idActe: string;
+  dateEnvoi: string | null;
+  dateReception: string | null;
+  datePublication: string | null;
+  archive: { nom: string; sha256: string } | null;
+  messages: ActeMessage[];
+  dossier: Dossier;
+}
+
+const MESSAGE_LABELS: Record<string, string> = {
+  TransmissionActe: 'Transmission de l’acte',
+  ARActe: 'Accusé de réception',
+  AnomalieActe: 'Anomalie',
+  Annulation: 'Annulation',
+  ARAnnulation: 'Accusé de réception de l’annulation',
+  CourrierSimple: 'Courrier simple',
+  ReponseCourrierSimple: 'Réponse au courrier simple',
+  DemandePieceComplementaire: 'Demande de pièces complémentaires',
+  ARDemandePieceComplementaire: 'Accusé de réception de la demande de pièces',
+  RefusPieceComplementaire: 'Refus de fournir les pièces',
+  PieceComplementaire: 'Pièces complémentaires',
+  LettreObservations: 'Lettre d’observations',
+  ARLettreObservations: 'Accusé de réception de la lettre d’observations',
+  RejetLettreObservations: 'Rejet de la lettre d’observations',
+  ReponseLettreObservations: 'Réponse à la lettre d’observations',
+  DefereTA: 'Déféré au tribunal administratif',
+};
+
+/** Télétransmission ACTES: the actes of the collectivité and their states. */
+export function ActesListPage({ cid }: { cid: string }) {
+  const list = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(`/api/collectivites/${cid}/dossiers?type=actes`);
+  return (
+    <>
+      <PageTitle title="Télétransmission des actes" />
+      <ErrorAlert message={list.error} />
+      {!list.data ? (
+        <Loading what="Chargement des actes" />
+      ) : list.data.items.length === 0 ? (
+        <p>Aucun acte pour le moment.</p>
+      ) : (
+        <Table
+          className="paraphe-table"
+          caption="Actes soumis au contrôle de légalité"
+          noCaption
+          headers={['Objet', 'État', 'Code S²LOW', 'Mis à jour']}
+          data={list.data.items.map((d) => [
+            <Link key="l" href={`/c/${cid}/actes/${d.id}`}>{d.title}</Link>,
+            <StateBadge key="s" state={d.state} label={d.stateLabel} final={d.final} />,
+            d.s2lowCode === null ? '—' : String(d.s2lowCode),
+            formatDateTime(d.updatedAt),
+          ])}
+        />
+      )}
+    </>
+  );
+}
+
+/** An acte: its transmission dates, the préfecture's messages, the stamped PDF and the AR. */
+export function ActePage({ cid, id }: { cid: string; id: string }) {
+  const base = `/api/collectivites/${cid}/actes/${id}`;
+  const res = useResource<ActeView>(base);
+  const breadcrumb = [{ label: 'Actes', href: `/c/${cid}/actes` }];
+  if (res.error && !res.data) return <><PageTitle title="Acte" breadcrumb={breadcrumb} /><ErrorAlert message={res.error} /></>;
+  if (!res.data) return <Loading what="Chargement de l’acte" />;
+  const a = res.data;
+  const d = a.dossier;
+  const received = Boolean(a.dateReception);
+  return (
+    <>
+      <PageTitle title={d.title} breadcrumb={breadcrumb} />
+      <p className="paraphe-dossier-meta">
+        <span data-testid="acte-state"><StateBadge state={d.state} label={d.stateLabel} final={d.final} /></span>
+        {d.s2lowCode !== null && <span className="fr-text--sm fr-mb-0">Code S²LOW {d.s2lowCode}</span>}
+      </p>
+      <dl className="paraphe-dl fr-mb-3w">
+        <div><dt>Identifiant de l’acte</dt><dd>{a.idActe}</dd></div>
+        <div><dt>Envoyé le</dt><dd>{formatDateTime(a.dateEnvoi)}</dd></div>
+        <div><dt>Reçu en préfecture le</dt><dd>{formatDateTime(a.dateReception)}</dd></div>
+        <div><dt>Publié le</dt><dd>{formatDateTime(a.datePublication)}</dd></div>
+      </dl>
+      <ul className="fr-mb-3w">
+        <li>
+          <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`${base}/acte-tamponne`} download>Télécharger l’acte tamponné (PDF)</a>
+        </li>
+        {received && (
+          <li>
+            <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`${base}/ar`} download>Télécharger l’accusé de réception de la préfecture</a>
+          </li>
+        )}
+        <li>
+          <Link className="fr-link" href={`/c/${cid}/dossiers/${id}`}>Voir le dossier complet (documents, historique, actions)</Link>
+        </li>
+      </ul>
+      <h2 className="fr-h5">Messages avec la préfecture</h2>
+      {a.messages.length === 0 ? (
+        <p>Aucun message échangé pour le moment.</p>
+      ) : (
+        <Table
+          className="paraphe-table"
+          caption="Messages avec la préfecture"
+          noCaption
+          headers={['Date', 'Sens', 'Message', 'Code', 'Statut', 'Réponses possibles']}
+          data={a.messages.map((m) => [
+            formatDateTime(m.dateCourrierPref ?? m.createdAt),
+            m.direction === 'entrant' ? 'Reçu de la préfecture' : 'Envoyé à la préfecture',
+            MESSAGE_LABELS[m.kind] ?? m.kind,
+            m.code ?? '—',
+            m.status,
+            m.reponsesPossibles.map((r) => MESSAGE_LABELS[r] ?? r).join(', ') || '—',
+          ])}
+        />
+      )}
+    </>
+  );
+}

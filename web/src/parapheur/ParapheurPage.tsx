@@ -1,0 +1,109 @@
+import { useEffect, useState } from 'react';
+import { Table } from '@codegouvfr/react-dsfr/Table';
+import { api, errorMessage } from '../api';
+import { useResource } from '../hooks';
+import { can, roleIn, useSession } from '../session';
+import { Link, useLocation } from '../router';
+import { formatDateTime } from '../format';
+import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
+import { INBOX_VIEWS, P, type Bureau, type InboxItem } from './types';
+
+type Inboxes = Record<string, Record<string, InboxItem[]>>;
+
+/** « Mon parapheur » : the bannettes of the bureaux the user holds, with their counts. */
+export function ParapheurPage({ cid }: { cid: string }) {
+  const { session } = useSession();
+  const role = roleIn(session, cid);
+  const { search } = useLocation();
+  const bureaux = useResource<{ items: Bureau[] }>(`${P(cid)}/bureaux`);
+  const [inboxes, setInboxes] = useState<Inboxes | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const mine = (bureaux.data?.items ?? []).filter((b) => b.holderUserIds.includes(session.user.id));
+  const mineKey = mine.map((b) => b.id).join(',');
+
+  useEffect(() => {
+    if (!bureaux.data) return;
+    let live = true;
+    const ids = mineKey ? mineKey.split(',') : [];
+    Promise.all(
+      ids.map(async (id) => {
+        const views = await Promise.all(INBOX_VIEWS.map(async ([v]) => [v, (await api<{ items: InboxItem[] }>('GET', `${P(cid)}/bureaux/${id}/dossiers?vue=${v}`)).items] as const));
+        return [id, Object.fromEntries(views)] as const;
+      }),
+    )
+      .then((r) => live && setInboxes(Object.fromEntries(r)))
+      .catch((e: unknown) => live && setError(errorMessage(e)));
+    return () => {
+      live = false;
+    };
+  }, [cid, bureaux.data, mineKey]);
+
+  const selectedBureau = search.get('bureau') ?? mine[0]?.id ?? '';
+  const selectedView = search.get('vue') ?? 'a-traiter';
+  const bureau = mine.find((b) => b.id === selectedBureau);
+  const viewLabel = INBOX_VIEWS.find(([v]) => v === selectedView)?.[1] ?? 'À traiter';
+  const items = inboxes?.[selectedBureau]?.[selectedView] ?? [];
+
+  return (
+    <>
+      <PageTitle title="Mon parapheur">
+        {can.write(role) && (
+          <Link className="fr-btn fr-icon-add-line fr-btn--icon-left" href={`/c/${cid}/parapheur/nouveau`}>
+            Nouveau document à signer
+          </Link>
+        )}
+      </PageTitle>
+      <ErrorAlert message={bureaux.error ?? error} />
+      {!bureaux.data || (mine.length > 0 && !inboxes) ? (
+        <Loading what="Chargement des bannettes" />
+      ) : mine.length === 0 ? (
+        <p>Vous ne tenez aucun bureau dans cette collectivité : demandez à un administrateur de vous en attribuer un.</p>
+      ) : (
+        <div className="fr-grid-row fr-grid-row--gutters">
+          <nav className="fr-col-12 fr-col-md-4" aria-label="Bannettes de mes bureaux">
+            {mine.map((b) => (
+              <section key={b.id} className="paraphe-card fr-p-2w fr-mb-2w">
+                <h2 className="fr-h6 fr-mb-1w">Bureau {b.name}</h2>
+                <ul className="paraphe-inbox-list">
+                  {INBOX_VIEWS.map(([v, label]) => {
+                    const n = inboxes?.[b.id]?.[v]?.length ?? 0;
+                    const current = b.id === selectedBureau && v === selectedView;
+                    return (
+                      <li key={v}>
+                        <Link href={`/c/${cid}/parapheur?bureau=${b.id}&vue=${v}`} aria-current={current ? 'page' : undefined} className={current ? 'paraphe-inbox-current' : undefined} data-testid={`inbox-${b.name}-${v}`}>
+                          <span>{label}</span> <span className="paraphe-count">{n}</span>
+                          <span className="fr-sr-only"> dossier{n > 1 ? 's' : ''}</span>
+                        </Link>
+                      </li>
+                    );
+                  })}
+                </ul>
+              </section>
+            ))}
+          </nav>
+          <div className="fr-col-12 fr-col-md-8">
+            <h2 className="fr-h4">
+              {bureau ? `${bureau.name} — ${viewLabel}` : viewLabel}
+            </h2>
+            {items.length === 0 ? (
+              <p>Aucun dossier dans cette bannette.</p>
+            ) : (
+              <Table
+                className="paraphe-table"
+                caption={`Dossiers : ${viewLabel}`}
+                noCaption
+                headers={['Titre', 'État', 'Date limite', 'Mis à jour']}
+                data={items.map((d) => [
+                  <Link key="l" href={`/c/${cid}/parapheur/dossiers/${d.id}`}>{d.title}</Link>,
+                  <StateBadge key="s" state={d.state} label={d.stateLabel} final={/signe|abandonne/.test(d.state)} />,
+                  d.deadline ? formatDateTime(d.deadline) : '—',
+                  formatDateTime(d.updatedAt),
+                ])}
+              />
+            )}
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
