@@ -75,7 +75,7 @@ export function PdfViewer({ url, filename }: { url: string; filename: string }) 
           Page suivante
         </Button>
       </div>
-      <div className="paraphe-pdf__page">
+      <div className="paraphe-pdf__page" tabIndex={0} role="region" aria-label={`Aperçu de ${filename}`}>
         <canvas ref={canvas} role="img" aria-label={`Aperçu de ${filename}, page ${page}`} data-testid="pdf-canvas" data-rendered-page={doc ? page : 0} />
       </div>
       <figcaption className="fr-sr-only">Aperçu du document {filename}</figcaption>
