@@ -232,7 +232,7 @@ function CircuitEditor({ cid, bureaux, onDone }: { cid: string; bureaux: Bureau[
         ))}
       </ol>
       <ul className="fr-btns-group fr-btns-group--inline">
-        <li><Button type="button" priority="secondary" iconId="fr-icon-add-line" onClick={() => setSteps([...steps, newStep('signature')])}>Ajouter une étape</Button></li>
+        <li><Button type="button" priority="secondary" onClick={() => setSteps([...steps, newStep('signature')])}>Ajouter une étape</Button></li>
         <li><Button type="submit">Créer le circuit</Button></li>
       </ul>
     </form>
