@@ -6,7 +6,7 @@ import { Table } from '@codegouvfr/react-dsfr/Table';
 import { api, errorMessage, uploadFile } from '../api';
 import { useDossierTypes, useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
-import { useLocation } from '../router';
+import { Link, useLocation } from '../router';
 import { formatDateTime, formatSize } from '../format';
 import { journalActionLabel } from '../labels';
 import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
@@ -100,6 +100,12 @@ export function DossierPage({ cid, id }: { cid: string; id: string }) {
         <span data-testid="dossier-state"><StateBadge state={d.state} label={d.stateLabel} final={d.final} /></span>
         <span className="fr-text--sm fr-mb-0">Créé le {formatDateTime(d.createdAt)} · modifié le {formatDateTime(d.updatedAt)}</span>
       </p>
+      {(d.type === 'document-a-signer' || d.type === 'pes-a-signer') && (
+        <p><Link className="fr-link fr-icon-arrow-right-line fr-link--icon-right" href={`/c/${cid}/parapheur/dossiers/${d.id}`}>Ouvrir dans le parapheur (circuit, visa, signature)</Link></p>
+      )}
+      {d.type === 'actes' && (
+        <p><Link className="fr-link fr-icon-arrow-right-line fr-link--icon-right" href={`/c/${cid}/actes/${d.id}`}>Suivi de la télétransmission (messages de la préfecture, acte tamponné)</Link></p>
+      )}
       {notice && <Alert className="fr-mb-3w" severity="success" small description={notice} closable onClose={() => setNotice(null)} />}
       <ErrorAlert message={error} title="Action impossible" />
       {waiting && <Alert className="fr-mb-3w" severity="info" small description={`${d.stateLabel} : la page se met à jour automatiquement.`} />}

@@ -206,13 +206,17 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
           <section className="fr-mb-3w" aria-labelledby="circuit-title">
             <h2 id="circuit-title" className="fr-h5">Circuit</h2>
             <ol className="paraphe-circuit" data-testid="circuit">
-              {v.steps.map((s) => (
-                <li key={s.position} className={`paraphe-step paraphe-step--${s.state}`}>
+              {v.steps.map((s) => {
+                const rejected = d.state === 'rejete' && v.acts.some((a) => a.action === 'rejeter' && a.step === s.position);
+                const state = rejected ? 'rejected' : s.state;
+                return (
+                <li key={s.position} className={`paraphe-step paraphe-step--${state}`}>
                   <strong>{STEP_KIND_LABELS[s.kind] ?? s.kind}</strong>
                   {s.bureaux.length > 0 && <> — {s.bureaux.map((b) => b.name + (s.state === 'active' && b.pending ? ' (attendu)' : '')).join(s.mode === 'all' ? ' et ' : ' ou ')}</>}
-                  <span className="fr-ml-1w fr-badge fr-badge--sm fr-badge--no-icon">{STEP_STATE_LABELS[s.state] ?? s.state}</span>
+                  <span className="fr-ml-1w fr-badge fr-badge--sm fr-badge--no-icon">{STEP_STATE_LABELS[state] ?? state}</span>
                 </li>
-              ))}
+                );
+              })}
               {v.steps.length === 0 && <li>Le circuit sera déterminé à l’envoi, selon la typologie.</li>}
             </ol>
           </section>
