@@ -190,6 +190,13 @@ describe('HELIOS through the platform and the gateway simulator', () => {
       assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${res.statusCode} ${res.body}`);
       assert.match((res.json() as { message: string }).message, message);
     }
+    // A rule error comes with its place, in French.
+    const codCol = await deposit(cases[2]![0]);
+    const erreurs = (codCol.json() as { details: { erreurs: { code: string; emplacement: string; message: string }[] } }).details.erreurs;
+    assert.ok(erreurs.length > 0 && erreurs.every((e) => e.emplacement && e.message), JSON.stringify(erreurs));
+    assert.ok(erreurs.some((e) => e.code === 'CODCOL_000' && e.emplacement === 'en-tête' && /interdit/.test(e.message)), JSON.stringify(erreurs));
+    // The polling cycle was started by the first transmission.
+    assert.ok(await p.deps.db.selectFrom('job').select('id').where('queue', '=', 'helios-releve').executeTakeFirst());
     const dup = await deposit(await signed({ nomFic: 'PES-E2E-OK', idBords: [9] }));
     assert.equal(dup.statusCode, 409, dup.body);
     assert.match((dup.json() as { message: string }).message, /a déjà été déposé/);

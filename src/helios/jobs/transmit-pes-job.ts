@@ -12,6 +12,7 @@ import { AppError } from '../../shared/errors.ts';
 import { pesTransportMeta, pesUploadName } from '../transport/index.ts';
 import type { HeliosPorts } from '../ports.ts';
 import { heliosConfig, readBlob } from '../use-cases/support.ts';
+import { ensureHeliosPolling } from './poll-job.ts';
 
 const yymmdd = (d: Date): string => d.toISOString().slice(2, 10).replaceAll('-', '');
 
@@ -55,6 +56,8 @@ export function transmitPesJob(ports: () => HeliosPorts): DossierJobDef {
       }
       const receipt = await ports().transport(config).send({ name: file.name, bytes }, meta);
       await deps.db.updateTable('helios_pes').set({ sent_at: deps.clock.now() }).where('dossier_id', '=', dossier.id).execute();
+      // Hélios answers later, in /sortie/: make sure the polling cycle runs.
+      await ensureHeliosPolling(deps);
       return { to: 'transmis', details: { fichier: file.name, nomFic: meta.nomFic, commandes: receipt.siteCommands, octets: receipt.bytes }, documentHashes: [file.sha256] };
     },
   };
