@@ -36,7 +36,8 @@ const program = new Command();
 program.name('paraphe-sim').description('Simulators of the outside parties of Paraphe (@CTES préfecture, DGFiP Hélios)');
 
 program
-  .command('actes')
+  .command('prefecture')
+  .alias('actes')
   .description('Préfecture / @CTES simulator: HTTPS mutual-TLS upload, answers by e-mail, admin HTTP endpoint')
   .requiredOption('--port <port>', 'HTTPS port for @CTES uploads (0: any free port)', intArg('--port'))
   .option('--admin-port <port>', 'plain HTTP port of the admin endpoint (0: any free port)', intArg('--admin-port'), 0)

@@ -38,8 +38,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */
-const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId', 'retourKey'];
-const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs', bureauId: NO_SUCH_ID, circuitId: NO_SUCH_ID, typologieId: NO_SUCH_ID, delegationId: NO_SUCH_ID, avisId: NO_SUCH_ID };
+const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId', 'bureauId', 'circuitId', 'typologieId', 'delegationId', 'retourKey'];
+// An avis exists only on a dossier in a circuit; an unknown id still has to be "not found".
+const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs', avisId: NO_SUCH_ID };
 
 async function populate(into: Record<string, string>, name: string, prefix: string): Promise<void> {
   into.collectiviteId = await makeCollectivite(p, name);
@@ -57,6 +58,17 @@ async function populate(into: Record<string, string>, name: string, prefix: stri
   await p.deps.db.insertInto('helios_response').values({ endpoint: 'ftp://test@127.0.0.1:21', key: into.retourKey, kind: 'PES_Retour', collectivite_id: into.collectiviteId, dossier_id: null, nom_fic: null, status: 'rattache', sha256: null, details: '{}' }).execute();
   const t = await admin.request('POST', `/api/collectivites/${into.collectiviteId}/api-tokens`, { name: 'jeton', permissions: ['dossier:read'] });
   into.tokenId = (t.json() as { id: string }).id;
+  const P = `/api/collectivites/${into.collectiviteId}/parapheur`;
+  const created = async (url: string, body: unknown): Promise<string> => {
+    const res = await admin.request('POST', url, body);
+    assert.equal(res.statusCode, 201, `${url}: ${res.body}`);
+    return (res.json() as { id: string }).id;
+  };
+  into.bureauId = await created(`${P}/bureaux`, { name: 'Maire', holderUserIds: [into.eluId] });
+  const other = await created(`${P}/bureaux`, { name: 'DGS', holderUserIds: [into.agentId] });
+  into.circuitId = await created(`${P}/circuits`, { name: 'Visa puis signature', steps: [{ kind: 'visa', actors: { type: 'bureaux', bureauIds: [other] } }, { kind: 'signature', actors: { type: 'bureaux', bureauIds: [into.bureauId] } }] });
+  into.typologieId = await created(`${P}/typologies`, { type: 'Courrier', sousType: 'Sortant', circuitId: into.circuitId });
+  into.delegationId = await created(`${P}/delegations`, { fromBureauId: into.bureauId, toBureauId: other, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-31T00:00:00Z' });
 }
 
 before(async () => {

@@ -36,7 +36,7 @@ test('build-archive writes the archive from a metadata file and prints its files
         sentAt: '2024-05-03T08:00:00Z',
       }),
     );
-    const printed = JSON.parse(await run(['build-archive', '--metadata', join(dir, 'm.json'), '--acte', pdf, '--annexe', pdf, '--out', dir, '--trigram', 'TST']));
+    const printed = JSON.parse(await run(['build-archive', '--metadata', join(dir, 'm.json'), '--document', pdf, '--annexe', pdf, '--out', dir, '--trigram', 'TST']));
     assert.equal(printed.idActe, '044-214400152-20240502-A2024_7-AI');
     assert.equal(printed.archive, join(dir, 'TST-EACT--214400152--20240503-4.tar.gz'));
     assert.deepEqual(tarList(readFileSync(printed.archive)), printed.files.map((f: { name: string }) => f.name));
@@ -45,6 +45,28 @@ test('build-archive writes the archive from a metadata file and prints its files
     assert.equal(parsed.messages[0].message.kind, 'Acte');
     assert.equal(parsed.messages[0].message.acte.objet, 'Arrêté de nomination');
     assert.equal(parsed.documents.length, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pack takes the metadata file in the shape the issue documents and writes a schema-valid archive', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'actes-pack-'));
+  try {
+    const pdf = conformancePath('sictiam-stela/acte-service/src/test/resources/data/Delib.pdf');
+    writeFileSync(
+      join(dir, 'acte.json'),
+      JSON.stringify({
+        trigramme: 'PAR',
+        collectivite: { siren: '214502494', departement: '045', arrondissement: '2', nature: '31', adressesRetour: ['actes@mairie.example.fr'] },
+        acte: { nature: 'DE', numeroInterne: '2026_042', dateDecision: '2026-11-20', objet: 'Tarifs de la cantine scolaire', classification: '7.1', classificationDate: '2019-04-18', documentPapier: false, typologieActe: '99_DE', typologieAnnexes: ['99_DE'] },
+      }),
+    );
+    const printed = JSON.parse(await run(['pack', '--metadata', join(dir, 'acte.json'), '--document', pdf, '--annexe', pdf, '--out', dir]));
+    assert.equal(printed.idActe, '045-214502494-20261120-2026_042-DE');
+    assert.match(printed.archive, /PAR-EACT--214502494--\d{8}-1\.tar\.gz$/);
+    const parsed = JSON.parse(await run(['parse', printed.archive]));
+    assert.equal(parsed.messages[0].message.kind, 'Acte');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

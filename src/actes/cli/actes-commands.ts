@@ -14,7 +14,7 @@ import { parseActesMessage } from '../messages/parse.ts';
 import { readActesArchive } from '../messages/read-archive.ts';
 
 /**
- * The metadata file of `build-archive`:
+ * The metadata file of `pack` (alias `build-archive`):
  * `{ "acte": {nature, classification, numeroInterne, dateDecision, objet, documentPapier, typologieActe,
  *   typologieAnnexes, precedentIdActe?}, "collectivite": {siren, departement, arrondissement, nature,
  *   referent?, adressesRetour}, "classificationDateVersion": "AAAA-MM-JJ", "trigram"?: "PAR",
@@ -23,7 +23,9 @@ import { readActesArchive } from '../messages/read-archive.ts';
 export const buildArchiveFileSchema = z.object({
   acte: z.record(z.string(), z.unknown()),
   collectivite: z.record(z.string(), z.unknown()),
-  classificationDateVersion: z.string(),
+  // The issue's `pack` shape puts the date in `acte.classificationDate` and names the trigram `trigramme`.
+  classificationDateVersion: z.string().optional(),
+  trigramme: z.string().optional(),
   trigram: z.string().optional(),
   sequence: z.number().int().positive().optional(),
   sentAt: z.string().optional(),
@@ -52,16 +54,17 @@ export function registerActesCommands(actes: Command): void {
   actes.description('Télétransmission ACTES : construire et lire les archives et messages');
 
   actes
-    .command('build-archive')
-    .description('Construit l’archive .tar.gz d’un acte (message 1-1, enveloppe, documents)')
-    .requiredOption('--metadata <file>', 'fichier JSON des métadonnées (acte, collectivite, classificationDateVersion…)')
-    .requiredOption('--acte <file>', 'document principal (PDF, XML, JPG, PNG)')
+    .command('pack')
+    .alias('build-archive')
+    .description('Écrit l’archive .tar.gz qui serait transmise pour un acte (message 1-1, enveloppe, documents)')
+    .requiredOption('--metadata <file>', 'fichier JSON des métadonnées (trigramme, collectivite, acte)')
+    .requiredOption('--document <file>', 'document principal (PDF, XML, JPG, PNG)')
     .option('--annexe <file>', 'annexe (répétable, dans l’ordre de typologieAnnexes)', collect, [] as string[])
     .requiredOption('--out <dir>', 'dossier où écrire l’archive')
     .option('--trigram <tri>', 'trigramme de l’opérateur (prioritaire sur le fichier)')
     .option('--sequence <n>', 'numéro d’ordre quotidien de l’enveloppe', (v) => Number(v))
     .option('--test', 'plate-forme de test (TACT, département 999 admis)')
-    .action(async (opts: { metadata: string; acte: string; annexe: string[]; out: string; trigram?: string; sequence?: number; test?: boolean }) => {
+    .action(async (opts: { metadata: string; document: string; annexe: string[]; out: string; trigram?: string; sequence?: number; test?: boolean }) => {
       try {
         let raw: unknown;
         try {
@@ -73,22 +76,25 @@ export function registerActesCommands(actes: Command): void {
         if (!parsedFile.success) {
           throw new AppError(
             'VALIDATION',
-            'Le fichier de métadonnées doit contenir « acte », « collectivite » et « classificationDateVersion ».',
+            'Le fichier de métadonnées doit contenir « acte » et « collectivite ».',
             'bad metadata file',
             { errors: parsedFile.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
           );
         }
         const f = parsedFile.data;
+        const classificationDateVersion = f.classificationDateVersion ?? (typeof f.acte.classificationDate === 'string' ? f.acte.classificationDate : undefined);
+        if (!classificationDateVersion) throw new AppError('VALIDATION', 'Indiquez la date de la classification utilisée (acte.classificationDate).', 'missing classification date');
+        const { classificationDate: _unused, ...acteMetadata } = f.acte;
         const classification = f.classificationFile ? parseRetourClassification(readFileSync(f.classificationFile)) : undefined;
         const built = await buildActeArchive({
-          metadata: f.acte as never,
+          metadata: acteMetadata as never,
           collectivite: f.collectivite as never,
-          classificationDateVersion: f.classificationDateVersion,
-          trigram: opts.trigram ?? f.trigram ?? 'PAR',
+          classificationDateVersion,
+          trigram: opts.trigram ?? f.trigramme ?? f.trigram ?? 'PAR',
           sequence: opts.sequence ?? f.sequence ?? 1,
           sentAt: f.sentAt ? new Date(f.sentAt) : new Date(),
           testPlatform: opts.test ?? f.testPlatform ?? false,
-          acte: { fileName: basename(opts.acte), data: readFileSync(opts.acte) },
+          acte: { fileName: basename(opts.document), data: readFileSync(opts.document) },
           annexes: opts.annexe.map((a) => ({ fileName: basename(a), data: readFileSync(a) })),
           ...(classification ? { classification } : {}),
         });
