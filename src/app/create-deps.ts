@@ -14,6 +14,7 @@ import { gedFsConfig } from '../ged/ged-connector.ts';
 import type { JobHandlers } from '../platform/jobs/job-queue.ts';
 import { registerParapheur } from '../parapheur/parapheur.ts';
 import { installActes } from '../actes/install.ts';
+import { installHelios } from '../helios/install.ts';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -46,5 +47,6 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
   jobHandlers.set(DOSSIER_JOB_QUEUE, dossierJobHandler(() => deps));
   registerParapheur(deps);
   installActes(deps);
+  installHelios(deps);
   return deps;
 }

@@ -21,6 +21,7 @@ import { journalRoutes } from '../journal/http/journal-routes.ts';
 import { connectorRoutes } from '../connectors/http/connector-routes.ts';
 import { parapheurRoutes } from '../parapheur/parapheur.ts';
 import { actesRoutes } from '../actes/http/actes-routes.ts';
+import { heliosRoutes } from '../helios/http/helios-routes.ts';
 import { registerWebApp } from './web-static.ts';
 
 // Validation messages in French for every zod schema (users read them).
@@ -95,6 +96,7 @@ export async function buildApp(deps: Deps, opts: { logger?: boolean } = {}): Pro
   connectorRoutes(app, deps);
   parapheurRoutes(app, deps);
   actesRoutes(app, deps);
+  heliosRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

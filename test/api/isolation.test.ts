@@ -38,7 +38,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */
-const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId', 'bureauId', 'circuitId', 'typologieId', 'delegationId'];
+const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId', 'bureauId', 'circuitId', 'typologieId', 'delegationId', 'retourKey'];
 // An avis exists only on a dossier in a circuit; an unknown id still has to be "not found".
 const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs', avisId: NO_SUCH_ID };
 
@@ -54,6 +54,8 @@ async function populate(into: Record<string, string>, name: string, prefix: stri
   assert.equal(doc.statusCode, 201, doc.body);
   into.documentId = (doc.json() as { id: string }).id;
   into.messageId = (await p.deps.db.insertInto('actes_message').values({ collectivite_id: into.collectiviteId, dossier_id: into.dossierId, direction: 'entrant', kind: 'CourrierSimple', code: '2-1', id_acte: null, status: 'recu', content: '{}', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
+  into.retourKey = `PES2R_${prefix}_retour.xml`;
+  await p.deps.db.insertInto('helios_response').values({ endpoint: 'ftp://test@127.0.0.1:21', key: into.retourKey, kind: 'PES_Retour', collectivite_id: into.collectiviteId, dossier_id: null, nom_fic: null, status: 'rattache', sha256: null, details: '{}' }).execute();
   const t = await admin.request('POST', `/api/collectivites/${into.collectiviteId}/api-tokens`, { name: 'jeton', permissions: ['dossier:read'] });
   into.tokenId = (t.json() as { id: string }).id;
   const P = `/api/collectivites/${into.collectiviteId}/parapheur`;

@@ -231,6 +231,39 @@ export interface ActesCounterTable {
   n: number;
 }
 
+export interface HeliosPesTable {
+  dossier_id: string;
+  collectivite_id: string;
+  id_coll: string;
+  nom_fic: string;
+  schema_version: string;
+  pes_sha256: string;
+  upload_name: string | null;
+  sent_at: Date | null;
+  acquit_sha256: string | null;
+  acquit: Json<unknown> | null;
+  created_at: Generated<Date>;
+}
+
+export interface HeliosCounterTable {
+  siret: string;
+  day: string;
+  n: number;
+}
+
+export interface HeliosResponseTable {
+  endpoint: string;
+  key: string;
+  kind: string;
+  collectivite_id: string | null;
+  dossier_id: string | null;
+  nom_fic: string | null;
+  status: 'rattache' | 'non_rattache' | 'illisible';
+  sha256: string | null;
+  details: Json<Record<string, unknown>>;
+  received_at: Generated<Date>;
+}
+
 export interface Database {
   operator: OperatorTable;
   collectivite_group: CollectiviteGroupTable;
@@ -264,6 +297,9 @@ export interface Database {
   actes_message: ActesMessageTable;
   actes_mail: ActesMailTable;
   actes_counter: ActesCounterTable;
+  helios_pes: HeliosPesTable;
+  helios_counter: HeliosCounterTable;
+  helios_response: HeliosResponseTable;
 }
 
 export type CollectiviteRow = Selectable<CollectiviteTable>;

@@ -1,0 +1,79 @@
+/**
+ * Read side of the HELIOS module: a PES dossier with its transmission and its acquittement (errors per
+ * bordereau, pièce and ligne), the readable view of the stored PES_Aller, and the PES_Retour of a collectivité.
+ */
+import type { Deps } from '../../app/deps.ts';
+import { AppError } from '../../shared/errors.ts';
+import { loadDossier } from '../../dossiers/load-dossier.ts';
+import type { DocumentRow, DossierRow } from '../../platform/db/schema.ts';
+import { readPesView, type PesAcquit, type PesConfig, type PesView } from '../pes/index.ts';
+import { HELIOS_TYPE } from '../dossier-type.ts';
+import { readBlob } from './support.ts';
+
+export interface AcquitErreurView { code: string | null; libelle: string | null }
+export interface AcquitElementView {
+  domaine: string | null;
+  accepte: boolean;
+  bordereau: string | null;
+  exercice: string | null;
+  pj: string | null;
+  erreurs: AcquitErreurView[];
+  pieces: { piece: string | null; erreurs: AcquitErreurView[]; lignes: { ligne: string | null; erreurs: AcquitErreurView[] }[] }[];
+}
+export interface HeliosDossier {
+  dossier: DossierRow;
+  documents: DocumentRow[];
+  pes: { nomFic: string; idColl: string; schemaVersion: string; fichierEnvoye: string | null; dateEnvoi: string | null };
+  acquit: { statut: 'OK' | 'KO'; nombreErreurs: number; elements: AcquitElementView[] } | null;
+}
+
+const err = (e: { code?: string; libelle?: string }): AcquitErreurView => ({ code: e.code ?? null, libelle: e.libelle ?? null });
+
+export function presentAcquit(a: PesAcquit): NonNullable<HeliosDossier['acquit']> {
+  return {
+    statut: a.statut,
+    nombreErreurs: a.nombreErreurs,
+    elements: a.elements.map((e) => ({
+      domaine: e.domaineLibelle ?? e.domaineAck ?? null,
+      accepte: e.accepte,
+      bordereau: e.numBord ?? null,
+      exercice: e.exerciceBord ?? null,
+      pj: e.idUnique ?? null,
+      erreurs: e.erreurs.map(err),
+      pieces: e.pieces.map((p) => ({ piece: p.numPiece ?? null, erreurs: p.erreurs.map(err), lignes: p.lignes.map((l) => ({ ligne: l.numLigne ?? null, erreurs: l.erreurs.map(err) })) })),
+    })),
+  };
+}
+
+export async function loadHeliosDossier(deps: Deps, collectiviteId: string, dossierId: string): Promise<HeliosDossier> {
+  const { dossier, documents } = await loadDossier(deps.db, collectiviteId, dossierId);
+  const pes = await deps.db.selectFrom('helios_pes').selectAll().where('dossier_id', '=', dossierId).where('collectivite_id', '=', collectiviteId).executeTakeFirst();
+  if (!pes || dossier.type !== HELIOS_TYPE) throw new AppError('NOT_FOUND', 'Flux PES introuvable.', 'not a helios dossier');
+  return {
+    dossier,
+    documents,
+    pes: { nomFic: pes.nom_fic, idColl: pes.id_coll, schemaVersion: pes.schema_version, fichierEnvoye: pes.upload_name, dateEnvoi: pes.sent_at ? new Date(pes.sent_at).toISOString() : null },
+    acquit: pes.acquit ? presentAcquit(pes.acquit as PesAcquit) : null,
+  };
+}
+
+/** The readable view (bordereaux, pièces, tiers, amounts, PJ) of the PES_Aller as deposited. */
+export async function pesVue(deps: Deps, collectiviteId: string, dossierId: string, config: Partial<PesConfig>): Promise<PesView> {
+  await loadHeliosDossier(deps, collectiviteId, dossierId);
+  const pes = await deps.db.selectFrom('helios_pes').select('pes_sha256').where('dossier_id', '=', dossierId).executeTakeFirstOrThrow();
+  return readPesView(await readBlob(deps, pes.pes_sha256), config);
+}
+
+export interface RetourView { cle: string; fichier: string; nomFic: string | null; sha256: string | null; recuLe: string; details: Record<string, unknown> }
+
+export async function listRetours(deps: Deps, collectiviteId: string): Promise<RetourView[]> {
+  const rows = await deps.db.selectFrom('helios_response').selectAll().where('collectivite_id', '=', collectiviteId).where('kind', '=', 'PES_Retour').orderBy('received_at', 'desc').orderBy('key').execute();
+  return rows.map((r) => ({ cle: r.key, fichier: r.key, nomFic: r.nom_fic, sha256: r.sha256, recuLe: new Date(r.received_at).toISOString(), details: r.details }));
+}
+
+/** The raw PES_Retour file, only if it belongs to the collectivité. */
+export async function retourContent(deps: Deps, collectiviteId: string, key: string): Promise<{ name: string; bytes: Buffer }> {
+  const r = await deps.db.selectFrom('helios_response').select(['key', 'sha256']).where('collectivite_id', '=', collectiviteId).where('kind', '=', 'PES_Retour').where('key', '=', key).executeTakeFirst();
+  if (!r?.sha256) throw new AppError('NOT_FOUND', 'PES_Retour introuvable.', 'no such retour');
+  return { name: r.key, bytes: await readBlob(deps, r.sha256) };
+}

@@ -1,0 +1,120 @@
+/**
+ * Reads the gateway's /sortie/ for every FTP account in use (collectivités that sent a PES) and handles each
+ * response exactly once: the response's key (its file name, per account) is recorded in `helios_response`
+ * in the same transaction as its effect, and `isProcessed` answers from that table, so a file delivered
+ * again after a crash is only removed.
+ * - PES_ACQUIT: matched to its PES_Aller by IdColl + NomFic, kept as an evidence document of the dossier,
+ *   which moves from `transmis` to `acquitte` (every element accepted) or `refuse` (errors per bordereau,
+ *   pièce, ligne kept with the dossier).
+ * - PES_Retour: kept and listed per collectivité (matched by the SIREN of its IdColl).
+ * A response that matches nothing or cannot be read is recorded (and journaled) but not lost.
+ */
+import type { Deps } from '../../app/deps.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { appendJournal } from '../../journal/append-journal.ts';
+import { systemActor } from '../../identity/principal.ts';
+import { AppError } from '../../shared/errors.ts';
+import { parsePesAcquit, parsePesRetour, type PesAcquit, type PesRetour } from '../pes/index.ts';
+import type { FetchReport, HeliosResponse } from '../transport/index.ts';
+import type { HeliosPorts } from '../ports.ts';
+import { endpointOf, type TdtHeliosConfig } from '../tdt-connector.ts';
+import { attachDocument, blobRow, heliosConfig, putBytes, type StoredBlob } from './support.ts';
+
+export interface HeliosPollReport {
+  endpoints: Array<{ endpoint: string; report?: FetchReport; erreur?: string }>;
+}
+
+async function record(trx: Db, endpoint: string, r: HeliosResponse, values: { collectiviteId: string | null; dossierId: string | null; status: 'rattache' | 'non_rattache' | 'illisible'; blob: StoredBlob; nomFic: string | null; details: Record<string, unknown> }): Promise<boolean> {
+  await blobRow(trx, values.blob, 'application/xml');
+  const inserted = await trx
+    .insertInto('helios_response')
+    .values({ endpoint, key: r.key, kind: r.kind, collectivite_id: values.collectiviteId, dossier_id: values.dossierId, nom_fic: values.nomFic, status: values.status, sha256: values.blob.sha256, details: JSON.stringify(values.details) })
+    .onConflict((oc) => oc.columns(['endpoint', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+async function handleAcquit(deps: Deps, endpoint: string, r: HeliosResponse, blob: StoredBlob, acquit: PesAcquit): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('helios_pes').innerJoin('dossier', 'dossier.id', 'helios_pes.dossier_id').select(['helios_pes.dossier_id', 'helios_pes.collectivite_id', 'dossier.state', 'dossier.version']).where('helios_pes.nom_fic', '=', acquit.nomFic ?? '');
+    if (acquit.entete.idColl) q = q.where('helios_pes.id_coll', '=', acquit.entete.idColl);
+    const targets = await q.forUpdate().execute();
+    const t = targets.length === 1 ? targets[0]! : undefined;
+    const summary = { nomFic: acquit.nomFic ?? null, statut: acquit.statut, nombreErreurs: acquit.nombreErreurs, fichier: r.name };
+    if (!t) {
+      if (await record(trx, endpoint, r, { collectiviteId: null, dossierId: null, status: 'non_rattache', blob, nomFic: acquit.nomFic ?? null, details: summary })) {
+        await appendJournal(trx, deps.clock, systemActor, { collectiviteId: null, action: 'helios.acquit.non_rattache', objectType: 'helios_response', objectId: r.key, details: { ...summary, idColl: acquit.entete.idColl ?? null }, documentHashes: [blob.sha256] });
+      }
+      return;
+    }
+    if (!(await record(trx, endpoint, r, { collectiviteId: t.collectivite_id, dossierId: t.dossier_id, status: 'rattache', blob, nomFic: acquit.nomFic ?? null, details: summary }))) return;
+    await attachDocument(trx, t.collectivite_id, t.dossier_id, blob, 'evidence', r.name, 'application/xml', null);
+    await trx.updateTable('helios_pes').set({ acquit_sha256: blob.sha256, acquit: JSON.stringify(acquit) }).where('dossier_id', '=', t.dossier_id).execute();
+    const to = acquit.statut === 'OK' ? 'acquitte' : 'refuse';
+    const moves = t.state === 'transmis';
+    if (moves) await trx.updateTable('dossier').set({ state: to, updated_at: deps.clock.now(), version: t.version + 1 }).where('id', '=', t.dossier_id).execute();
+    await appendJournal(trx, deps.clock, systemActor, {
+      collectiviteId: t.collectivite_id,
+      action: acquit.statut === 'OK' ? 'helios.acquit.accepte' : 'helios.acquit.refuse',
+      objectType: 'dossier',
+      objectId: t.dossier_id,
+      details: { ...summary, from: t.state, to: moves ? to : t.state },
+      documentHashes: [blob.sha256],
+    });
+  });
+}
+
+async function handleRetour(deps: Deps, endpoint: string, r: HeliosResponse, blob: StoredBlob, retour: PesRetour): Promise<void> {
+  const siren = (retour.entete.idColl ?? '').slice(0, 9);
+  await deps.db.transaction().execute(async (trx) => {
+    const c = siren ? await trx.selectFrom('collectivite').select('id').where('siren', '=', siren).executeTakeFirst() : undefined;
+    const details = { fichier: r.name, nomFic: retour.nomFic ?? null, idColl: retour.entete.idColl ?? null, libelleColBud: retour.entete.libelleColBud ?? null, domaines: retour.domaines };
+    if (!(await record(trx, endpoint, r, { collectiviteId: c?.id ?? null, dossierId: null, status: c ? 'rattache' : 'non_rattache', blob, nomFic: retour.nomFic ?? null, details }))) return;
+    await appendJournal(trx, deps.clock, systemActor, { collectiviteId: c?.id ?? null, action: c ? 'helios.retour.recu' : 'helios.retour.non_rattache', objectType: 'helios_response', objectId: r.key, details, documentHashes: [blob.sha256] });
+  });
+}
+
+async function handle(deps: Deps, ports: HeliosPorts, endpoint: string, r: HeliosResponse): Promise<void> {
+  const blob = await putBytes(deps, r.bytes);
+  let parsed: { acquit: PesAcquit } | { retour: PesRetour };
+  try {
+    parsed = r.kind === 'PES_ACQUIT' ? { acquit: await parsePesAcquit(r.bytes, ports.pes) } : { retour: await parsePesRetour(r.bytes, ports.pes) };
+  } catch (e) {
+    // Unreadable response: kept as evidence and journaled, never blocks the following ones.
+    const erreur = e instanceof AppError ? e.messageFr : (e as Error).message;
+    await deps.db.transaction().execute(async (trx) => {
+      if (await record(trx, endpoint, r, { collectiviteId: null, dossierId: null, status: 'illisible', blob, nomFic: r.nomFic ?? null, details: { fichier: r.name, erreur } })) {
+        await appendJournal(trx, deps.clock, systemActor, { collectiviteId: null, action: 'helios.reponse.illisible', objectType: 'helios_response', objectId: r.key, details: { fichier: r.name, erreur }, documentHashes: [blob.sha256] });
+      }
+    });
+    return;
+  }
+  if ('acquit' in parsed) await handleAcquit(deps, endpoint, r, blob, parsed.acquit);
+  else await handleRetour(deps, endpoint, r, blob, parsed.retour);
+}
+
+export async function pollHelios(deps: Deps, ports: HeliosPorts): Promise<HeliosPollReport> {
+  const rows = await deps.db.selectFrom('helios_pes').select('collectivite_id').distinct().where('sent_at', 'is not', null).execute();
+  const accounts = new Map<string, TdtHeliosConfig>();
+  for (const { collectivite_id } of rows) {
+    try {
+      const config = await heliosConfig(deps, collectivite_id);
+      if (!accounts.has(endpointOf(config))) accounts.set(endpointOf(config), config);
+    } catch {
+      // A collectivité whose connector is no longer configured: nothing to read for it.
+    }
+  }
+  const out: HeliosPollReport = { endpoints: [] };
+  for (const [endpoint, config] of accounts) {
+    try {
+      const report = await ports.transport(config).fetchResponses((r) => handle(deps, ports, endpoint, r), {
+        isProcessed: async (key) => (await deps.db.selectFrom('helios_response').select('key').where('endpoint', '=', endpoint).where('key', '=', key).executeTakeFirst()) !== undefined,
+      });
+      out.endpoints.push({ endpoint, report });
+    } catch (e) {
+      out.endpoints.push({ endpoint, erreur: (e as Error).message });
+    }
+  }
+  return out;
+}
