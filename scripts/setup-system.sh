@@ -14,6 +14,7 @@ PACKAGES=(
   dovecot-imapd       # real IMAP server for the ACTES return mailbox
   dovecot-lmtpd       # mail delivery into it
   chromium            # end-to-end tests through playwright-core
+  softhsm2            # PKCS#11 token for the hardware-key signing tests
   time                # /usr/bin/time: peak memory in benchmarks
   tar gzip
 )
@@ -36,4 +37,5 @@ for tool in pdfsig qpdf xmlsec1 xmllint openssl certutil chromium; do
   command -v "$tool" >/dev/null || { echo "FATAL: $tool is not available after installation" >&2; exit 1; }
 done
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "FATAL: PostgreSQL server binaries not found" >&2; exit 1; }
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || { echo "FATAL: softhsm2 PKCS#11 module not found" >&2; exit 1; }
 [ -x /usr/sbin/dovecot ] || { echo "FATAL: dovecot not found" >&2; exit 1; }

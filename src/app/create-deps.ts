@@ -12,6 +12,7 @@ import { dossierJobHandler } from '../dossiers/dossier-job-handler.ts';
 import { versementGedType } from '../ged/versement-ged-type.ts';
 import { gedFsConfig } from '../ged/ged-connector.ts';
 import type { JobHandlers } from '../platform/jobs/job-queue.ts';
+import { DossierEvents } from '../dossiers/change-state.ts';
 import { registerParapheur } from '../parapheur/parapheur.ts';
 import { installActes } from '../actes/install.ts';
 import { installHelios } from '../helios/install.ts';
@@ -42,6 +43,7 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
     dossierTypes,
     jobHandlers,
     connectors,
+    dossierEvents: new DossierEvents(),
     config,
   };
   jobHandlers.set(DOSSIER_JOB_QUEUE, dossierJobHandler(() => deps));

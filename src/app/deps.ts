@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../identity/password.ts';
 import type { DossierTypeRegistry } from '../dossiers/registry.ts';
 import type { JobHandlers } from '../platform/jobs/job-queue.ts';
 import type { Connectors } from '../connectors/connectors.ts';
+import type { DossierEvents } from '../dossiers/change-state.ts';
 
 /** Everything a use case may touch, injected at start-up (adapters chosen by configuration). */
 export interface Deps {
@@ -15,6 +16,8 @@ export interface Deps {
   dossierTypes: DossierTypeRegistry;
   jobHandlers: JobHandlers;
   connectors: Connectors;
+  /** Subscribers told of every dossier state change, in its transaction. */
+  dossierEvents: DossierEvents;
   config: AppConfig;
 }
 

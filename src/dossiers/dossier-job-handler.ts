@@ -6,6 +6,7 @@ import type { Db } from '../platform/db/database.ts';
 import type { JobRow } from '../platform/db/schema.ts';
 import { loadDossier } from './load-dossier.ts';
 import { snapshotOf } from './presenter.ts';
+import { changeDossierState } from './change-state.ts';
 
 interface Payload {
   collectiviteId: string;
@@ -28,7 +29,7 @@ export function dossierJobHandler(deps: () => Deps): JobHandler {
   async function transition(trx: Db, d: Deps, p: Payload, whileIn: string, to: string, event: string, details: Record<string, unknown>, hashes: string[]) {
     const { dossier } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
     if (dossier.state !== whileIn) return;
-    await trx.updateTable('dossier').set({ state: to, updated_at: d.clock.now(), version: dossier.version + 1 }).where('id', '=', dossier.id).execute();
+    await changeDossierState(trx, d, dossier, to);
     await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: event, objectType: 'dossier', objectId: dossier.id, details: { from: dossier.state, to, job: p.job, ...details }, documentHashes: hashes });
   }
   return {

@@ -7,6 +7,7 @@ import type { DossierRow } from '../platform/db/schema.ts';
 import { checkAction, type ActingAs } from './dossier-type.ts';
 import { loadDossier } from './load-dossier.ts';
 import { snapshotOf } from './presenter.ts';
+import { changeDossierState } from './change-state.ts';
 
 export const DOSSIER_JOB_QUEUE = 'dossier-job';
 
@@ -25,12 +26,8 @@ export async function runDossierAction(deps: Deps, actor: Actor, who: ActingAs, 
     const check = checkAction(def, actionName, snapshotOf(dossier, documents), who);
     if (!check.ok) throw new AppError(check.status === 403 ? 'FORBIDDEN' : 'INVALID_STATE', check.reasonFr, `action ${actionName} refused in state ${dossier.state}`);
     const action = def.actions[actionName]!;
-    const updated = await trx
-      .updateTable('dossier')
-      .set({ state: action.to, updated_at: deps.clock.now(), version: dossier.version + 1 })
-      .where('id', '=', dossier.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    await changeDossierState(trx, deps, dossier, action.to);
+    const updated = await trx.selectFrom('dossier').selectAll().where('id', '=', dossier.id).executeTakeFirstOrThrow();
     await appendJournal(trx, deps.clock, actor, {
       collectiviteId,
       action: `dossier.action.${actionName}`,

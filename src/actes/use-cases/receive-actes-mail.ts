@@ -4,6 +4,8 @@
  * préfecture letters recorded and notified, their ARs noted, classification stored), each transition
  * journaled. Idempotent on the mail's stable key: a mail handed twice changes nothing the second time.
  */
+import { ACTES_TYPE } from '../dossier-type.ts';
+import { changeDossierState } from '../../dossiers/change-state.ts';
 import type { Deps } from '../../app/deps.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
@@ -51,7 +53,7 @@ async function findActe(trx: Db, idActe: string): Promise<Target | undefined> {
 
 async function moveDossier(trx: Db, deps: Deps, t: Target, from: string[], to: string, event: string, details: Record<string, unknown>, hashes: string[]): Promise<boolean> {
   if (!from.includes(t.state)) return false;
-  await trx.updateTable('dossier').set((eb) => ({ state: to, updated_at: deps.clock.now(), version: eb('version', '+', 1) })).where('id', '=', t.dossierId).execute();
+  await changeDossierState(trx, deps, { id: t.dossierId, collectivite_id: t.collectiviteId, type: ACTES_TYPE, state: t.state }, to);
   await appendJournal(trx, deps.clock, systemActor, { collectiviteId: t.collectiviteId, action: event, objectType: 'dossier', objectId: t.dossierId, details: { from: t.state, to, ...details }, documentHashes: hashes });
   t.state = to;
   return true;

@@ -9,6 +9,8 @@
  * - PES_Retour: kept and listed per collectivité (matched by the SIREN of its IdColl).
  * A response that matches nothing or cannot be read is recorded (and journaled) but not lost.
  */
+import { HELIOS_TYPE } from '../dossier-type.ts';
+import { changeDossierState } from '../../dossiers/change-state.ts';
 import type { Deps } from '../../app/deps.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
@@ -53,7 +55,7 @@ async function handleAcquit(deps: Deps, endpoint: string, r: HeliosResponse, blo
     await trx.updateTable('helios_pes').set({ acquit_sha256: blob.sha256, acquit: JSON.stringify(acquit) }).where('dossier_id', '=', t.dossier_id).execute();
     const to = acquit.statut === 'OK' ? 'acquitte' : 'refuse';
     const moves = t.state === 'transmis';
-    if (moves) await trx.updateTable('dossier').set({ state: to, updated_at: deps.clock.now(), version: t.version + 1 }).where('id', '=', t.dossier_id).execute();
+    if (moves) await changeDossierState(trx, deps, { id: t.dossier_id, collectivite_id: t.collectivite_id, type: HELIOS_TYPE, state: t.state }, to);
     await appendJournal(trx, deps.clock, systemActor, {
       collectiviteId: t.collectivite_id,
       action: acquit.statut === 'OK' ? 'helios.acquit.accepte' : 'helios.acquit.refuse',

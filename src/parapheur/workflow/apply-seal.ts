@@ -4,6 +4,7 @@
  * stores the sealed version, records the act, moves the circuit and writes the journal in one transaction.
  * Exhausted retries leave the dossier in `erreur_cachet`, from which an admin relaunches the seal.
  */
+import { changeDossierState } from '../../dossiers/change-state.ts';
 import type { Deps } from '../../app/deps.ts';
 import { systemActor } from '../../identity/principal.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
@@ -78,7 +79,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
           await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: `${base}-signe-${step.position}.${isPes ? 'xml' : 'pdf'}`, media_type: mediaType, size: result.pdf.length, sha256: sealedSha, created_by: null }).execute();
           await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level: isPes ? result.level : `PAdES ${result.level}`, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
           const progress = await recordStepAct(trx, d, step, '');
-          await trx.updateTable('dossier').set({ state: progress.state, updated_at: d.clock.now(), version: locked.version + 1 }).where('id', '=', locked.id).execute();
+          await changeDossierState(trx, d, locked, progress.state);
           await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet', objectType: 'dossier', objectId: p.dossierId, details: { from: locked.state, to: progress.state, step: step.position, level: result.level, certificate: result.certificate.certificate, attempt: job.attempts }, documentHashes: [source.sha256, sealedSha] });
         },
       };
@@ -88,7 +89,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const p = job.payload as unknown as Payload;
       const { dossier, documents } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
       if (dossier.state !== 'cachet_en_cours') return;
-      await trx.updateTable('dossier').set({ state: 'erreur_cachet', updated_at: d.clock.now(), version: dossier.version + 1 }).where('id', '=', dossier.id).execute();
+      await changeDossierState(trx, d, dossier, 'erreur_cachet');
       await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet.failed', objectType: 'dossier', objectId: p.dossierId, details: { from: dossier.state, to: 'erreur_cachet', attempts: job.attempts, error }, documentHashes: documents.map((x) => x.sha256) });
     },
   };

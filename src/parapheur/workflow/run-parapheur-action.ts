@@ -4,6 +4,7 @@
  * action's own change, sets the resulting state and writes the journal entry with the documents' SHA-256.
  * Any refusal throws before anything is written.
  */
+import { changeDossierState } from '../../dossiers/change-state.ts';
 import type { Deps } from '../../app/deps.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { DocumentRow, DossierRow, ParapheurDossierRow, ParapheurStepRow } from '../../platform/db/schema.ts';
@@ -79,12 +80,8 @@ export async function runParapheurAction(
     }
     const result = await body({ trx, deps, actor, principal, dossier, documents, pd, step, acting });
     const to = result.state ?? def.actions[actionName]!.to;
-    const updated = await trx
-      .updateTable('dossier')
-      .set({ state: to, updated_at: deps.clock.now(), version: dossier.version + 1 })
-      .where('id', '=', dossier.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    await changeDossierState(trx, deps, dossier, to);
+    const updated = await trx.selectFrom('dossier').selectAll().where('id', '=', dossier.id).executeTakeFirstOrThrow();
     await appendJournal(trx, deps.clock, actor, {
       collectiviteId,
       action: `parapheur.${actionName}`,
