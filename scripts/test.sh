@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: system tools, dependencies, lint, typecheck, then every test on the embedded
-# database (PGlite) and again on a throw-away PostgreSQL cluster. Ends with the plain line "N passed, N failed".
+# database (PGlite), and every test that touches the database again on a throw-away PostgreSQL cluster. Ends with the plain line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +26,7 @@ node scripts/run-tests.mjs --label pglite --counts "$counts" "$@"
 pgdir=$(mktemp -d /tmp/paraphe-pg.XXXXXX)
 pgport=${PARAPHE_TEST_PG_PORT:-55432}
 if bash scripts/pg-cluster.sh start "$pgdir" "$pgport"; then
-  DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/postgres" node scripts/run-tests.mjs --label postgres --counts "$counts" "$@"
+  DATABASE_URL="postgres://postgres@127.0.0.1:$pgport/postgres" node scripts/run-tests.mjs --label postgres --counts "$counts" --db-only "$@"
   bash scripts/pg-cluster.sh stop "$pgdir"
 else
   echo '{"label":"postgres-cluster","passed":0,"failed":1,"failures":["could not start PostgreSQL"]}' >> "$counts"
