@@ -37,7 +37,7 @@ export function followActeSignature(deps: () => Deps): DossierEventSubscriber {
     const d = deps();
     if (e.to === 'signe' && acte.state === 'a_signer') await signed(trx, d, e, acte, link.transmettre_apres_signature);
     else if (e.to === 'rejete' && acte.state === 'a_signer') await refused(trx, d, e, acte);
-    else if ((e.to === 'abandonne' || e.to === 'brouillon') && ['a_signer', 'signature_refusee'].includes(acte.state)) await withdrawn(trx, d, e, acte);
+    else if (e.to === 'abandonne' || (e.to === 'brouillon' && acte.state === 'a_signer')) await withdrawn(trx, d, e, acte);
     else if (e.from === 'brouillon' && ['en_cours', 'cachet_en_cours'].includes(e.to) && acte.state === 'brouillon') await resent(trx, d, e, acte);
   };
 }
@@ -78,11 +78,13 @@ async function refused(trx: Db, deps: Deps, e: DossierStateChanged, acte: Dossie
 }
 
 async function withdrawn(trx: Db, deps: Deps, e: DossierStateChanged, acte: DossierRow): Promise<void> {
-  await changeDossierState(trx, deps, acte, 'brouillon');
+  // Abandoned after being taken back, the acte is already a draft; an acte that moved on stays where it is.
+  const to = ['a_signer', 'signature_refusee'].includes(acte.state) ? 'brouillon' : acte.state;
+  if (to !== acte.state) await changeDossierState(trx, deps, acte, to);
   const outcome = e.to === 'abandonne' ? 'abandonne' : 'repris';
   // An abandoned circuit is over; a dossier taken back may still be sent again from the parapheur.
   await trx.updateTable('actes_signature').set({ outcome, ...(e.to === 'abandonne' ? { current: false } : {}) }).where('child_dossier_id', '=', e.dossierId).execute();
-  await journal(trx, deps, e, acte, e.to === 'abandonne' ? 'actes.signature.abandonnee' : 'actes.signature.reprise', 'brouillon', {}, []);
+  await journal(trx, deps, e, acte, e.to === 'abandonne' ? 'actes.signature.abandonnee' : 'actes.signature.reprise', to, {}, []);
 }
 
 async function resent(trx: Db, deps: Deps, e: DossierStateChanged, acte: DossierRow): Promise<void> {
