@@ -4,8 +4,11 @@
  * action → in-progress state + job → result state, exhausted retries → explicit error state + retry action.
  * Messages from the préfecture (AR, anomalie, ARAnnulation) move the dossier through `receive-actes-mail`.
  *
- * Parapheur hook: `soumettre_signature` puts the acte in `a_signer`; the parapheur circuit (or, until it
- * exists, the `viser` action) brings it to `signe`, from which it is transmitted.
+ * Parapheur: `soumettre_signature` (module action, with the parapheur choices: see
+ * use-cases/submit-acte-for-signature.ts) puts the acte in `a_signer` and sends a child `document-a-signer`
+ * dossier into its circuit; the circuit's outcome brings the acte to `signe` (then transmitted, if asked),
+ * `signature_refusee` or back to `brouillon` (use-cases/follow-acte-signature.ts). An acte signed on paper,
+ * or already signed elsewhere, is transmitted straight from `brouillon`.
  */
 import { z } from 'zod';
 import type { DossierSnapshot, DossierTypeDef } from '../dossiers/dossier-type.ts';
@@ -48,6 +51,7 @@ export function actesDossierType(ports: () => ActesPorts): DossierTypeDef {
     states: {
       brouillon: { label: 'En attente d’être posté', s2lowCode: 17 },
       a_signer: { label: 'En attente de signature', s2lowCode: 18 },
+      signature_refusee: { label: 'Refusé au parapheur', s2lowCode: 17 },
       signe: { label: 'Signé, prêt à transmettre', s2lowCode: 17 },
       transmission_en_cours: { label: 'En attente de transmission', s2lowCode: 2 },
       erreur_transmission: { label: 'Erreur de transmission', s2lowCode: -1 },
@@ -61,13 +65,12 @@ export function actesDossierType(ports: () => ActesPorts): DossierTypeDef {
       abandonne: { label: 'Abandonné', s2lowCode: 16, final: true },
     },
     actions: {
-      soumettre_signature: { label: 'Soumettre à la signature', from: ['brouillon'], to: 'a_signer', roles: WRITERS, api: true, guard: readyToSend },
-      viser: { label: 'Viser (signature hors circuit)', from: ['a_signer'], to: 'signe', roles: ['elu', 'collectivite_admin'] },
+      soumettre_signature: { label: 'Soumettre à la signature', from: ['brouillon', 'signature_refusee'], to: 'a_signer', roles: WRITERS, api: true, guard: readyToSend, moduleOnly: true, moduleHint: 'Soumettez l’acte à la signature avec les choix du parapheur (typologie, bureau émetteur) : POST /api/collectivites/{id}/actes/{id}/soumettre-signature.' },
       transmettre: { label: 'Transmettre en préfecture', from: ['brouillon', 'signe'], to: 'transmission_en_cours', roles: WRITERS, api: true, guard: readyToSend, job: 'transmettre' },
       relancer_transmission: { label: 'Relancer la transmission', from: ['erreur_transmission'], to: 'transmission_en_cours', roles: WRITERS, api: true, job: 'transmettre' },
       annuler: { label: 'Annuler la transmission', from: ['transmis', 'acquitte'], to: 'annulation_en_cours', roles: WRITERS, api: true, job: 'annuler' },
       relancer_annulation: { label: 'Relancer l’annulation', from: ['erreur_annulation'], to: 'annulation_en_cours', roles: WRITERS, api: true, job: 'annuler' },
-      abandonner: { label: 'Abandonner', from: ['brouillon', 'a_signer', 'signe', 'erreur_transmission'], to: 'abandonne', roles: WRITERS, api: true },
+      abandonner: { label: 'Abandonner', from: ['brouillon', 'a_signer', 'signature_refusee', 'signe', 'erreur_transmission'], to: 'abandonne', roles: WRITERS, api: true },
     },
     jobs: {
       transmettre: transmitActeJob(ports),

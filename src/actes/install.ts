@@ -1,6 +1,6 @@
 /**
  * Wires the ACTES module into the platform: the `tdt-actes` connector, the `actes` dossier type, and the
- * queues (outgoing messages, notifications, mailbox polling). The ports default to the real adapters.
+ * queues (outgoing messages, notifications, mailbox polling), and the follower of actes' parapheur circuits. The ports default to the real adapters.
  */
 import type { z } from 'zod';
 import type { Deps } from '../app/deps.ts';
@@ -11,6 +11,7 @@ import { ACTES_SEND_QUEUE } from './use-cases/queue-outgoing-message.ts';
 import { outgoingMessageHandler } from './jobs/outgoing-message-job.ts';
 import { ACTES_NOTIFY_QUEUE, notificationHandler } from './jobs/notification-job.ts';
 import { ACTES_POLL_QUEUE, pollHandler } from './jobs/poll-job.ts';
+import { ACTES_SIGNATURE_SUBSCRIBER, followActeSignature } from './use-cases/follow-acte-signature.ts';
 
 const installed = new WeakMap<Deps, ActesPorts>();
 
@@ -22,6 +23,7 @@ export function installActes(deps: Deps, ports: ActesPorts = defaultActesPorts()
   deps.jobHandlers.set(ACTES_SEND_QUEUE, outgoingMessageHandler(() => deps, p));
   deps.jobHandlers.set(ACTES_NOTIFY_QUEUE, notificationHandler(() => deps, p));
   deps.jobHandlers.set(ACTES_POLL_QUEUE, pollHandler(() => deps, p));
+  deps.dossierEvents.subscribe(ACTES_SIGNATURE_SUBSCRIBER, followActeSignature(() => deps));
 }
 
 /** The ports the module was installed with (routes and commands use the same adapters as the jobs). */

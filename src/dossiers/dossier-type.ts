@@ -37,6 +37,8 @@ export interface DossierActionDef {
    * the generic action endpoint refuses it and does not list it.
    */
   moduleOnly?: boolean;
+  /** French hint given when a module action is asked through the generic endpoint (default: the parapheur). */
+  moduleHint?: string;
 }
 
 export interface JobOutcome {
@@ -84,7 +86,8 @@ export interface DossierTypeDef {
 }
 
 export interface ActingAs {
-  kind: 'user' | 'token';
+  /** `system`: the platform itself following up an event (e.g. a signed circuit): only state and guard apply. */
+  kind: 'user' | 'token' | 'system';
   role: CollectiviteRole | null;
   permissions: ReadonlySet<string>;
 }
@@ -95,10 +98,12 @@ export type ActionCheck = { ok: true } | { ok: false; status: 403 | 409; reasonF
 export function checkAction(def: DossierTypeDef, name: string, d: DossierSnapshot, who: ActingAs, opts: { viaModule?: boolean } = {}): ActionCheck {
   const action = def.actions[name];
   if (!action) return { ok: false, status: 409, reasonFr: `Action « ${name} » inconnue pour ce type de dossier.` };
-  if (action.moduleOnly && !opts.viaModule) return { ok: false, status: 409, reasonFr: `L’action « ${action.label} » se fait depuis le parapheur.` };
-  if (!who.permissions.has('dossier:act')) return { ok: false, status: 403, reasonFr: 'Votre rôle ne permet pas d’agir sur les dossiers.' };
-  if (who.kind === 'token' ? !action.api : !who.role || !action.roles.includes(who.role)) {
-    return { ok: false, status: 403, reasonFr: `Votre rôle ne permet pas l’action « ${action.label} ».` };
+  if (action.moduleOnly && !opts.viaModule) return { ok: false, status: 409, reasonFr: action.moduleHint ?? `L’action « ${action.label} » se fait depuis le parapheur.` };
+  if (who.kind !== 'system') {
+    if (!who.permissions.has('dossier:act')) return { ok: false, status: 403, reasonFr: 'Votre rôle ne permet pas d’agir sur les dossiers.' };
+    if (who.kind === 'token' ? !action.api : !who.role || !action.roles.includes(who.role)) {
+      return { ok: false, status: 403, reasonFr: `Votre rôle ne permet pas l’action « ${action.label} ».` };
+    }
   }
   if (!action.from.includes(d.state)) {
     return { ok: false, status: 409, reasonFr: `L’action « ${action.label} » n’est pas possible dans l’état « ${def.states[d.state]?.label ?? d.state} ».` };
@@ -108,9 +113,9 @@ export function checkAction(def: DossierTypeDef, name: string, d: DossierSnapsho
   return { ok: true };
 }
 
-export function allowedActions(def: DossierTypeDef, d: DossierSnapshot, who: ActingAs): { name: string; label: string }[] {
+export function allowedActions(def: DossierTypeDef, d: DossierSnapshot, who: ActingAs, opts: { viaModule?: boolean } = {}): { name: string; label: string }[] {
   return Object.entries(def.actions)
-    .filter(([name]) => checkAction(def, name, d, who).ok)
+    .filter(([name]) => checkAction(def, name, d, who, opts).ok)
     .map(([name, a]) => ({ name, label: a.label }));
 }
 

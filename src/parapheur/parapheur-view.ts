@@ -24,6 +24,7 @@ export const parapheurDossierView = z.object({
   annotations: z.array(z.object({ id: z.string(), bureau: z.string().nullable(), author: z.string(), visibility: z.string(), text: z.string(), at: z.string() })),
   avis: z.array(z.object({ id: z.string(), fromBureau: z.string(), toBureau: z.string(), question: z.string(), answer: z.string().nullable(), requestedAt: z.string(), answeredAt: z.string().nullable() })),
   parapheurActions: z.array(z.object({ name: z.string(), label: z.string() })),
+  origine: z.object({ type: z.literal('acte'), dossierId: z.string(), titre: z.string() }).nullable().describe('L’acte dont ce dossier est le circuit de signature'),
 });
 
 const TURN_ACTIONS = new Set(['viser', 'signer', 'rejeter', 'demander_avis', 'transferer']);
@@ -46,6 +47,8 @@ export async function parapheurView(deps: Deps, principal: Principal, access: Te
   if (principal.kind === 'user' && step && step.kind !== 'cachet' && pd) {
     myTurn = await resolveActingBureau(deps.db, cid, principal.userId, step, pd.typologie_id, deps.clock.now()).then(() => true, () => false);
   }
+  // An acte submitted for signature (src/actes): its page links back to it.
+  const acte = await deps.db.selectFrom('actes_signature').innerJoin('dossier', 'dossier.id', 'actes_signature.acte_dossier_id').select(['dossier.id', 'dossier.title']).where('actes_signature.collectivite_id', '=', cid).where('dossier.collectivite_id', '=', cid).where('actes_signature.child_dossier_id', '=', dossierId).executeTakeFirst();
   const snap = snapshotOf(dossier, documents);
   const parapheurActions = Object.entries(def.actions)
     .filter(([n]) => checkAction(def, n, snap, who, { viaModule: true }).ok)
@@ -75,5 +78,6 @@ export async function parapheurView(deps: Deps, principal: Principal, access: Te
     annotations: annotations.map((a) => ({ id: a.id, bureau: name(a.bureau_id), author: a.author_label, visibility: a.visibility, text: a.text, at: a.at.toISOString() })),
     avis: avis.map((a) => ({ id: a.id, fromBureau: name(a.from_bureau_id)!, toBureau: name(a.to_bureau_id)!, question: a.question, answer: a.answer, requestedAt: a.requested_at.toISOString(), answeredAt: a.answered_at?.toISOString() ?? null })),
     parapheurActions,
+    origine: acte ? { type: 'acte' as const, dossierId: acte.id, titre: acte.title } : null,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * ACTES API (business software with an API token, or the web UI): create an acte with its documents,
- * transmit it (through the dossier action `transmettre`), follow its state and the préfecture's messages,
- * answer them, record the publication, download the stamped acte and the AR. Plus the public page of
+ * submit it to its parapheur circuit (`soumettre-signature`), transmit it (through the dossier action
+ * `transmettre`), follow its state, its circuit and the préfecture's messages, answer them, record the publication, download the stamped acte and the AR. Plus the public page of
  * published actes. Routes are thin: each calls one use case.
  */
 import { Readable } from 'node:stream';
@@ -15,7 +15,10 @@ import { actorOf } from '../../identity/principal.ts';
 import { AppError } from '../../shared/errors.ts';
 import { loadDossier } from '../../dossiers/load-dossier.ts';
 import { addDocument } from '../../documents/add-document.ts';
-import { presentDocument, documentView, presentDossier, dossierView } from '../../dossiers/presenter.ts';
+import { presentDocument, documentView, presentDossier, dossierView, snapshotOf } from '../../dossiers/presenter.ts';
+import { allowedActions } from '../../dossiers/dossier-type.ts';
+import type { ActesSignatureRow } from '../../platform/db/schema.ts';
+import { soumettreSignatureInput, submitActeForSignature } from '../use-cases/submit-acte-for-signature.ts';
 import { actingAs } from '../../dossiers/run-dossier-action.ts';
 import { flattenMatieres, type Classification } from '../classification/classification.ts';
 import { ACTES_TYPE } from '../dossier-type.ts';
@@ -46,8 +49,18 @@ const messageView = z.object({
   reponsesPossibles: z.array(z.string()),
 });
 
+const signatureView = z.object({
+  parapheurDossierId: z.string(),
+  etat: z.string(),
+  etatLibelle: z.string(),
+  transmettreApresSignature: z.boolean(),
+  motifRefus: z.string().nullable(),
+  etapes: z.array(z.object({ position: z.number(), kind: z.string(), state: z.string(), bureaux: z.array(z.object({ id: z.string(), name: z.string(), pending: z.boolean() })) })),
+});
+
 export const acteView = z.object({
   idActe: z.string(),
+  signature: signatureView.nullable().describe('Le circuit de parapheur en cours (ou le dernier) : dossier enfant, état, étapes'),
   dateEnvoi: z.string().nullable(),
   dateReception: z.string().nullable(),
   datePublication: z.string().nullable(),
@@ -77,6 +90,9 @@ export function actesRoutes(app: FastifyInstance, deps: Deps): void {
     const { dossier, documents } = await loadDossier(deps.db, collectiviteId, dossierId);
     const acte = await deps.db.selectFrom('actes_acte').selectAll().where('dossier_id', '=', dossierId).executeTakeFirst();
     if (!acte || dossier.type !== ACTES_TYPE) throw new AppError('NOT_FOUND', 'Acte introuvable.', 'not an acte');
+    const def = deps.dossierTypes.get(ACTES_TYPE);
+    const who = actingAs(tenantOf(request), principalOf(request).kind);
+    const link = await deps.db.selectFrom('actes_signature').selectAll().where('collectivite_id', '=', collectiviteId).where('acte_dossier_id', '=', dossierId).orderBy('current', 'desc').orderBy('created_at', 'desc').executeTakeFirst();
     const messages = await deps.db.selectFrom('actes_message').selectAll().where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', dossierId).orderBy('created_at').orderBy('id').execute();
     return {
       idActe: acte.id_acte,
@@ -96,7 +112,23 @@ export function actesRoutes(app: FastifyInstance, deps: Deps): void {
         createdAt: new Date(m.created_at).toISOString(),
         reponsesPossibles: m.direction === 'entrant' && m.status === 'recu' ? (REPLIES[m.kind] ?? []) : [],
       })),
-      dossier: presentDossier(deps.dossierTypes.get(ACTES_TYPE), dossier, documents, actingAs(tenantOf(request), principalOf(request).kind)),
+      signature: link ? await signatureOf(collectiviteId, link) : null,
+      // The module's actions (soumettre_signature) are listed too: this API runs them.
+      dossier: { ...presentDossier(def, dossier, documents, who), actions: allowedActions(def, snapshotOf(dossier, documents), who, { viaModule: true }) },
+    };
+  }
+
+  async function signatureOf(collectiviteId: string, link: ActesSignatureRow): Promise<z.infer<typeof signatureView>> {
+    const child = await deps.db.selectFrom('dossier').select(['state', 'type']).where('collectivite_id', '=', collectiviteId).where('id', '=', link.child_dossier_id).executeTakeFirstOrThrow();
+    const steps = await deps.db.selectFrom('parapheur_step').selectAll().where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', link.child_dossier_id).orderBy('position').execute();
+    const names = new Map((await deps.db.selectFrom('parapheur_bureau').select(['id', 'name']).where('collectivite_id', '=', collectiviteId).execute()).map((b) => [b.id, b.name]));
+    return {
+      parapheurDossierId: link.child_dossier_id,
+      etat: child.state,
+      etatLibelle: deps.dossierTypes.get(child.type).states[child.state]?.label ?? child.state,
+      transmettreApresSignature: link.transmettre_apres_signature,
+      motifRefus: link.motif,
+      etapes: steps.map((x) => ({ position: x.position, kind: x.kind, state: x.state, bureaux: x.bureau_ids.map((b) => ({ id: b, name: names.get(b) ?? b, pending: x.pending_bureau_ids.includes(b) })) })),
     };
   }
 
@@ -108,6 +140,12 @@ export function actesRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.get('/api/collectivites/:collectiviteId/actes/:dossierId', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Suivre un acte : état (avec le code S²LOW), dates, messages de la préfecture', params: acteParams, response: { 200: acteView, ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
+    return view(request, access.collectiviteId, request.params.dossierId);
+  });
+
+  r.post('/api/collectivites/:collectiviteId/actes/:dossierId/soumettre-signature', { config: { permission: 'dossier:act' }, schema: { tags, summary: 'Soumettre l’acte à la signature : un dossier du parapheur (PDF + annexes) part dans le circuit de la typologie ; signé, l’acte est transmis (si demandé)', params: acteParams, body: soumettreSignatureInput, response: { 200: acteView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
+    await submitActeForSignature(deps, principalOf(request), access, request.params.dossierId, request.body);
     return view(request, access.collectiviteId, request.params.dossierId);
   });
 

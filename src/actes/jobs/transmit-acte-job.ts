@@ -11,7 +11,7 @@ import { systemActor } from '../../identity/principal.ts';
 import { AppError } from '../../shared/errors.ts';
 import { buildActeArchive, type DocumentFile } from '../archive/build.ts';
 import type { ActesPorts } from '../ports.ts';
-import { attachEvidence, currentClassification, putBlob, readBlob, tdtConfig, transmissionContext } from '../use-cases/support.ts';
+import { acteDocument, attachEvidence, currentClassification, putBlob, readBlob, tdtConfig, transmissionContext } from '../use-cases/support.ts';
 
 async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: string, dossierId: string, metadata: Record<string, unknown>): Promise<{ name: string; bytes: Buffer; sha256: string }> {
   const acte = await deps.db.selectFrom('actes_acte').selectAll().where('dossier_id', '=', dossierId).executeTakeFirst();
@@ -20,12 +20,13 @@ async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: strin
     return { name: acte.archive_name, bytes: await readBlob(deps, acte.archive_sha256), sha256: acte.archive_sha256 };
   }
   const config = await tdtConfig(deps, collectiviteId);
-  const docs = await deps.db.selectFrom('document').select(['role', 'filename', 'sha256', 'media_type']).where('dossier_id', '=', dossierId).where('role', 'in', ['principal', 'annexe']).orderBy('created_at').orderBy('id').execute();
-  const files = async (role: string): Promise<DocumentFile[]> =>
-    Promise.all(docs.filter((d) => d.role === role).map(async (d) => ({ fileName: d.filename, data: await readBlob(deps, d.sha256), mediaType: d.media_type })));
-  const [principal] = await files('principal');
-  if (!principal) throw new AppError('UNPROCESSABLE', 'Le document de l’acte manque.', 'no principal');
-  const annexes = await files('annexe');
+  const docs = await deps.db.selectFrom('document').select(['role', 'filename', 'sha256', 'media_type']).where('dossier_id', '=', dossierId).where('role', '=', 'annexe').orderBy('created_at').orderBy('id').execute();
+  const file = async (d: { filename: string; sha256: string }): Promise<DocumentFile> => ({ fileName: d.filename, data: await readBlob(deps, d.sha256) });
+  // The signed version when the acte went through the parapheur.
+  const acteDoc = await acteDocument(deps.db, collectiviteId, dossierId);
+  if (!acteDoc) throw new AppError('UNPROCESSABLE', 'Le document de l’acte manque.', 'no principal');
+  const principal = await file(acteDoc);
+  const annexes = await Promise.all(docs.map(file));
   for (const [i, f] of [principal, ...annexes].entries()) {
     if (/\.pdf$/i.test(f.fileName) && ports.isEncryptedPdf(f.data)) {
       throw new AppError('VALIDATION', `Le PDF « ${f.fileName} » (${i === 0 ? 'acte' : `annexe ${i}`}) est chiffré ou verrouillé : la préfecture le refuserait.`, 'encrypted pdf');

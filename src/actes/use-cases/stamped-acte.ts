@@ -1,15 +1,16 @@
-/** The acte's PDF as signed, with the ACTES stamp (sent, received, published dates, ID). */
+/** The acte's PDF as signed (the parapheur's signed version if any), with the ACTES stamp (sent, received, published dates, ID). */
 import type { Deps } from '../../app/deps.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../shared/errors.ts';
 import { parisDate } from '../archive/build.ts';
 import { stampActePdf } from '../stamp/stamp-acte.ts';
-import { readBlob } from './support.ts';
+import { acteDocument, readBlob } from './support.ts';
 
 export async function stampedActe(deps: Deps, db: Db, collectiviteId: string, dossierId: string): Promise<{ filename: string; pdf: Uint8Array }> {
   const acte = await db.selectFrom('actes_acte').selectAll().where('dossier_id', '=', dossierId).where('collectivite_id', '=', collectiviteId).executeTakeFirst();
   if (!acte) throw new AppError('NOT_FOUND', 'Acte introuvable.', 'acte not found');
-  const doc = await db.selectFrom('document').select(['sha256', 'media_type', 'filename']).where('dossier_id', '=', dossierId).where('collectivite_id', '=', collectiviteId).where('role', '=', 'principal').executeTakeFirst();
+  // The signed version when the acte went through the parapheur: the stamp is an incremental update over it.
+  const doc = await acteDocument(db, collectiviteId, dossierId);
   if (!doc) throw new AppError('NOT_FOUND', 'L’acte n’a pas encore de document.', 'no principal');
   if (doc.media_type !== 'application/pdf') throw new AppError('INVALID_STATE', 'Le tampon ne s’applique qu’à un acte PDF.', 'not a pdf');
   const pdf = await stampActePdf(await readBlob(deps, doc.sha256), {

@@ -88,3 +88,12 @@ export async function agentsOf(db: Db, collectiviteId: string): Promise<string[]
     .execute();
   return rows.map((r) => r.email);
 }
+
+/**
+ * The acte's document as transmitted and stamped: its last signed version (the parapheur's PAdES output,
+ * maybe sealed), else the principal as deposited (signed on paper or elsewhere).
+ */
+export async function acteDocument(db: Db, collectiviteId: string, dossierId: string): Promise<{ role: string; filename: string; sha256: string; media_type: string } | undefined> {
+  const docs = await db.selectFrom('document').select(['role', 'filename', 'sha256', 'media_type']).where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', dossierId).where('role', 'in', ['principal', 'signed']).orderBy('created_at').orderBy('id').execute();
+  return docs.filter((d) => d.role === 'signed').pop() ?? docs.find((d) => d.role === 'principal');
+}

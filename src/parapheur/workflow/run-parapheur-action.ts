@@ -47,6 +47,8 @@ export interface ActionOptions {
   /** The caller must hold (or be delegated) one of the active step's pending bureaux. */
   needsTurn: boolean;
   bureauId?: string;
+  /** Run inside the caller's transaction (e.g. an acte submitted for signature creates and sends its child dossier at once). */
+  trx?: Db;
 }
 
 export async function loadParapheurState(db: Db, collectiviteId: string, dossierId: string): Promise<{ pd: ParapheurDossierRow | undefined; step: ParapheurStepRow | undefined }> {
@@ -66,7 +68,7 @@ export async function runParapheurAction(
 ): Promise<DossierRow> {
   const collectiviteId = access.collectiviteId;
   const actor = actorOf(principal);
-  return deps.db.transaction().execute(async (trx) => {
+  const run = async (trx: Db): Promise<DossierRow> => {
     const { dossier, documents } = await loadDossier(trx, collectiviteId, dossierId, { forUpdate: true });
     if (!PARAPHEUR_TYPES.has(dossier.type)) throw notFound('parapheur dossier', 'Dossier de parapheur');
     const def = deps.dossierTypes.get(dossier.type);
@@ -91,7 +93,8 @@ export async function runParapheurAction(
       documentHashes: result.documentHashes ?? documents.map((d) => d.sha256),
     });
     return updated;
-  });
+  };
+  return opts.trx ? run(opts.trx) : deps.db.transaction().execute(run);
 }
 
 /** Records an act on the dossier (what the bordereau lists). */

@@ -6,6 +6,7 @@
 import type { Deps } from '../../app/deps.ts';
 import type { Principal, TenantAccess } from '../../identity/principal.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
+import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../shared/errors.ts';
 import { loadPdf } from '../signature/pades/pdf-input.ts';
 import { circuitStep, documentASignerMetadata, type CircuitStep } from '../model.ts';
@@ -18,8 +19,9 @@ import { scanPes } from '../signature/xades/scan.ts';
 
 const refuse = (fr: string, en: string) => new AppError('UNPROCESSABLE', fr, en);
 
-export async function sendDossier(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string): Promise<DossierRow> {
-  return runParapheurAction(deps, principal, access, dossierId, 'envoyer', { needsTurn: false }, async (ctx) => {
+/** `trx`: send inside the caller's transaction (an acte submitted for signature creates its child dossier and sends it at once). */
+export async function sendDossier(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, trx?: Db): Promise<DossierRow> {
+  return runParapheurAction(deps, principal, access, dossierId, 'envoyer', { needsTurn: false, ...(trx ? { trx } : {}) }, async (ctx) => {
     const { trx, dossier, documents } = ctx;
     const cid = dossier.collectivite_id;
     const meta = documentASignerMetadata.parse(dossier.metadata);

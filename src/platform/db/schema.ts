@@ -199,6 +199,19 @@ export interface ActesActeTable {
   created_at: Generated<Date>;
 }
 
+/** An acte's parapheur circuit (migration 0007): the child `document-a-signer` dossier and what came of it. */
+export interface ActesSignatureTable {
+  child_dossier_id: string;
+  acte_dossier_id: string;
+  collectivite_id: string;
+  transmettre_apres_signature: boolean;
+  current: Generated<boolean>;
+  outcome: string | null;
+  motif: string | null;
+  last_event_version: Generated<number>;
+  created_at: Generated<Date>;
+}
+
 export interface ActesMessageTable {
   id: Generated<string>;
   collectivite_id: string | null;
@@ -297,6 +310,7 @@ export interface Database {
   actes_message: ActesMessageTable;
   actes_mail: ActesMailTable;
   actes_counter: ActesCounterTable;
+  actes_signature: ActesSignatureTable;
   helios_pes: HeliosPesTable;
   helios_counter: HeliosCounterTable;
   helios_response: HeliosResponseTable;
@@ -446,4 +460,5 @@ export type ParapheurDossierRow = Selectable<ParapheurDossierTable>;
 export type ParapheurStepRow = Selectable<ParapheurStepTable>;
 export type ParapheurActRow = Selectable<ParapheurActTable>;
 export type ActesActeRow = Selectable<ActesActeTable>;
+export type ActesSignatureRow = Selectable<ActesSignatureTable>;
 export type ActesMessageRow = Selectable<ActesMessageTable>;

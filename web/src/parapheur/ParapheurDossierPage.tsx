@@ -7,7 +7,7 @@ import { Table } from '@codegouvfr/react-dsfr/Table';
 import { api, errorMessage } from '../api';
 import { useResource } from '../hooks';
 import { useSession } from '../session';
-import { useLocation } from '../router';
+import { Link, useLocation } from '../router';
 import { formatDateTime } from '../format';
 import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
 import { PdfViewer } from '../components/PdfViewer';
@@ -117,6 +117,11 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
         {v.deadline && <span className="fr-text--sm fr-mb-0">Date limite : {formatDateTime(v.deadline)}</span>}
         <span className="fr-text--sm fr-mb-0">Modifié le {formatDateTime(d.updatedAt)}</span>
       </p>
+      {v.origine && (
+        <p className="fr-mb-2w">
+          Ce document est l’acte soumis à signature : <Link className="fr-link" href={`/c/${cid}/actes/${v.origine.dossierId}`}>{v.origine.titre}</Link>
+        </p>
+      )}
       {notice && <Alert className="fr-mb-3w" severity="success" small description={notice} closable onClose={() => setNotice(null)} />}
       <ErrorAlert message={error} title="Action impossible" />
       <div className="fr-grid-row fr-grid-row--gutters">

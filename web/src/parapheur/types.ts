@@ -41,6 +41,8 @@ export interface ParapheurDossier {
   annotations: { id: string; bureau: string | null; author: string; visibility: string; text: string; at: string }[];
   avis: { id: string; fromBureau: string; toBureau: string; question: string; answer: string | null; requestedAt: string; answeredAt: string | null }[];
   parapheurActions: { name: string; label: string }[];
+  /** The acte this dossier is the signature circuit of. */
+  origine: { type: 'acte'; dossierId: string; titre: string } | null;
 }
 
 export const INBOX_VIEWS = [

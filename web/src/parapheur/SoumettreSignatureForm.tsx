@@ -1,0 +1,87 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Input } from '@codegouvfr/react-dsfr/Input';
+import { Select } from '@codegouvfr/react-dsfr/Select';
+import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
+import { Button } from '@codegouvfr/react-dsfr/Button';
+import { api, errorMessage, fieldErrors } from '../api';
+import { useResource } from '../hooks';
+import { useSession } from '../session';
+import { ErrorAlert, Loading } from '../components/common';
+import { P, type Bureau, type Circuit, type Typologie } from './types';
+
+/** The parapheur choices of an acte submitted for signature: typologie (PAdES), bureau émetteur, variable bureaux, date limite. */
+export function SoumettreSignatureForm({ cid, acteId, onDone }: { cid: string; acteId: string; onDone: () => void }) {
+  const { session } = useSession();
+  const bureaux = useResource<{ items: Bureau[] }>(`${P(cid)}/bureaux`);
+  const typologies = useResource<{ items: Typologie[] }>(`${P(cid)}/typologies`);
+  const circuits = useResource<{ items: Circuit[] }>(`${P(cid)}/circuits`);
+  const [typologieId, setTypologieId] = useState('');
+  const [bureauId, setBureauId] = useState('');
+  const [variables, setVariables] = useState<Record<string, string>>({});
+  const [deadline, setDeadline] = useState('');
+  const [transmettre, setTransmettre] = useState(true);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const mine = (bureaux.data?.items ?? []).filter((b) => b.holderUserIds.includes(session.user.id));
+
+  useEffect(() => {
+    if (mine.length === 1 && !bureauId) setBureauId(mine[0]!.id);
+  }, [mine, bureauId]);
+
+  if (!bureaux.data || !typologies.data || !circuits.data) return <><ErrorAlert message={bureaux.error ?? typologies.error ?? circuits.error} /><Loading what="Chargement des choix du parapheur" /></>;
+  const pades = typologies.data.items.filter((t) => t.format === 'pades');
+  const circuit = circuits.data.items.find((c) => c.id === pades.find((t) => t.id === typologieId)?.circuitId);
+  const variableKeys = [...new Set((circuit?.steps ?? []).flatMap((s) => (s.actors?.type === 'variable' ? [s.actors.key] : [])))];
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const local: Record<string, string> = {};
+    if (!typologieId) local.typologieId = 'Choisissez la typologie.';
+    if (!bureauId) local.bureauEmetteurId = 'Choisissez le bureau émetteur.';
+    for (const k of variableKeys) if (!variables[k]) local[`bureauxVariables.${k}`] = `Choisissez le bureau « ${k} ».`;
+    setErrors(local);
+    if (Object.keys(local).length) return setError('Le formulaire contient des erreurs : corrigez les champs signalés.');
+    setBusy(true);
+    try {
+      await api('POST', `/api/collectivites/${cid}/actes/${acteId}/soumettre-signature`, {
+        typologieId,
+        bureauEmetteurId: bureauId,
+        bureauxVariables: Object.fromEntries(variableKeys.map((k) => [k, variables[k]!])),
+        ...(deadline ? { dateLimite: new Date(`${deadline}T23:59:00`).toISOString() } : {}),
+        transmettreApresSignature: transmettre,
+      });
+      onDone();
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-form" aria-labelledby="soumettre-title">
+      <h2 id="soumettre-title" className="fr-h5">Soumettre à la signature</h2>
+      <ErrorAlert message={error} title="L’acte n’a pas pu être soumis" />
+      <Select label="Typologie du parapheur (obligatoire)" hint="Elle choisit le circuit de visa et de signature (signature PAdES)." state={errors.typologieId ? 'error' : 'default'} stateRelatedMessage={errors.typologieId} nativeSelectProps={{ value: typologieId, required: true, onChange: (e) => setTypologieId(e.target.value) }}>
+        <option value="">Choisir une typologie</option>
+        {pades.map((t) => <option key={t.id} value={t.id}>{`${t.type} — ${t.sousType}`}</option>)}
+      </Select>
+      <Select label="Bureau émetteur (obligatoire)" state={errors.bureauEmetteurId ? 'error' : 'default'} stateRelatedMessage={errors.bureauEmetteurId} nativeSelectProps={{ value: bureauId, required: true, onChange: (e) => setBureauId(e.target.value) }}>
+        <option value="">Choisir un bureau</option>
+        {mine.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
+      </Select>
+      {variableKeys.map((k) => (
+        <Select key={k} label={`Bureau « ${k} » (obligatoire)`} state={errors[`bureauxVariables.${k}`] ? 'error' : 'default'} stateRelatedMessage={errors[`bureauxVariables.${k}`]} nativeSelectProps={{ value: variables[k] ?? '', required: true, onChange: (e) => setVariables({ ...variables, [k]: e.target.value }) }}>
+          <option value="">Choisir un bureau</option>
+          {bureaux.data!.items.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
+        </Select>
+      ))}
+      <Input label="Date limite de traitement (facultatif)" nativeInputProps={{ type: 'date', value: deadline, onChange: (e) => setDeadline(e.target.value) }} />
+      <Checkbox options={[{ label: 'Transmettre en préfecture dès la signature', nativeInputProps: { checked: transmettre, onChange: (e) => setTransmettre(e.target.checked) } }]} />
+      <Button type="submit" disabled={busy}>{busy ? 'Envoi…' : 'Soumettre à la signature'}</Button>
+    </form>
+  );
+}
