@@ -19,6 +19,9 @@ import { ParapheurDossierPage } from './parapheur/ParapheurDossierPage';
 import { ParapheurCreatePage } from './parapheur/ParapheurCreatePage';
 import { ParapheurAdminPage } from './parapheur/ParapheurAdminPage';
 import { ActePage, ActesListPage } from './parapheur/ActesPages';
+import { HeliosFlowPage, HeliosListPage } from './helios/HeliosPages';
+import { DelegationsPage } from './parapheur/DelegationsPage';
+import { ConnectorsPage, OperatorConnectorsPage } from './pages/ConnectorsPages';
 
 async function fetchSession(): Promise<Session | null> {
   try {
@@ -86,15 +89,21 @@ function route(pathname: string) {
   if ((p = match('/c/:cid/dossiers/nouveau', pathname))) return <DossierCreatePage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/dossiers/:id', pathname))) return <DossierPage key={p.id} cid={p.cid!} id={p.id!} />;
   if ((p = match('/c/:cid/parapheur', pathname))) return <ParapheurPage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/parapheur/delegations', pathname))) return <DelegationsPage key={p.cid} cid={p.cid!} scope="mine" />;
   if ((p = match('/c/:cid/parapheur/nouveau', pathname))) return <ParapheurCreatePage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/parapheur/dossiers/:id', pathname))) return <ParapheurDossierPage key={p.id} cid={p.cid!} id={p.id!} />;
   if ((p = match('/c/:cid/actes', pathname))) return <ActesListPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/actes/:id', pathname))) return <ActePage key={p.id} cid={p.cid!} id={p.id!} />;
+  if ((p = match('/c/:cid/helios', pathname))) return <HeliosListPage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/helios/:id', pathname))) return <HeliosFlowPage key={p.id} cid={p.cid!} id={p.id!} />;
+  if ((p = match('/c/:cid/administration/delegations', pathname))) return <DelegationsPage key={p.cid} cid={p.cid!} scope="all" />;
+  if ((p = match('/c/:cid/administration/certificats', pathname))) return <ConnectorsPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/parapheur', pathname))) return <ParapheurAdminPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/utilisateurs', pathname))) return <UsersPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/jetons', pathname))) return <TokensPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/journal', pathname))) return <JournalPage key={p.cid} cid={p.cid!} />;
   if (match('/operateur', pathname)) return <OperatorPage />;
+  if (match('/operateur/certificats', pathname)) return <OperatorConnectorsPage />;
   if (match('/aucune-collectivite', pathname)) return <NoCollectivitePage />;
   return <NotFoundPage />;
 }

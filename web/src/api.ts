@@ -33,7 +33,7 @@ function toError(status: number, text: string): ApiError {
   return new ApiError(status, { code: 'HTTP_' + status, message: `Le serveur a répondu par une erreur (${status}). Réessayez dans un instant.`, details: null });
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;

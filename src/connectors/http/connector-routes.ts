@@ -10,9 +10,12 @@ import { notFound } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { ensureOperator } from '../../tenancy/ensure-operator.ts';
 import { resolveConnectorConfig } from '../connectors.ts';
+import { maskSecrets } from '../mask-secrets.ts';
 import { setConnectorConfig } from '../set-connector-config.ts';
 
-const configBody = z.object({ config: z.record(z.string(), z.unknown()) });
+const configBody = z.object({ config: z.record(z.string(), z.unknown()).describe('Réglages ; un secret renvoyé masqué (••••••••) garde sa valeur enregistrée') });
+const effectiveView = z.object({ connector: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()) });
+const connectorSummary = z.object({ connector: z.string(), label: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()), complete: z.boolean(), problems: z.array(z.object({ path: z.string(), message: z.string() })) });
 
 export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -40,10 +43,29 @@ export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(204).send(null);
   });
 
-  r.get('/api/collectivites/:collectiviteId/connectors/:connector', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Configuration effective (avec l’origine de chaque réglage)', params: collectiviteParams.extend({ connector: z.string() }), response: { 200: z.object({ connector: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()) }), ...errorResponses } } }, async (request) => {
+  // Reads never show secrets (passwords, PINs): they come back masked.
+  r.get('/api/collectivites/:collectiviteId/connectors/:connector', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Configuration effective (avec l’origine de chaque réglage ; secrets masqués)', params: collectiviteParams.extend({ connector: z.string() }), response: { 200: effectiveView, ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     deps.connectors.get(request.params.connector);
     const eff = await resolveConnectorConfig(deps.db, access.collectiviteId, request.params.connector);
-    return { connector: request.params.connector, ...eff };
+    return { connector: request.params.connector, config: maskSecrets(eff.config), origin: eff.origin };
+  });
+
+  r.get('/api/collectivites/:collectiviteId/connectors', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Tous les connecteurs : configuration effective, origine de chaque réglage (opérateur, groupe, collectivité), complète ou non ; secrets masqués', params: collectiviteParams, response: { 200: z.object({ items: z.array(connectorSummary) }), ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
+    const items = [];
+    for (const def of deps.connectors.all()) {
+      const eff = await resolveConnectorConfig(deps.db, access.collectiviteId, def.name);
+      const parsed = def.schema.safeParse(eff.config);
+      items.push({ connector: def.name, label: def.label, config: maskSecrets(eff.config), origin: eff.origin, complete: parsed.success, problems: parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    }
+    return { items };
+  });
+
+  r.get('/api/connectors', { schema: { tags, summary: 'Configuration par défaut de l’opérateur pour chaque connecteur (personnel de l’opérateur ; secrets masqués)', response: { 200: z.object({ items: z.array(z.object({ connector: z.string(), label: z.string(), config: z.record(z.string(), z.unknown()) })) }), ...errorResponses } } }, async (request) => {
+    requireOperator(principalOf(request));
+    const operatorId = await ensureOperator(deps);
+    const rows = await deps.db.selectFrom('connector_config').select(['connector', 'config']).where('scope_type', '=', 'operator').where('scope_id', '=', operatorId).execute();
+    return { items: deps.connectors.all().map((def) => ({ connector: def.name, label: def.label, config: maskSecrets((rows.find((r) => r.connector === def.name)?.config ?? {}) as Record<string, unknown>) })) };
   });
 }

@@ -45,6 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
     navigation.push({ text: 'Mon parapheur', linkProps: { href: `/c/${cid}/parapheur` }, isActive: pathname.startsWith(`/c/${cid}/parapheur`) });
     navigation.push({ text: 'Dossiers', linkProps: { href: `/c/${cid}/dossiers` }, isActive: pathname.startsWith(`/c/${cid}/dossiers`) });
     navigation.push({ text: 'Actes', linkProps: { href: `/c/${cid}/actes` }, isActive: pathname.startsWith(`/c/${cid}/actes`) });
+    navigation.push({ text: 'HELIOS', linkProps: { href: `/c/${cid}/helios` }, isActive: pathname.startsWith(`/c/${cid}/helios`) });
     if (can.admin(role)) {
       navigation.push({
         text: 'Administration',
@@ -52,13 +53,16 @@ export function Layout({ children }: { children: ReactNode }) {
         menuLinks: [
           { text: 'Utilisateurs et rôles', linkProps: { href: `/c/${cid}/administration/utilisateurs` }, isActive: pathname.endsWith('/utilisateurs') },
           { text: 'Parapheur : bureaux, circuits, typologies', linkProps: { href: `/c/${cid}/administration/parapheur` }, isActive: pathname.endsWith('/administration/parapheur') },
+          { text: 'Délégations', linkProps: { href: `/c/${cid}/administration/delegations` }, isActive: pathname.endsWith('/administration/delegations') },
+          { text: 'Certificats, cachet et horodatage', linkProps: { href: `/c/${cid}/administration/certificats` }, isActive: pathname.endsWith('/administration/certificats') },
           { text: 'Jetons d’API', linkProps: { href: `/c/${cid}/administration/jetons` }, isActive: pathname.endsWith('/jetons') },
           { text: 'Journal de preuve', linkProps: { href: `/c/${cid}/administration/journal` }, isActive: pathname.endsWith('/journal') },
         ],
       });
     }
   }
-  if (session.user.operatorRole) navigation.push({ text: 'Opérateur : collectivités', linkProps: { href: '/operateur' }, isActive: pathname.startsWith('/operateur') });
+  if (session.user.operatorRole) navigation.push({ text: 'Opérateur : collectivités', linkProps: { href: '/operateur' }, isActive: pathname === '/operateur' });
+  if (session.user.operatorRole === 'operator_admin') navigation.push({ text: 'Opérateur : certificats et cachet', linkProps: { href: '/operateur/certificats' }, isActive: pathname === '/operateur/certificats' });
 
   const stopImpersonation = async () => {
     setImpError(null);

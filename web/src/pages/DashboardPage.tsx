@@ -1,8 +1,10 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { useDossierTypes, useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
 import { formatMonth, parisMonth } from '../format';
+import { api } from '../api';
+import { P, type Bureau, type InboxItem } from '../parapheur/types';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { DossierTable } from '../components/DossierTable';
 import { Link } from '../router';
@@ -25,18 +27,21 @@ export function DashboardPage({ cid }: { cid: string }) {
   const name = member?.name ?? fiche.data?.name;
   const list = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(`/api/collectivites/${cid}/dossiers?limit=200`);
   const types = useDossierTypes();
+  const month = parisMonth(new Date());
+  const sent = useResource<{ mois: string; actes: DossierSummary[]; pes: DossierSummary[] }>(`/api/collectivites/${cid}/envois?mois=${month}`);
+  const inbox = useParapheurCounts(cid, session.user.id);
 
   const stats = useMemo(() => {
     if (!list.data || !types) return null;
     const byType = new Map(types.map((t) => [t.type, t]));
     const now = Date.now();
-    const month = parisMonth(new Date());
     const items = list.data.items;
-    const mine = items.filter((d) => waitsFor(role, d, byType));
+    // Dossiers in a parapheur circuit wait for a bureau (counted from the bannettes), not for a role.
+    const inCircuit = new Set(inbox?.waiting.map((d) => d.id) ?? []);
+    const mine = items.filter((d) => !inCircuit.has(d.id) && waitsFor(role, d, byType));
     const late = items.filter((d) => !d.final && (/erreur/.test(d.state) || now - Date.parse(d.updatedAt) > LATE_DAYS * 86400_000));
-    const sent = items.filter((d) => d.final && !/abandon|rejet|annul/.test(d.state) && parisMonth(new Date(d.updatedAt)) === month);
-    return { mine, late, sent, partial: list.data.nextCursor !== null };
-  }, [list.data, types, role]);
+    return { mine, late, partial: list.data.nextCursor !== null };
+  }, [list.data, types, role, inbox]);
 
   return (
     <>
@@ -48,27 +53,48 @@ export function DashboardPage({ cid }: { cid: string }) {
         )}
       </PageTitle>
       <ErrorAlert message={list.error} />
-      {!stats && !list.error && <Loading />}
-      {stats && (
+      {(!stats || !inbox || !sent.data) && !list.error && <Loading />}
+      {stats && inbox && sent.data && (
         <>
           <ul className="fr-grid-row fr-grid-row--gutters paraphe-stats" aria-label="Indicateurs">
-            <Stat label="À traiter par moi" value={stats.mine.length} hint="Dossiers sur lesquels vous pouvez agir maintenant" />
-            <Stat label="En retard ou en erreur" value={stats.late.length} hint={`Sans évolution depuis plus de ${LATE_DAYS} jours, ou en erreur`} tone={stats.late.length ? 'warning' : undefined} />
-            <Stat label={`Envoyés en ${formatMonth(new Date())}`} value={stats.sent.length} hint="Dossiers arrivés au bout de leur circuit ce mois-ci" />
+            <Stat
+              label="Ce qui m’attend"
+              value={(inbox?.waiting.length ?? 0) + stats.mine.length}
+              hint="Dossiers sur lesquels vous pouvez agir maintenant"
+              links={[
+                ...(inbox && inbox.bureaux > 0 ? [{ href: `/c/${cid}/parapheur?vue=a-traiter`, text: `${inbox.waiting.length} dans mes bannettes « À traiter »` }] : []),
+                { href: '#a-traiter', text: `${stats.mine.length} autre(s) dossier(s) à traiter` },
+              ]}
+            />
+            <Stat
+              label="En retard"
+              value={(inbox?.late.length ?? 0) + stats.late.length}
+              hint={`Échéance dépassée dans le parapheur, sans évolution depuis plus de ${LATE_DAYS} jours, ou en erreur`}
+              tone={(inbox?.late.length ?? 0) + stats.late.length ? 'warning' : undefined}
+              links={[
+                ...(inbox && inbox.bureaux > 0 ? [{ href: `/c/${cid}/parapheur?vue=en-retard`, text: `${inbox.late.length} dans mes bannettes « En retard »` }] : []),
+                { href: '#en-retard', text: `${stats.late.length} dossier(s) en retard ou en erreur` },
+              ]}
+            />
+            <Stat
+              label={`Envoyé en ${formatMonth(new Date())}`}
+              value={sent.data ? sent.data.actes.length + sent.data.pes.length : 0}
+              hint="Actes transmis à la préfecture et flux PES transmis à la trésorerie ce mois-ci"
+              links={[
+                { href: `/c/${cid}/actes?mois=${month}`, text: `${sent.data?.actes.length ?? 0} acte(s) transmis` },
+                { href: `/c/${cid}/helios?mois=${month}`, text: `${sent.data?.pes.length ?? 0} flux PES transmis` },
+              ]}
+            />
           </ul>
           {stats.partial && <p className="fr-text--sm">Indicateurs calculés sur les 200 dossiers les plus récents.</p>}
-          <h2 className="fr-h4 fr-mt-4w">À traiter par moi</h2>
+          <h2 id="a-traiter" tabIndex={-1} className="fr-h4 fr-mt-4w">À traiter par moi</h2>
           {stats.mine.length === 0 ? (
             <p>Rien ne vous attend pour le moment.</p>
           ) : (
             <DossierTable cid={cid} items={stats.mine.slice(0, 10)} caption="Dossiers qui attendent une action de votre part" />
           )}
-          {stats.late.length > 0 && (
-            <>
-              <h2 className="fr-h4 fr-mt-4w">En retard ou en erreur</h2>
-              <DossierTable cid={cid} items={stats.late.slice(0, 10)} caption="Dossiers en retard ou en erreur" />
-            </>
-          )}
+          <h2 id="en-retard" tabIndex={-1} className="fr-h4 fr-mt-4w">En retard ou en erreur</h2>
+          {stats.late.length === 0 ? <p>Aucun dossier en retard ni en erreur.</p> : <DossierTable cid={cid} items={stats.late.slice(0, 10)} caption="Dossiers en retard ou en erreur" />}
           <p className="fr-mt-4w">
             <Link className="fr-link fr-icon-arrow-right-line fr-link--icon-right" href={`/c/${cid}/dossiers`}>
               Voir tous les dossiers
@@ -80,14 +106,40 @@ export function DashboardPage({ cid }: { cid: string }) {
   );
 }
 
-function Stat({ label, value, hint, tone }: { label: string; value: number; hint: string; tone?: 'warning' }) {
+function Stat({ label, value, hint, tone, links }: { label: string; value: number; hint: string; tone?: 'warning'; links: { href: string; text: string }[] }) {
   return (
     <li className="fr-col-12 fr-col-md-4">
       <div className={`paraphe-stat${tone ? ` paraphe-stat--${tone}` : ''}`}>
         <p className="paraphe-stat__value">{value}</p>
         <p className="paraphe-stat__label">{label}</p>
-        <p className="fr-text--xs fr-mb-0">{hint}</p>
+        <p className="fr-text--xs">{hint}</p>
+        <ul className="paraphe-stat__links">
+          {links.map((l) => (
+            <li key={l.href}>
+              {l.href.startsWith('#') ? <a className="fr-link fr-text--sm" href={l.href}>{l.text}</a> : <Link className="fr-link fr-text--sm" href={l.href}>{l.text}</Link>}
+            </li>
+          ))}
+        </ul>
       </div>
     </li>
   );
+}
+
+/** The « À traiter » and « En retard » bannettes of the bureaux the user holds (délégations included by the API). */
+function useParapheurCounts(cid: string, userId: string): { bureaux: number; waiting: InboxItem[]; late: InboxItem[] } | null {
+  const [counts, setCounts] = useState<{ bureaux: number; waiting: InboxItem[]; late: InboxItem[] } | null>(null);
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      const bureaux = (await api<{ items: Bureau[] }>('GET', `${P(cid)}/bureaux`)).items.filter((b) => b.holderUserIds.includes(userId));
+      const get = (id: string, vue: string) => api<{ items: InboxItem[] }>('GET', `${P(cid)}/bureaux/${id}/dossiers?vue=${vue}`).then((r) => r.items);
+      const [waiting, late] = await Promise.all(['a-traiter', 'en-retard'].map(async (vue) => (await Promise.all(bureaux.map((b) => get(b.id, vue)))).flat()));
+      const unique = (xs: InboxItem[]) => [...new Map(xs.map((x) => [x.id, x])).values()];
+      if (live) setCounts({ bureaux: bureaux.length, waiting: unique(waiting!), late: unique(late!) });
+    })().catch(() => live && setCounts({ bureaux: 0, waiting: [], late: [] }));
+    return () => {
+      live = false;
+    };
+  }, [cid, userId]);
+  return counts;
 }

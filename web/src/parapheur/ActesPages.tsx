@@ -1,8 +1,8 @@
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { useResource } from '../hooks';
-import { Link } from '../router';
-import { formatDateTime } from '../format';
+import { Link, useLocation } from '../router';
+import { formatDateTime, formatMonthKey } from '../format';
 import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
 import type { Dossier, DossierSummary } from '../types';
 import { SoumettreSignatureForm } from './SoumettreSignatureForm';
@@ -60,26 +60,31 @@ const MESSAGE_LABELS: Record<string, string> = {
 
 /** Télétransmission ACTES: the actes of the collectivité and their states. */
 export function ActesListPage({ cid }: { cid: string }) {
-  const list = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(`/api/collectivites/${cid}/dossiers?type=actes`);
+  const { search } = useLocation();
+  const month = search.get('mois');
+  const all = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(month ? null : `/api/collectivites/${cid}/dossiers?type=actes`);
+  const sent = useResource<{ actes: (DossierSummary & { sentAt: string })[] }>(month ? `/api/collectivites/${cid}/envois?mois=${encodeURIComponent(month)}` : null);
+  const list = month ? { data: sent.data ? { items: sent.data.actes } : null, error: sent.error } : all;
   return (
     <>
-      <PageTitle title="Télétransmission des actes" />
+      <PageTitle title={month ? `Actes transmis en ${formatMonthKey(month)}` : 'Télétransmission des actes'} breadcrumb={month ? [{ label: 'Actes', href: `/c/${cid}/actes` }] : undefined} />
       <ErrorAlert message={list.error} />
+      {month && <p><Link className="fr-link" href={`/c/${cid}/actes`}>Voir tous les actes</Link></p>}
       {!list.data ? (
         <Loading what="Chargement des actes" />
       ) : list.data.items.length === 0 ? (
-        <p>Aucun acte pour le moment.</p>
+        <p>{month ? 'Aucun acte transmis ce mois-là.' : 'Aucun acte pour le moment.'}</p>
       ) : (
         <Table
           className="paraphe-table"
           caption="Actes soumis au contrôle de légalité"
           noCaption
-          headers={['Objet', 'État', 'Code S²LOW', 'Mis à jour']}
+          headers={['Objet', 'État', 'Code S²LOW', month ? 'Transmis le' : 'Mis à jour']}
           data={list.data.items.map((d) => [
             <Link key="l" href={`/c/${cid}/actes/${d.id}`}>{d.title}</Link>,
             <StateBadge key="s" state={d.state} label={d.stateLabel} final={d.final} />,
             d.s2lowCode === null ? '—' : String(d.s2lowCode),
-            formatDateTime(d.updatedAt),
+            formatDateTime('sentAt' in d ? (d as { sentAt: string }).sentAt : d.updatedAt),
           ])}
         />
       )}

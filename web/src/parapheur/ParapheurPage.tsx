@@ -52,6 +52,11 @@ export function ParapheurPage({ cid }: { cid: string }) {
             Nouveau document à signer
           </Link>
         )}
+        {mine.length > 0 && (
+          <Link className="fr-btn fr-btn--secondary fr-icon-team-line fr-btn--icon-left fr-ml-1w" href={`/c/${cid}/parapheur/delegations`}>
+            Mes délégations
+          </Link>
+        )}
       </PageTitle>
       <ErrorAlert message={bureaux.error ?? error} />
       {!bureaux.data || (mine.length > 0 && !inboxes) ? (
