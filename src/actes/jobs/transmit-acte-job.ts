@@ -11,6 +11,7 @@ import { systemActor } from '../../identity/principal.ts';
 import { AppError } from '../../shared/errors.ts';
 import { buildActeArchive, type DocumentFile } from '../archive/build.ts';
 import type { ActesPorts } from '../ports.ts';
+import { ensureActesPolling } from './poll-job.ts';
 import { attachEvidence, currentClassification, putBlob, readBlob, tdtConfig, transmissionContext } from '../use-cases/support.ts';
 
 async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: string, dossierId: string, metadata: Record<string, unknown>): Promise<{ name: string; bytes: Buffer; sha256: string }> {
@@ -71,6 +72,8 @@ export function transmitActeJob(ports: () => ActesPorts): DossierJobDef {
         throw e;
       }
       const config = await tdtConfig(deps, dossier.collectiviteId);
+      // The préfecture answers by mail: make sure the return mailboxes are read (also after a restart).
+      await ensureActesPolling(deps);
       const r = await ports().transport(config).send({ fileName: archive.name, bytes: archive.bytes });
       if (r.status === 'unreachable') throw new AppError('EXTERNAL_FAILURE', r.messageFr, r.messageEn);
       if (r.status === 'refused') return { to: 'erreur_transmission', details: { erreur: r.messageFr, httpStatus: r.httpStatus, archive: archive.name }, documentHashes: [archive.sha256] };
