@@ -201,7 +201,6 @@ export async function run(args: string[]): Promise<void> {
     console.log(`${'bout en bout (création → tampon)'.padEnd(48)}${`${rate.toFixed(1)} /s`.padStart(14)}  ×${(rate / uploadRate).toFixed(2)} du dépôt brut, ×${(rate / packRate).toFixed(2)} du pack seul`);
     console.log(`${'latence par acte p50'.padEnd(48)}${ms(pct(latencies, 0.5)).padStart(14)}`);
     console.log(`${'latence par acte p95'.padEnd(48)}${ms(pct(latencies, 0.95)).padStart(14)}`);
-    { const T = (globalThis as any).__T as number[][]; console.log('TIMING fetch+extract', ms(T.reduce((a, x) => a + x[0]!, 0) / T.length), 'handler+move', ms(T.reduce((a, x) => a + x[1]!, 0) / T.length), T.length); }
     console.log('phases (p50 / p95) :');
     for (const l of phaseLines) console.log(l);
     console.log(`durée ${wall.toFixed(1)} s ; actes reçus par le simulateur : ${simReceived} ; échecs : ${failures.length}${failures.length ? ` (${failures[0]})` : ''}`);
