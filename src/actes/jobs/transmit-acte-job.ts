@@ -12,6 +12,7 @@ import { AppError } from '../../shared/errors.ts';
 import { buildActeArchive, type DocumentFile } from '../archive/build.ts';
 import type { ActesPorts } from '../ports.ts';
 import { ensureActesPolling } from './poll-job.ts';
+import { checkBudgetDocumentRule, looksLikeXml } from '../budget/document-budgetaire.ts';
 import { attachEvidence, currentClassification, putBlob, readBlob, tdtConfig, transmissionContext } from '../use-cases/support.ts';
 
 async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: string, dossierId: string, metadata: Record<string, unknown>): Promise<{ name: string; bytes: Buffer; sha256: string }> {
@@ -27,6 +28,9 @@ async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: strin
   const [principal] = await files('principal');
   if (!principal) throw new AppError('UNPROCESSABLE', 'Le document de l’acte manque.', 'no principal');
   const annexes = await files('annexe');
+  // A budget document is checked again before it leaves (it may have come through another route).
+  checkBudgetDocumentRule(metadata.nature, 'principal', principal.fileName, principal.data, looksLikeXml(principal.data));
+  for (const f of annexes) checkBudgetDocumentRule(metadata.nature, 'annexe', f.fileName, f.data, looksLikeXml(f.data));
   for (const [i, f] of [principal, ...annexes].entries()) {
     if (/\.pdf$/i.test(f.fileName) && ports.isEncryptedPdf(f.data)) {
       throw new AppError('VALIDATION', `Le PDF « ${f.fileName} » (${i === 0 ? 'acte' : `annexe ${i}`}) est chiffré ou verrouillé : la préfecture le refuserait.`, 'encrypted pdf');
