@@ -73,8 +73,24 @@ export function smtpNotifier(env: NodeJS.ProcessEnv = process.env): Notifier {
   };
 }
 
-/** `qpdf --is-encrypted` exits 0 when encrypted, 2 when not. */
+/**
+ * The name /Encrypt, also spelt with #xx escapes (PDF names may escape any character): an encrypted PDF
+ * carries it in its trailer or cross-reference stream dictionary, which are never encrypted nor compressed.
+ */
+const ENCRYPT_NAME = /\/(?:E|#45)(?:n|#6e)(?:c|#63)(?:r|#72)(?:y|#79)(?:p|#70)(?:t|#74)/i;
+
+/** False when the bytes cannot be an encrypted PDF (no /Encrypt name anywhere): no need to ask qpdf. */
+export function mayBeEncryptedPdf(bytes: Uint8Array): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.includes('/Encrypt') || ENCRYPT_NAME.test(b.toString('latin1'));
+}
+
+/**
+ * `qpdf --is-encrypted` exits 0 when encrypted, 2 when not. Asked only when the bytes name /Encrypt at all:
+ * the synchronous spawn blocked the whole process (every job worker and request) for each document.
+ */
 export function qpdfIsEncrypted(bytes: Uint8Array): boolean {
+  if (!mayBeEncryptedPdf(bytes)) return false;
   const dir = mkdtempSync(join(tmpdir(), 'paraphe-qpdf-'));
   try {
     const file = join(dir, 'doc.pdf');

@@ -48,6 +48,7 @@ program
   .option('--lmtp', 'speak LMTP instead of SMTP to --smtp', false)
   .requiredOption('--data-dir <dir>', 'where everything received and sent is kept')
   .option('--delay-ms <ms>', 'delay before each answer mail', intArg('--delay-ms'), 0)
+  .option('--response-delay-ms <ms>', 'delay before the HTTP answer to an upload, once the archive is recorded', intArg('--response-delay-ms'), 0)
   .option('--classification <file>', 'RetourClassification (7-2) served to DemandeClassification; its date is the current version')
   .option('--classification-date <date>', 'current classification date when no --classification is given', '2024-01-01')
   .option('--sirens <file>', 'registry of known SIRENs (one per line); others get an AnomalieEnveloppe')
@@ -62,6 +63,7 @@ program
     lmtp: boolean;
     dataDir: string;
     delayMs: number;
+    responseDelayMs: number;
     classification?: string;
     classificationDate: string;
     sirens?: string;
@@ -90,6 +92,7 @@ program
       mailFrom: o.mailFrom,
       dataDir: o.dataDir,
       delayMs: o.delayMs,
+      responseDelayMs: o.responseDelayMs,
       ...(o.classification ? { classificationXml: readOrExit(o.classification, 'classification') } : {}),
       classificationDate: o.classificationDate,
       ...(knownSirens ? { knownSirens } : {}),

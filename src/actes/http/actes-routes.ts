@@ -32,6 +32,7 @@ import { stampedActe } from '../use-cases/stamped-acte.ts';
 import { currentClassification, readBlob } from '../use-cases/support.ts';
 import { parisDate } from '../archive/build.ts';
 import { sniffMediaType } from '../../documents/sniff.ts';
+import { checkBudgetDocumentRule } from '../budget/document-budgetaire.ts';
 import { escapeXml } from '../archive/xml-writer.ts';
 
 const acteParams = collectiviteParams.extend({ dossierId: z.string() });
@@ -155,7 +156,9 @@ export function actesRoutes(app: FastifyInstance, deps: Deps): void {
     if (dossier.type !== ACTES_TYPE) throw new AppError('NOT_FOUND', 'Acte introuvable.', 'not an acte');
     const upload = await readUpload(request);
     if (!upload) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Envoyez le fichier en multipart/form-data (champ « file »).', 'multipart expected');
-    if ((await sniffMediaType(upload.bytes.subarray(0, 4096))) === 'application/pdf' && actesPorts(deps).isEncryptedPdf(upload.bytes)) {
+    const sniffed = await sniffMediaType(upload.bytes.subarray(0, 4096));
+    checkBudgetDocumentRule(dossier.metadata.nature, request.query.role, upload.filename, upload.bytes, sniffed === 'application/xml');
+    if (sniffed === 'application/pdf' && actesPorts(deps).isEncryptedPdf(upload.bytes)) {
       throw new AppError('VALIDATION', `Le PDF « ${upload.filename} » est chiffré ou verrouillé : la préfecture refuse les documents protégés. Déposez une version sans mot de passe ni restriction.`, 'encrypted pdf');
     }
     const row = await addDocument(deps, actorOf(principalOf(request)), access.collectiviteId, dossier.id, { role: request.query.role, filename: upload.filename, stream: Readable.from([upload.bytes]) });

@@ -15,7 +15,7 @@ function intervalSeconds(): number {
 }
 
 async function scheduleNext(d: Deps, after: Date): Promise<void> {
-  const runAt = new Date(Math.ceil((after.getTime() + intervalSeconds() * 1000) / 1000) * 1000);
+  const runAt = new Date(Math.ceil((after.getTime() + intervalSeconds() * 1000) / 100) * 100);
   await enqueueJob(d.db, d.clock, { queue: ACTES_POLL_QUEUE, payload: {}, singletonKey: `actes-releve:${runAt.toISOString()}`, maxAttempts: 1, runAt });
 }
 

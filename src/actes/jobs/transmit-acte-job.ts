@@ -11,6 +11,8 @@ import { systemActor } from '../../identity/principal.ts';
 import { AppError } from '../../shared/errors.ts';
 import { buildActeArchive, type DocumentFile } from '../archive/build.ts';
 import type { ActesPorts } from '../ports.ts';
+import { ensureActesPolling } from './poll-job.ts';
+import { checkBudgetDocumentRule, looksLikeXml } from '../budget/document-budgetaire.ts';
 import { acteDocument, attachEvidence, currentClassification, putBlob, readBlob, tdtConfig, transmissionContext } from '../use-cases/support.ts';
 
 async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: string, dossierId: string, metadata: Record<string, unknown>): Promise<{ name: string; bytes: Buffer; sha256: string }> {
@@ -21,12 +23,15 @@ async function buildAndKeep(deps: Deps, ports: ActesPorts, collectiviteId: strin
   }
   const config = await tdtConfig(deps, collectiviteId);
   const docs = await deps.db.selectFrom('document').select(['role', 'filename', 'sha256', 'media_type']).where('dossier_id', '=', dossierId).where('role', '=', 'annexe').orderBy('created_at').orderBy('id').execute();
-  const file = async (d: { filename: string; sha256: string }): Promise<DocumentFile> => ({ fileName: d.filename, data: await readBlob(deps, d.sha256) });
+  const file = async (d: { filename: string; sha256: string; media_type: string }): Promise<DocumentFile> => ({ fileName: d.filename, data: await readBlob(deps, d.sha256) });
   // The signed version when the acte went through the parapheur.
   const acteDoc = await acteDocument(deps.db, collectiviteId, dossierId);
   if (!acteDoc) throw new AppError('UNPROCESSABLE', 'Le document de l’acte manque.', 'no principal');
   const principal = await file(acteDoc);
   const annexes = await Promise.all(docs.map(file));
+  // A budget document is checked again before it leaves (it may have come through another route).
+  checkBudgetDocumentRule(metadata.nature, 'principal', principal.fileName, principal.data, looksLikeXml(principal.data));
+  for (const f of annexes) checkBudgetDocumentRule(metadata.nature, 'annexe', f.fileName, f.data, looksLikeXml(f.data));
   for (const [i, f] of [principal, ...annexes].entries()) {
     if (/\.pdf$/i.test(f.fileName) && ports.isEncryptedPdf(f.data)) {
       throw new AppError('VALIDATION', `Le PDF « ${f.fileName} » (${i === 0 ? 'acte' : `annexe ${i}`}) est chiffré ou verrouillé : la préfecture le refuserait.`, 'encrypted pdf');
@@ -72,6 +77,8 @@ export function transmitActeJob(ports: () => ActesPorts): DossierJobDef {
         throw e;
       }
       const config = await tdtConfig(deps, dossier.collectiviteId);
+      // The préfecture answers by mail: make sure the return mailboxes are read (also after a restart).
+      await ensureActesPolling(deps);
       const r = await ports().transport(config).send({ fileName: archive.name, bytes: archive.bytes });
       if (r.status === 'unreachable') throw new AppError('EXTERNAL_FAILURE', r.messageFr, r.messageEn);
       if (r.status === 'refused') return { to: 'erreur_transmission', details: { erreur: r.messageFr, httpStatus: r.httpStatus, archive: archive.name }, documentHashes: [archive.sha256] };

@@ -11,7 +11,7 @@
  *
  * Mails that carry no ACTES message are moved to the "inconnus" folder and reported, never handed.
  */
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import { simpleParser, type Attachment } from 'mailparser';
 import { AppError } from '../../shared/errors.ts';
 import type { ArchiveEntry, ExtractLimits } from '../archive/tar.ts';
@@ -105,6 +105,17 @@ export interface ImapMailboxConfig {
   archiveLimits?: Partial<ExtractLimits>;
   /** Maximum mails handled per poll (default 100). */
   batchSize?: number;
+  /** Mails handled at the same time (those about the same acte stay in order). Default 8. */
+  concurrency?: number;
+}
+
+/** Mails about the same acte (or the same envelope) are handled one after the other, in order. */
+function orderKeyOf(mail: Omit<ActesMail, 'key' | 'uid' | 'uidValidity'>): string {
+  for (const r of mail.messages) {
+    const id = (r.message as { idActe?: string }).idActe ?? (r.fileNameParts?.kind === 'message' ? r.fileNameParts.idActe : undefined);
+    if (id) return `acte:${id}`;
+  }
+  return 'sans-acte';
 }
 
 const XML_TYPES = /^(application|text)\/([a-z.+-]*\+)?xml$/i;
@@ -251,11 +262,23 @@ export class ImapReturnMailbox implements ReturnMailbox {
         const box = client.mailbox;
         const uidValidity = box ? String(box.uidValidity) : '0';
         const uids = ((await client.search({ seen: false }, { uid: true })) || []).sort((a, b) => a - b).slice(0, cfg.batchSize ?? 100);
-        for (const uid of uids) {
-          const msg = await client.fetchOne(String(uid), { uid: true, source: true, envelope: true }, { uid: true });
-          if (!msg || !msg.source) continue;
-          const raw = msg.source;
-          const key = mailKey(msg.envelope?.messageId, uidValidity, uid);
+        // One FETCH for the batch (not one round trip per mail); no other command may run while it streams.
+        const fetched: { uid: number; raw: Buffer; envelope: FetchMessageObject['envelope'] }[] = [];
+        if (uids.length) {
+          for await (const msg of client.fetch(uids.join(','), { uid: true, source: true, envelope: true }, { uid: true })) {
+            if (msg.source) fetched.push({ uid: msg.uid, raw: msg.source, envelope: msg.envelope });
+          }
+        }
+        fetched.sort((a, b) => a.uid - b.uid);
+        const unknownUids: number[] = [];
+        const doneUids: number[] = [];
+        // Mails are handled concurrently (each is its own transaction), but those about the same acte in
+        // the order they arrived: an AR and a later anomalie must not swap.
+        const chains = new Map<string, Promise<void>>();
+        const running = new Set<Promise<void>>();
+        const concurrency = Math.max(1, cfg.concurrency ?? 8);
+        for (const { uid, raw, envelope } of fetched) {
+          const key = mailKey(envelope?.messageId, uidValidity, uid);
           let extraction: MailExtraction;
           try {
             extraction = await extractActesMail(raw, cfg.archiveLimits);
@@ -263,27 +286,40 @@ export class ImapReturnMailbox implements ReturnMailbox {
             extraction = { kind: 'unknown', reason: `unreadable mail: ${(e as Error).message}`, reasonFr: 'Courriel illisible.' };
           }
           if (extraction.kind === 'unknown') {
-            await client.messageMove(String(uid), unknownFolder, { uid: true });
+            unknownUids.push(uid);
             report.unknown.push({
               key,
               uid,
-              ...(msg.envelope?.subject ? { subject: msg.envelope.subject } : {}),
-              ...(msg.envelope?.from?.[0]?.address ? { from: msg.envelope.from[0].address } : {}),
+              ...(envelope?.subject ? { subject: envelope.subject } : {}),
+              ...(envelope?.from?.[0]?.address ? { from: envelope.from[0].address } : {}),
               reason: extraction.reason,
               reasonFr: extraction.reasonFr,
               raw,
             });
             continue;
           }
-          try {
-            await handler({ ...extraction.mail, key, uid, uidValidity });
-          } catch (e) {
-            report.failed.push({ key, uid, error: e as Error });
-            continue; // left unseen: handed again at the next poll
-          }
-          await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
-          if (processedFolder) await client.messageMove(String(uid), processedFolder, { uid: true });
-          report.processed.push(key);
+          const mail = extraction.mail;
+          const order = orderKeyOf(mail);
+          while (running.size >= concurrency) await Promise.race(running);
+          const task = (chains.get(order) ?? Promise.resolve()).then(async () => {
+            try {
+              await handler({ ...mail, key, uid, uidValidity });
+              doneUids.push(uid);
+              report.processed.push(key);
+            } catch (e) {
+              report.failed.push({ key, uid, error: e as Error }); // left unseen: handed again at the next poll
+            }
+          });
+          chains.set(order, task);
+          running.add(task);
+          void task.finally(() => running.delete(task));
+        }
+        await Promise.all(running);
+        if (unknownUids.length) await client.messageMove(unknownUids.join(','), unknownFolder, { uid: true });
+        if (doneUids.length) {
+          const set = doneUids.sort((a, b) => a - b).join(',');
+          await client.messageFlagsAdd(set, ['\\Seen'], { uid: true });
+          if (processedFolder) await client.messageMove(set, processedFolder, { uid: true });
         }
       } finally {
         lock.release();

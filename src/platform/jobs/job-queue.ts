@@ -45,7 +45,11 @@ export type JobHandler = {
 
 export type JobHandlers = Map<string, JobHandler>;
 
-const LEASE_SECONDS = 300;
+/** How long a claimed job is reserved to its worker; after it a crashed worker's job is claimed again. */
+export function leaseSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.PARAPHE_JOB_LEASE_SECONDS ?? 300);
+  return Number.isFinite(n) && n > 0 ? n : 300;
+}
 
 async function claimOne(db: Db, clock: Clock, queues: string[]): Promise<JobRow | undefined> {
   const now = clock.now();
@@ -63,7 +67,7 @@ async function claimOne(db: Db, clock: Clock, queues: string[]): Promise<JobRow 
     if (!next) return undefined;
     return trx
       .updateTable('job')
-      .set({ state: 'running', attempts: sql`attempts + 1`, locked_until: new Date(now.getTime() + LEASE_SECONDS * 1000) })
+      .set({ state: 'running', attempts: sql`attempts + 1`, locked_until: new Date(now.getTime() + leaseSeconds() * 1000) })
       .where('id', '=', next.id)
       .returningAll()
       .executeTakeFirstOrThrow();

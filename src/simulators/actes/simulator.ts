@@ -11,6 +11,7 @@
  *   (2-1, 3-1, 4-1, 5-1, each with a PDF) and lists what was received and sent.
  * Everything received and sent is kept in the data directory.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -58,6 +59,8 @@ export interface ActesSimulatorOptions {
   dataDir: string;
   /** Delay before each answer mail is sent. */
   delayMs: number;
+  /** Delay before the HTTP answer to an upload, once the archive is recorded (a window to test crashes in). */
+  responseDelayMs?: number;
   /** Full classification (7-2) served to DemandeClassification; its date is the current version. */
   classificationXml?: Buffer;
   /** Current classification date when no classification file is given. */
@@ -85,6 +88,8 @@ export interface ReceivedRecord {
   at: string;
   fileName: string;
   storedAs: string;
+  /** SHA-256 of the archive bytes received: a repeated upload is recognisable as identical or not. */
+  sha256: string;
   clientCertificate?: string;
   httpStatus: number;
   verdict: 'accepte' | 'refuse';
@@ -262,6 +267,7 @@ export class ActesPrefectureSimulator {
         at: new Date().toISOString(),
         fileName,
         storedAs,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
         ...(clientCertificate ? { clientCertificate } : {}),
         httpStatus: 200,
         verdict: 'accepte',
@@ -546,6 +552,7 @@ export class ActesPrefectureSimulator {
       }
       const bytes = await file.toBuffer();
       const r = await this.receive(file.filename, bytes, peer?.subject?.CN ? String(peer.subject.CN) : undefined);
+      if (this.o.responseDelayMs) await new Promise((res) => setTimeout(res, this.o.responseDelayMs));
       return reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
     });
     const admin = this.adminServer();

@@ -14,7 +14,7 @@ export interface SimulatorProcess {
 }
 
 export async function spawnActesSimulator(args: string[]): Promise<SimulatorProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/paraphe-sim.mjs'), 'actes', ...args], {
+  const child = spawn(process.execPath, [...(process.env.PARAPHE_SIM_NODE_ARGS ?? '').split(' ').filter(Boolean), join(repoRoot, 'bin/paraphe-sim.mjs'), 'actes', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
