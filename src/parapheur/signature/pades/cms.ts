@@ -2,8 +2,11 @@
  * CAdES detached CMS for PAdES baseline, built with pkijs. We build it ourselves instead of using
  * @libpdf/core's builder because that one always writes a signing-time attribute, which PAdES baseline
  * forbids (ETSI EN 319 142-1 §6.3; upstream issue LibPDF-js/core#86). Signed attributes: content-type,
- * message-digest, ESS signing-certificate-v2. No signing-time: the claimed time is /M in the signature
- * dictionary, and the proven time comes from the signature timestamp (B-T).
+ * message-digest, ESS signing-certificate-v2. No signing-time for PAdES: the claimed time is /M in the
+ * signature dictionary, and the proven time comes from the signature timestamp (B-T).
+ *
+ * The same builder makes the detached CAdES signatures of other files (../cades): there the baseline
+ * (ETSI EN 319 122-1 §5.2.1) requires the signing-time attribute, passed as `signingTime`.
  */
 import { createHash } from 'node:crypto';
 import { asn1js, OID, parsePkijsCertificate, pkijs, toArrayBuffer, x509 } from '../certificates/x509.ts';
@@ -44,10 +47,19 @@ export function signedAttributesDer(attributes: pkijs.Attribute[]): Uint8Array {
   return encoded;
 }
 
-export function buildSignedAttributes(documentDigest: Uint8Array, signerCertDer: Uint8Array): SignedAttributesResult {
+/** RFC 5652 §11.3: UTCTime for dates from 1950 to 2049, GeneralizedTime otherwise; whole seconds. */
+function signingTimeAttribute(at: Date): pkijs.Attribute {
+  const t = new Date(Math.floor(at.getTime() / 1000) * 1000);
+  const y = t.getUTCFullYear();
+  const value = y >= 1950 && y < 2050 ? new asn1js.UTCTime({ valueDate: t }) : new asn1js.GeneralizedTime({ valueDate: t });
+  return new pkijs.Attribute({ type: OID.signingTime, values: [value] });
+}
+
+export function buildSignedAttributes(documentDigest: Uint8Array, signerCertDer: Uint8Array, options: { signingTime?: Date } = {}): SignedAttributesResult {
   const attributes = sortForDer([
     new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
     new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(documentDigest) })] }),
+    ...(options.signingTime ? [signingTimeAttribute(options.signingTime)] : []),
     signingCertificateV2(signerCertDer),
   ]);
   return { attributes, der: signedAttributesDer(attributes) };
