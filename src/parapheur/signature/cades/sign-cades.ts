@@ -24,9 +24,6 @@ import type { SignatureUsage } from '../pades/sign-pdf.ts';
 
 export type CadesLevel = 'B-B' | 'B-T';
 
-/** Media type of a detached CMS signature file (RFC 5751 §3.2.1: .p7s). */
-export const CADES_MEDIA_TYPE = 'application/pkcs7-signature';
-
 export interface CadesSignOptions {
   level?: CadesLevel;
   /** RFC 3161 TSA URL; a configured URL implies B-T unless `level` says otherwise. */
