@@ -41,6 +41,8 @@ export interface ParapheurDossier {
   annotations: { id: string; bureau: string | null; author: string; visibility: string; text: string; at: string }[];
   avis: { id: string; fromBureau: string; toBureau: string; question: string; answer: string | null; requestedAt: string; answeredAt: string | null }[];
   parapheurActions: { name: string; label: string }[];
+  /** Detached CAdES signatures (.p7s), verified by the server against the principal document. */
+  detachedSignatures: { documentId: string; filename: string; valid: boolean; signer: { subject: string } | null; signingTime: string | null; timestampTime: string | null; level: string; problems: string[] }[];
 }
 
 export const INBOX_VIEWS = [
