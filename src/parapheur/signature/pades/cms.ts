@@ -17,12 +17,26 @@ export interface SignedAttributesResult {
   der: Uint8Array;
 }
 
+/**
+ * Parsed certificates, per DER buffer: a seal's key source hands the same chain buffers for every signature,
+ * and parsing a certificate with pkijs costs more than the RSA signature itself. The objects are only read.
+ */
+const parsedCertificates = new WeakMap<Uint8Array, pkijs.Certificate>();
+function parsedCertificate(der: Uint8Array): pkijs.Certificate {
+  let cert = parsedCertificates.get(der);
+  if (!cert) {
+    cert = parsePkijsCertificate(der);
+    parsedCertificates.set(der, cert);
+  }
+  return cert;
+}
+
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
 function signingCertificateV2(certDer: Uint8Array): pkijs.Attribute {
-  const cert = parsePkijsCertificate(certDer);
+  const cert = parsedCertificate(certDer);
   const issuerSerial = new pkijs.IssuerSerial({
     issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }),
     serialNumber: cert.serialNumber,
@@ -73,10 +87,11 @@ export function parseSignedAttributes(der: Uint8Array): pkijs.Attribute[] {
 }
 
 export function signatureAlgorithmOid(certDer: Uint8Array): string {
-  const cert = new x509.X509Certificate(toArrayBuffer(certDer));
-  const alg = cert.publicKey.algorithm.name;
-  if (alg === 'ECDSA') return OID.ecdsaWithSHA256;
-  return OID.sha256WithRSA;
+  const spkiAlg = parsedCertificate(certDer).subjectPublicKeyInfo.algorithm.algorithmId;
+  if (spkiAlg === OID.ecPublicKey) return OID.ecdsaWithSHA256;
+  if (spkiAlg === OID.rsaEncryption) return OID.sha256WithRSA;
+  // other encodings of the key: let @peculiar/x509 name the algorithm
+  return new x509.X509Certificate(toArrayBuffer(certDer)).publicKey.algorithm.name === 'ECDSA' ? OID.ecdsaWithSHA256 : OID.sha256WithRSA;
 }
 
 export interface CmsInput {
@@ -90,15 +105,16 @@ export interface CmsInput {
 export function buildCms(input: CmsInput): Uint8Array {
   const [signerDer, ...rest] = input.certificates;
   if (!signerDer) throw new Error('no signer certificate');
-  const signer = parsePkijsCertificate(signerDer);
+  const signer = parsedCertificate(signerDer);
+  const signatureAlgorithm = signatureAlgorithmOid(signerDer);
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
     sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.issuer, serialNumber: signer.serialNumber }),
     digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
     signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: input.attributes }),
     signatureAlgorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: signatureAlgorithmOid(signerDer),
-      ...(signatureAlgorithmOid(signerDer) === OID.sha256WithRSA ? { algorithmParams: new asn1js.Null() } : {}),
+      algorithmId: signatureAlgorithm,
+      ...(signatureAlgorithm === OID.sha256WithRSA ? { algorithmParams: new asn1js.Null() } : {}),
     }),
     signature: new asn1js.OctetString({ valueHex: toArrayBuffer(input.signatureValue) }),
   });
@@ -114,7 +130,7 @@ export function buildCms(input: CmsInput): Uint8Array {
     version: 1,
     encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
     digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],
-    certificates: [signer, ...rest.map(parsePkijsCertificate)],
+    certificates: [signer, ...rest.map(parsedCertificate)],
     signerInfos: [signerInfo],
   });
   const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
