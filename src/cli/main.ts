@@ -16,6 +16,7 @@ import { HttpTimestampClient } from '../parapheur/signature/tsa/tsa-client.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Deps } from '../app/deps.ts';
 import { registerPdfCommands } from '../parapheur/cli/pdf-commands.ts';
+import { registerCadesCommands } from '../parapheur/cli/cades-commands.ts';
 import { registerPesSignCommands } from '../parapheur/cli/pes-sign-commands.ts';
 import { registerPesCommands } from '../helios/cli/pes-commands.ts';
 import { registerActesCommands } from '../actes/cli/actes-commands.ts';
@@ -196,6 +197,7 @@ journal
   );
 
 registerPdfCommands(program);
+registerCadesCommands(program);
 registerSignClient(program);
 const pes = program.command('pes').description('fichiers PES V2 (HELIOS)');
 registerPesCommands(pes);

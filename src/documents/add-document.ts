@@ -42,6 +42,11 @@ export async function addDocument(
     await discard();
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Type de fichier refusé (${mediaType}) : formats acceptés ${rule.mediaTypes.join(', ')}.`, `media type ${mediaType} not accepted`, { mediaType, accepted: rule.mediaTypes });
   }
+  const refusal = await def.documents.check?.({ deps, collectiviteId, metadata: dossier.metadata, role: upload.role, mediaType });
+  if (refusal) {
+    await discard();
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', refusal, `media type ${mediaType} refused by the ${def.type} rule`, { mediaType });
+  }
   try {
     return await deps.db.transaction().execute(async (trx) => {
       const { dossier: locked, documents } = await loadDossier(trx, collectiviteId, dossierId, { forUpdate: true });

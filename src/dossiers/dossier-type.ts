@@ -74,11 +74,29 @@ export interface StateDef {
   s2lowCode?: number;
 }
 
+/** What a type's own document rule sees of an upload (after the media type was sniffed). */
+export interface DocumentCheck {
+  deps: Deps;
+  collectiviteId: string;
+  metadata: Record<string, unknown>;
+  role: 'principal' | 'annexe';
+  mediaType: string;
+}
+
 export interface DossierTypeDef {
   type: string;
   label: string;
   metadata: z.ZodType<Record<string, unknown>>;
-  documents: { principal: DocumentRule; annexe: DocumentRule; maxAnnexes: number };
+  documents: {
+    principal: DocumentRule;
+    annexe: DocumentRule;
+    maxAnnexes: number;
+    /**
+     * A rule that depends on the dossier (e.g. the parapheur's typologie: PAdES needs a PDF, CAdES takes
+     * other files): returns a French reason to refuse the upload, or null.
+     */
+    check?: (c: DocumentCheck) => Promise<string | null>;
+  };
   initialState: string;
   states: Record<string, StateDef>;
   actions: Record<string, DossierActionDef>;

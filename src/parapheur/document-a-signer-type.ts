@@ -1,27 +1,45 @@
-import type { DossierTypeDef } from '../dossiers/dossier-type.ts';
-import { documentASignerMetadata } from './model.ts';
+import type { DocumentCheck, DossierTypeDef } from '../dossiers/dossier-type.ts';
+import { CADES_CONTENT_MEDIA_TYPES, documentASignerMetadata } from './model.ts';
 
 const MB = 1024 * 1024;
 const PEOPLE = ['collectivite_admin', 'agent', 'elu'] as const;
 
 /**
- * `document-a-signer`: any PDF (with annexes) through a circuit. The states and the actions' rules (from,
+ * The typologie chooses what the principal document may be: a PDF for PAdES, any of the usual office and
+ * other files (CADES_CONTENT_MEDIA_TYPES) for a detached CAdES signature.
+ */
+async function checkPrincipalForTypologie(c: DocumentCheck): Promise<string | null> {
+  if (c.role !== 'principal') return null;
+  const meta = documentASignerMetadata.safeParse(c.metadata);
+  if (!meta.success) return null;
+  const t = await c.deps.db.selectFrom('parapheur_typologie').select(['type', 'sous_type', 'format']).where('collectivite_id', '=', c.collectiviteId).where('id', '=', meta.data.typologieId).executeTakeFirst();
+  if (!t) return null; // refused at envoi with its own message
+  if (t.format === 'pades' && c.mediaType !== 'application/pdf') {
+    return `La typologie « ${t.type} / ${t.sous_type} » signe en PAdES : le document principal doit être un PDF (fichier reçu : ${c.mediaType}). Pour signer un autre type de fichier, choisissez une typologie CAdES.`;
+  }
+  return null;
+}
+
+/**
+ * `document-a-signer`: a document (with annexes) through a circuit — a PDF signed in PAdES, or another
+ * file signed with detached CAdES signatures (.p7s), as the typologie says. The states and the actions' rules (from,
  * to, roles, guards) are data checked by the foundation's `checkAction`; the circuit actions are
  * `moduleOnly`: they run through the parapheur's use cases, which add the bureau rules (whose turn it is,
  * délégations) and move along the circuit — `en_cours` to `cachet_en_cours` or `signe` when the step
  * was the last human one.
  */
 export function documentASignerType(): DossierTypeDef {
-  const hasPdf = (d: { documents: { role: string; mediaType: string }[] }) =>
-    d.documents.some((x) => x.role === 'principal' && x.mediaType === 'application/pdf') ? null : 'Ajoutez d’abord le document PDF à signer.';
+  const hasPrincipal = (d: { documents: { role: string; mediaType: string }[] }) =>
+    d.documents.some((x) => x.role === 'principal') ? null : 'Ajoutez d’abord le document à signer.';
   return {
     type: 'document-a-signer',
     label: 'Document à signer',
     metadata: documentASignerMetadata,
     documents: {
-      principal: { mediaTypes: ['application/pdf'], maxBytes: 100 * MB },
+      principal: { mediaTypes: CADES_CONTENT_MEDIA_TYPES, maxBytes: 100 * MB },
       annexe: { mediaTypes: ['application/pdf', 'application/xml', 'image/png', 'image/jpeg'], maxBytes: 100 * MB },
       maxAnnexes: 50,
+      check: checkPrincipalForTypologie,
     },
     initialState: 'brouillon',
     states: {
@@ -34,7 +52,7 @@ export function documentASignerType(): DossierTypeDef {
       abandonne: { label: 'Abandonné', final: true },
     },
     actions: {
-      envoyer: { label: 'Envoyer dans le circuit', from: ['brouillon'], to: 'en_cours', roles: PEOPLE, api: true, guard: hasPdf, moduleOnly: true },
+      envoyer: { label: 'Envoyer dans le circuit', from: ['brouillon'], to: 'en_cours', roles: PEOPLE, api: true, guard: hasPrincipal, moduleOnly: true },
       viser: { label: 'Viser', from: ['en_cours'], to: 'en_cours', roles: PEOPLE, moduleOnly: true },
       signer: { label: 'Signer', from: ['en_cours'], to: 'en_cours', roles: PEOPLE, moduleOnly: true },
       rejeter: { label: 'Rejeter', from: ['en_cours'], to: 'rejete', roles: PEOPLE, moduleOnly: true },

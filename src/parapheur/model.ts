@@ -66,7 +66,46 @@ export const documentASignerMetadata = z.object({
 });
 export type DocumentASignerMetadata = z.infer<typeof documentASignerMetadata>;
 
-/** The dossier's current document: the last signed version, else the principal. */
-export function currentDocument<T extends { role: string }>(docs: T[]): T | undefined {
-  return [...docs].reverse().find((d) => d.role === 'signed') ?? docs.find((d) => d.role === 'principal');
+/**
+ * Files a `document-a-signer` dossier with a CAdES typologie may carry as principal document, as the
+ * documents sniffer names them: PDF, XML, OpenDocument, Office Open XML, images, plain text (TXT, CSV).
+ */
+export const CADES_CONTENT_MEDIA_TYPES: readonly string[] = [
+  'application/pdf',
+  'application/xml',
+  'text/plain',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+];
+
+/** Media type of the detached CAdES signatures (.p7s) stored beside the signed file (role `signed`). */
+export const DETACHED_SIGNATURE_MEDIA_TYPE = 'application/pkcs7-signature';
+
+/**
+ * The dossier's current document: the last signed version (PAdES, XAdES), else the principal. Detached
+ * CAdES signatures (.p7s) are not versions of the document: with CAdES the principal stays the signed content.
+ */
+export function currentDocument<T extends { role: string; media_type: string }>(docs: T[]): T | undefined {
+  return [...docs].reverse().find((d) => d.role === 'signed' && d.media_type !== DETACHED_SIGNATURE_MEDIA_TYPE) ?? docs.find((d) => d.role === 'principal');
+}
+
+/** The detached CAdES signatures of a dossier, in signing order. */
+export function detachedSignatures<T extends { role: string; media_type: string }>(docs: T[]): T[] {
+  return docs.filter((d) => d.role === 'signed' && d.media_type === DETACHED_SIGNATURE_MEDIA_TYPE);
+}
+
+/**
+ * Name of what a signing step produces: `arrete-signe-2.pdf` for a new PDF/PES version, and for a
+ * detached CAdES signature the signed file's name plus the step: `budget.csv.signature-2.p7s`.
+ */
+export function signedFilename(sourceFilename: string, position: number, extension: string): string {
+  if (extension === 'p7s') return `${sourceFilename}.signature-${position}.p7s`;
+  return `${sourceFilename.replace(/(-signe(-\d+)?)?\.(pdf|xml)$/i, '')}-signe-${position}.${extension}`;
 }

@@ -13,6 +13,23 @@ import { actingAs } from '../dossiers/run-dossier-action.ts';
 import { notFound } from '../shared/errors.ts';
 import { heldBureaux, resolveActingBureau } from './workflow/acting-bureau.ts';
 import { loadParapheurState, PARAPHEUR_TYPES } from './workflow/run-parapheur-action.ts';
+import { detachedSignatures } from './model.ts';
+import { verifyCadesSignature } from './signature/cades/verify-cades.ts';
+import { signingSources, trustAnchorsFor } from './signing-config.ts';
+import { readBlob } from './workflow/blobs.ts';
+import type { DocumentRow } from '../platform/db/schema.ts';
+
+const detachedSignatureView = z.object({
+  documentId: z.string(),
+  filename: z.string(),
+  signedDocumentId: z.string().describe('Document signé (le principal, inchangé)'),
+  valid: z.boolean(),
+  signer: z.object({ subject: z.string(), issuer: z.string(), serialNumber: z.string() }).nullable(),
+  signingTime: z.string().nullable().describe('Date déclarée par le signataire (attribut signing-time)'),
+  timestampTime: z.string().nullable().describe('Date prouvée par l’horodatage (B-T)'),
+  level: z.string(),
+  problems: z.array(z.string()),
+});
 
 export const parapheurDossierView = z.object({
   dossier: dossierView,
@@ -25,7 +42,39 @@ export const parapheurDossierView = z.object({
   avis: z.array(z.object({ id: z.string(), fromBureau: z.string(), toBureau: z.string(), question: z.string(), answer: z.string().nullable(), requestedAt: z.string(), answeredAt: z.string().nullable() })),
   parapheurActions: z.array(z.object({ name: z.string(), label: z.string() })),
   origine: z.object({ type: z.literal('acte'), dossierId: z.string(), titre: z.string() }).nullable().describe('L’acte dont ce dossier est le circuit de signature'),
+  detachedSignatures: z.array(detachedSignatureView).describe('Signatures CAdES détachées (.p7s), vérifiées sur le document principal'),
 });
+
+/** Each .p7s checked now against the principal document (integrity, certificate, timestamp). */
+async function verifyDetached(deps: Deps, cid: string, documents: DocumentRow[]): Promise<z.infer<typeof detachedSignatureView>[]> {
+  const p7s = detachedSignatures(documents);
+  const principal = documents.find((d) => d.role === 'principal');
+  if (p7s.length === 0 || !principal) return [];
+  let trustAnchors: Uint8Array[] = [];
+  try {
+    trustAnchors = await trustAnchorsFor(deps, cid);
+  } catch {
+    /* no trust anchors configured: every certificate is reported untrusted */
+  }
+  const content = await readBlob(deps, principal.sha256);
+  const out: z.infer<typeof detachedSignatureView>[] = [];
+  for (const doc of p7s) {
+    const report = await verifyCadesSignature(await readBlob(deps, doc.sha256), content, { trustAnchors, crlSource: signingSources(deps).crlSource });
+    const s = report.signatures[0];
+    out.push({
+      documentId: doc.id,
+      filename: doc.filename,
+      signedDocumentId: principal.id,
+      valid: report.valid,
+      signer: s?.signer ?? null,
+      signingTime: s?.signingTime ?? null,
+      timestampTime: s?.timestamp?.valid ? (s.timestamp.genTime?.toISOString() ?? null) : null,
+      level: s ? `CAdES ${s.level}` : 'CAdES',
+      problems: [...report.problems, ...report.signatures.flatMap((x) => x.problems)],
+    });
+  }
+  return out;
+}
 
 const TURN_ACTIONS = new Set(['viser', 'signer', 'rejeter', 'demander_avis', 'transferer']);
 
@@ -79,5 +128,6 @@ export async function parapheurView(deps: Deps, principal: Principal, access: Te
     avis: avis.map((a) => ({ id: a.id, fromBureau: name(a.from_bureau_id)!, toBureau: name(a.to_bureau_id)!, question: a.question, answer: a.answer, requestedAt: a.requested_at.toISOString(), answeredAt: a.answered_at?.toISOString() ?? null })),
     parapheurActions,
     origine: acte ? { type: 'acte' as const, dossierId: acte.id, titre: acte.title } : null,
+    detachedSignatures: await verifyDetached(deps, cid, documents),
   };
 }

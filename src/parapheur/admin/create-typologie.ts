@@ -6,9 +6,11 @@ import type { ParapheurTypologieRow } from '../../platform/db/schema.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { typologieInput } from '../model.ts';
 
-/** Creates a typologie (type × sous-type) choosing the circuit, the signature format and the visible mark. */
+/**
+ * Creates a typologie (type × sous-type) choosing the circuit, the signature format (`pades` for a PDF,
+ * `xades` for a PES, `cades`: detached signatures of other files) and the visible mark (PAdES only).
+ */
 export async function createTypologie(deps: Deps, actor: Actor, collectiviteId: string, input: z.infer<typeof typologieInput>): Promise<ParapheurTypologieRow> {
-  if (input.format === 'cades') throw new AppError('UNPROCESSABLE', 'La signature CAdES détachée (fichiers autres que PDF et PES) n’est pas encore prise en charge.', 'CAdES typologies not supported yet');
   return deps.db.transaction().execute(async (trx) => {
     const circuit = await trx.selectFrom('parapheur_circuit').select('id').where('collectivite_id', '=', collectiviteId).where('id', '=', input.circuitId).executeTakeFirst();
     if (!circuit) throw new AppError('UNPROCESSABLE', 'Le circuit indiqué n’existe pas dans cette collectivité.', 'unknown circuit');

@@ -1,13 +1,14 @@
 /**
  * Bordereau de signature: a PDF listing each act of the circuit — step, action, who acted for which bureau
  * (and for whom under a délégation), when, the certificate's subject, issuer and serial, and the SHA-256 of
- * what was signed — generated from the recorded acts.
+ * what was signed — generated from the recorded acts. For a CAdES typologie the principal stays the signed
+ * file and each signature step has its own detached signature (.p7s): the bordereau names each one.
  */
 import PDFDocument from 'pdfkit';
 import type { Deps } from '../../app/deps.ts';
 import { loadDossier } from '../../dossiers/load-dossier.ts';
 import { notFound } from '../../shared/errors.ts';
-import { currentDocument } from '../model.ts';
+import { currentDocument, detachedSignatures } from '../model.ts';
 import { PARAPHEUR_TYPES } from '../workflow/run-parapheur-action.ts';
 
 const ACTION_FR: Record<string, string> = { envoyer: 'Envoi', viser: 'Visa', signer: 'Signature', cachet: 'Cachet serveur', rejeter: 'Rejet', transferer: 'Transfert', reprendre: 'Reprise' };
@@ -35,7 +36,12 @@ export async function buildBordereau(deps: Deps, collectiviteId: string, dossier
   doc.text(`Identifiant : ${dossier.id}`);
   doc.text(`État : ${deps.dossierTypes.get(dossier.type).states[dossier.state]?.label ?? dossier.state}`);
   const final = currentDocument(documents);
-  if (final) doc.text(`Document final : ${final.filename} — SHA-256 ${final.sha256}`);
+  const p7s = detachedSignatures(documents);
+  if (final) doc.text(`${p7s.length ? 'Document signé (inchangé)' : 'Document final'} : ${final.filename} — SHA-256 ${final.sha256}`);
+  if (p7s.length) {
+    doc.text(`Signatures CAdES détachées (${p7s.length}) :`);
+    for (const sig of p7s) doc.text(`  ${sig.filename} — SHA-256 ${sig.sha256}`);
+  }
   doc.text(`Édité le ${fmt(deps.clock.now())}`);
   doc.moveDown();
   for (const a of acts) {
@@ -55,6 +61,8 @@ export async function buildBordereau(deps: Deps, collectiviteId: string, dossier
       if (cert.level) doc.text(`Niveau : ${cert.level}${cert.timestampTime ? `, horodatage ${cert.timestampTime}` : ''}`);
     }
     if (a.signed_sha256) doc.text(`SHA-256 du document signé : ${a.signed_sha256}`);
+    const sig = p7s.find((x) => a.document_hashes.includes(x.sha256));
+    if (sig) doc.text(`Signature détachée : ${sig.filename} — SHA-256 ${sig.sha256}`);
     else if (a.document_hashes.length) doc.text(`SHA-256 des documents : ${a.document_hashes.join(', ')}`);
     doc.moveDown(0.6);
   }

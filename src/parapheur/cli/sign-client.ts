@@ -78,7 +78,7 @@ export async function runSignClient(flags: Flags, log: (line: string) => void = 
   const prepared = await call(flags.url, session, 'POST', `${base}/signature/prepare`, { certificateChain: chain.map((c) => Buffer.from(c).toString('base64')), ...(flags.bureau ? { bureauId: flags.bureau } : {}) });
   const certificate = prepared.certificate as { subject: string };
   const items = prepared.items as { id: string; dataToSign: string; digest: string }[];
-  log(`Données à signer reçues : ${items.length} élément(s) ${prepared.format === 'xades' ? '(bordereaux PES)' : '(PDF)'}, certificat ${certificate.subject}.`);
+  log(`Données à signer reçues : ${items.length} élément(s) ${prepared.format === 'xades' ? '(bordereaux PES)' : prepared.format === 'cades' ? '(signature CAdES détachée)' : '(PDF)'}, certificat ${certificate.subject}.`);
   const signatureValues: string[] = [];
   for (const item of items) {
     const value = await key.sign({ data: new Uint8Array(Buffer.from(item.dataToSign, 'base64')), digest: new Uint8Array(Buffer.from(item.digest, 'base64')), digestAlgorithm: 'SHA-256' });

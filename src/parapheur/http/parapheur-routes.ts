@@ -170,7 +170,7 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
       summary: 'Signature en deux temps, 1 : préparer (certificat du signataire) et recevoir les données à signer',
       params: dossierParams,
       body: z.object({ certificateChain: z.array(z.string().max(20000)).min(1).max(10).describe('Certificat du signataire puis sa chaîne, PEM ou DER base64'), ...withBureau }),
-      response: { 200: z.object({ sessionId: z.string(), format: z.enum(['pades', 'xades']), items: z.array(z.object({ id: z.string().describe('Champ de signature (PDF) ou Id du bordereau (PES)'), dataToSign: z.string().describe('Données à signer, base64 : attributs signés CMS (PAdES) ou SignedInfo canonisé (XAdES)'), digest: z.string().describe('SHA-256 des données, base64') })), digestAlgorithm: z.literal('SHA-256'), certificate: z.object({ subject: z.string(), issuer: z.string(), serialNumber: z.string() }) }), ...errorResponses, 422: errorResponses[400] },
+      response: { 200: z.object({ sessionId: z.string(), format: z.enum(['pades', 'xades', 'cades']), items: z.array(z.object({ id: z.string().describe('Champ de signature (PDF), Id du bordereau (PES) ou « cades »'), dataToSign: z.string().describe('Données à signer, base64 : attributs signés CMS (PAdES, CAdES) ou SignedInfo canonisé (XAdES)'), digest: z.string().describe('SHA-256 des données, base64') })), digestAlgorithm: z.literal('SHA-256'), certificate: z.object({ subject: z.string(), issuer: z.string(), serialNumber: z.string() }) }), ...errorResponses, 422: errorResponses[400] },
     },
   }, async (request) => prepareSignature(deps, who(request), tenantOf(request), request.params.dossierId, request.body));
   r.post(`${P}/dossiers/:dossierId/signature/complete`, {

@@ -1,6 +1,7 @@
 /**
- * The `cachet` step, applied by a background job without a click: the collectivité's seal (PKCS#12 from
- * the `parapheur-seal` connector, B-T when a TSA is configured) signs the current PDF; the job's completion
+ * The `cachet` step, applied by a background job without a click: the collectivité's seal (PKCS#12 or
+ * PKCS#11 from the `parapheur-seal` connector, B-T when a TSA is configured) signs the current PDF (PAdES),
+ * the PES (XAdES) or, for a CAdES typologie, adds its own detached .p7s over the principal; the job's completion
  * stores the sealed version, records the act, moves the circuit and writes the journal in one transaction.
  * Exhausted retries leave the dossier in `erreur_cachet`, from which an admin relaunches the seal.
  */
@@ -16,8 +17,9 @@ import type { PadesKeySource } from '../signature/pades/key-source.ts';
 import { signPdf } from '../signature/pades/sign-pdf.ts';
 import { assertCertificateAcceptable, CertificateVerdictCache, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { signPes } from '../signature/xades/sign.ts';
+import { signCades } from '../signature/cades/sign-cades.ts';
 import { createHash } from 'node:crypto';
-import { currentDocument, markSettings } from '../model.ts';
+import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename } from '../model.ts';
 import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -40,6 +42,12 @@ async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8
   return { pdf: await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now() }), certificate, level: 'XAdES-EPES' };
 }
 
+/** The seal on another file: a detached CAdES signature (B-T when a TSA is configured), the file untouched. */
+async function sealCades(content: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], tsaUrl: string | undefined, cache: CertificateVerdictCache, d: Deps): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string }> {
+  const r = await signCades(content, key, { trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource, certificateCache: cache, signingTime: d.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) });
+  return { pdf: r.p7s, certificate: r.certificate, level: r.level, signingTime: r.signingTime, ...(r.timestampTime ? { timestampTime: r.timestampTime } : {}) };
+}
+
 export function sealJobHandler(deps: () => Deps): JobHandler {
   const cache = new CertificateVerdictCache();
   return {
@@ -52,13 +60,14 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const source = currentDocument(documents)!;
       const key = await sealKeyFor(d, p.collectiviteId);
       const pd = await d.db.selectFrom('parapheur_dossier').select('typologie_id').where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
-      const typologie = await d.db.selectFrom('parapheur_typologie').select('mark').where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
+      const typologie = await d.db.selectFrom('parapheur_typologie').select(['mark', 'format']).where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
       const collectivite = await d.db.selectFrom('collectivite').select('name').where('id', '=', p.collectiviteId).executeTakeFirstOrThrow();
       const tsaUrl = await tsaUrlFor(d, p.collectiviteId);
       const mark = typologie.mark ? markSettings.parse(typologie.mark) : null;
       const sourceBytes = await readBlob(d, source.sha256);
-      const isPes = source.media_type === 'application/xml';
-      const result = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d) : await signPdf(sourceBytes, key, {
+      const isPes = typologie.format === 'xades';
+      const isCades = typologie.format === 'cades';
+      const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
         trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
         usage: 'seal',
         crlSource: signingSources(d).crlSource,
@@ -73,11 +82,10 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
           const { dossier: locked, documents: docs } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
           const step = await activeCachetStep(trx, p);
           if (locked.state !== 'cachet_en_cours' || !step || currentDocument(docs)!.sha256 !== source.sha256) return;
-          const mediaType = isPes ? 'application/xml' : 'application/pdf';
+          const mediaType = isPes ? 'application/xml' : isCades ? DETACHED_SIGNATURE_MEDIA_TYPE : 'application/pdf';
           await recordBlob(trx, sealedSha, result.pdf.length, mediaType);
-          const base = source.filename.replace(/(-signe(-\d+)?)?\.(pdf|xml)$/i, '');
-          await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: `${base}-signe-${step.position}.${isPes ? 'xml' : 'pdf'}`, media_type: mediaType, size: result.pdf.length, sha256: sealedSha, created_by: null }).execute();
-          await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level: isPes ? result.level : `PAdES ${result.level}`, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
+          await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: signedFilename(source.filename, step.position, isPes ? 'xml' : isCades ? 'p7s' : 'pdf'), media_type: mediaType, size: result.pdf.length, sha256: sealedSha, created_by: null }).execute();
+          await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level: isPes ? result.level : `${isCades ? 'CAdES' : 'PAdES'} ${result.level}`, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}), ...(result.signingTime ? { signingTime: result.signingTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
           const progress = await recordStepAct(trx, d, step, '');
           await changeDossierState(trx, d, locked, progress.state);
           await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet', objectType: 'dossier', objectId: p.dossierId, details: { from: locked.state, to: progress.state, step: step.position, level: result.level, certificate: result.certificate.certificate, attempt: job.attempts }, documentHashes: [source.sha256, sealedSha] });

@@ -3,8 +3,9 @@
  * the certificate (checked again: it may have been revoked between the phases), then assembled — PAdES:
  * the CMS (with a timestamp when a TSA is configured) written into the prepared PDF; XAdES: the file is
  * prepared again from the session's parameters (deterministic, checked against the digests given to the
- * device) and each bordereau's signature spliced in. The signed file becomes the dossier's new version and
- * the circuit moves on. A wrong value or a refused certificate leaves the dossier exactly as it was.
+ * device) and each bordereau's signature spliced in; CAdES: the .p7s built over the unchanged file. The
+ * signed file becomes the dossier's new version (CAdES: the .p7s is added beside the principal, which stays
+ * the signed content) and the circuit moves on. A wrong value or a refused certificate leaves the dossier exactly as it was.
  */
 import type { Deps } from '../../app/deps.ts';
 import type { Principal, TenantAccess } from '../../identity/principal.ts';
@@ -15,7 +16,8 @@ import { loadDossier } from '../../dossiers/load-dossier.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { assemblePadesSignature, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { assembleXadesSignature, prepareXadesSignature } from '../signature/xades/sign.ts';
-import { currentDocument } from '../model.ts';
+import { assembleCadesSignature, deserializePreparedCades } from '../signature/cades/sign-cades.ts';
+import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, signedFilename } from '../model.ts';
 import { signingSources, trustAnchorsFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -51,6 +53,8 @@ interface Signed {
   evidence: CertificateEvidence;
   level: string;
   timestampTime?: string;
+  /** Claimed signing time written in a CAdES signature. */
+  signingTime?: string;
 }
 
 async function assembleXades(deps: Deps, cid: string, p: Record<string, unknown>, source: Uint8Array, values: Uint8Array[]): Promise<Signed> {
@@ -72,6 +76,15 @@ async function assemblePades(deps: Deps, cid: string, p: Record<string, unknown>
   return { bytes: signed.pdf, mediaType: 'application/pdf', extension: 'pdf', evidence: signed.certificate, level: `PAdES ${signed.level}`, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}) };
 }
 
+/** Detached CAdES: the value is checked over the prepared attributes and the unchanged file; the .p7s is built. */
+async function assembleCades(deps: Deps, cid: string, p: Record<string, unknown>, source: Uint8Array, values: Uint8Array[]): Promise<Signed> {
+  if (values.length !== 1) throw badInput('Une seule valeur de signature est attendue pour une signature CAdES.', `expected 1 value, got ${values.length}`);
+  const signed = await assembleCadesSignature(deserializePreparedCades(p), source, values[0]!, {
+    recheckCertificate: { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource },
+  });
+  return { bytes: signed.p7s, mediaType: DETACHED_SIGNATURE_MEDIA_TYPE, extension: 'p7s', evidence: signed.certificate, level: `CAdES ${signed.level}`, signingTime: signed.signingTime, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}) };
+}
+
 export async function completeSignature(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { sessionId: string; signatureValues: string[] }): Promise<DossierRow> {
   const cid = access.collectiviteId;
   await loadDossier(deps.db, cid, dossierId); // another collectivité's dossier: not found, whatever the body
@@ -87,6 +100,8 @@ export async function completeSignature(deps: Deps, principal: Principal, access
   const p = session.prepared;
   const signed = p.format === 'xades'
     ? await assembleXades(deps, cid, p, await readBlob(deps, session.source_sha256), values)
+    : p.format === 'cades'
+    ? await assembleCades(deps, cid, p, await readBlob(deps, session.source_sha256), values)
     : await assemblePades(deps, cid, p, await readBlob(deps, session.prepared_sha256), values);
   const signedSha = await putBlob(deps, signed.bytes);
   return runParapheurAction(deps, principal, access, dossierId, 'signer', { needsTurn: true, bureauId: session.bureau_id }, async (ctx) => {
@@ -94,14 +109,13 @@ export async function completeSignature(deps: Deps, principal: Principal, access
     const current = currentDocument(ctx.documents)!;
     if (fresh.used_at || ctx.step?.id !== session.step_id || current.sha256 !== session.source_sha256) throw new AppError('CONFLICT', 'Le dossier a changé depuis la préparation : préparez à nouveau la signature.', 'dossier moved since preparation');
     await recordBlob(ctx.trx, signedSha, signed.bytes.length, signed.mediaType);
-    const base = current.filename.replace(/(-signe(-\d+)?)?\.(pdf|xml)$/i, '');
     const doc = await ctx.trx
       .insertInto('document')
-      .values({ collectivite_id: cid, dossier_id: dossierId, role: 'signed', filename: `${base}-signe-${ctx.step!.position}.${signed.extension}`, media_type: signed.mediaType, size: signed.bytes.length, sha256: signedSha, created_by: ctx.actor.userId })
+      .values({ collectivite_id: cid, dossier_id: dossierId, role: 'signed', filename: signedFilename(current.filename, ctx.step!.position, signed.extension), media_type: signed.mediaType, size: signed.bytes.length, sha256: signedSha, created_by: ctx.actor.userId })
       .returning('id')
       .executeTakeFirstOrThrow();
     await ctx.trx.updateTable('parapheur_signature_session').set({ used_at: deps.clock.now() }).where('id', '=', session.id).execute();
-    await insertAct(ctx, 'signer', { certificate: { ...(signed.evidence as unknown as Record<string, unknown>), level: signed.level, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}) }, signedSha256: session.source_sha256, documentHashes: [session.source_sha256, signedSha] });
+    await insertAct(ctx, 'signer', { certificate: { ...(signed.evidence as unknown as Record<string, unknown>), level: signed.level, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}), ...(signed.signingTime ? { signingTime: signed.signingTime } : {}) }, signedSha256: session.source_sha256, documentHashes: [session.source_sha256, signedSha] });
     const progress = await recordStepAct(ctx.trx, deps, ctx.step!, ctx.acting!.bureauId);
     return { state: progress.state, details: { step: ctx.step!.position, documentId: doc.id, level: signed.level, certificate: signed.evidence.certificate }, documentHashes: [session.source_sha256, signedSha] };
   });

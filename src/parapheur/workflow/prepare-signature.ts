@@ -18,6 +18,7 @@ import { decodeCertificates } from '../signature/certificates/x509.ts';
 import { preparePadesSignature, type PadesSignOptions, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { prepareXadesSignature } from '../signature/xades/sign.ts';
+import { prepareCadesSignature, serializePreparedCades } from '../signature/cades/sign-cades.ts';
 import { currentDocument, markSettings } from '../model.ts';
 import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
@@ -82,8 +83,11 @@ export function parseChain(input: string[]): Uint8Array[] {
 
 export interface PreparedForDevice {
   sessionId: string;
-  format: 'pades' | 'xades';
-  /** What the device signs (RSA/ECDSA with SHA-256 over dataToSign): one item for a PDF, one per bordereau for a PES. */
+  format: 'pades' | 'xades' | 'cades';
+  /**
+   * What the device signs (RSA/ECDSA with SHA-256 over dataToSign): one item for a PDF, one per bordereau
+   * for a PES, one for a detached CAdES signature (the DER of its signed attributes).
+   */
   items: { id: string; dataToSign: string; digest: string }[];
   digestAlgorithm: 'SHA-256';
   certificate: { subject: string; issuer: string; serialNumber: string };
@@ -112,6 +116,13 @@ async function preparePades(deps: Deps, cid: string, source: Uint8Array, chain: 
   return { preparedPdf: prepared.pdf, session: { format: 'pades', ...serializePrepared(prepared) }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
 }
 
+/** Detached CAdES: certificate checks and signed attributes (signing-time now); the file is not touched. */
+async function prepareCades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[]): Promise<Produced> {
+  const tsaUrl = await tsaUrlFor(deps, cid);
+  const prepared = await prepareCadesSignature(source, chain, { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource, signingTime: deps.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) });
+  return { preparedPdf: null, session: { format: 'cades', ...serializePreparedCades(prepared) }, items: [{ id: 'cades', dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
+}
+
 export async function prepareSignature(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string, input: { certificateChain: string[]; bureauId?: string }): Promise<PreparedForDevice> {
   const turn = await checkSignatureTurn(deps.db, deps, principal, access, dossierId, input.bureauId);
   const chain = parseChain(input.certificateChain);
@@ -124,6 +135,8 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
   const onBehalf = turn.acting.viaBureauId ? bureau.name : null;
   const produced: Produced = typologie.format === 'xades'
     ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name)
+    : typologie.format === 'cades'
+    ? await prepareCades(deps, cid, sourceBytes, chain)
     : await preparePades(deps, cid, sourceBytes, chain, {
         reason: onBehalf ? `Signé pour le compte du bureau ${bureau.name}` : `Signature — bureau ${bureau.name}`,
         ...(mark ? { mark: { text: markText(mark.text, { signataire: who, pourCompteDe: onBehalf, date: deps.clock.now() }), ...(mark.tag ? { tag: mark.tag } : {}), ...(mark.page ? { page: mark.page } : {}), ...(mark.x !== undefined ? { x: mark.x } : {}), ...(mark.y !== undefined ? { y: mark.y } : {}) } } : {}),
@@ -143,5 +156,5 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
     return row.id;
   });
   const c = produced.evidence.certificate;
-  return { sessionId, format: typologie.format === 'xades' ? 'xades' : 'pades', items: produced.items, digestAlgorithm: 'SHA-256', certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber } };
+  return { sessionId, format: typologie.format === 'xades' || typologie.format === 'cades' ? typologie.format : 'pades', items: produced.items, digestAlgorithm: 'SHA-256', certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber } };
 }

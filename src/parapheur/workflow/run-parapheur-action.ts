@@ -20,8 +20,8 @@ import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 
 export const PARAPHEUR_TYPES = new Set(['document-a-signer', 'pes-a-signer']);
 
-/** The signature format each parapheur dossier type needs from its typologie. */
-export const FORMAT_OF_TYPE: Record<string, string> = { 'document-a-signer': 'pades', 'pes-a-signer': 'xades' };
+/** The signature formats each parapheur dossier type accepts from its typologie. */
+export const FORMATS_OF_TYPE: Record<string, readonly string[]> = { 'document-a-signer': ['pades', 'cades'], 'pes-a-signer': ['xades'] };
 
 export interface ActionContext {
   trx: Db;

@@ -1,7 +1,7 @@
 /**
  * Envoyer: instantiates the typologie's circuit for this dossier (each step's bureaux resolved now: fixed
- * bureaux, the émetteur's bureau, its superior, or the bureau chosen at creation), checks the PDF can be
- * signed, and activates the first step.
+ * bureaux, the émetteur's bureau, its superior, or the bureau chosen at creation), checks the document can
+ * be signed in the typologie's format, and activates the first step.
  */
 import type { Deps } from '../../app/deps.ts';
 import type { Principal, TenantAccess } from '../../identity/principal.ts';
@@ -9,11 +9,11 @@ import type { DossierRow } from '../../platform/db/schema.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../shared/errors.ts';
 import { loadPdf } from '../signature/pades/pdf-input.ts';
-import { circuitStep, documentASignerMetadata, type CircuitStep } from '../model.ts';
+import { CADES_CONTENT_MEDIA_TYPES, circuitStep, documentASignerMetadata, type CircuitStep } from '../model.ts';
 import { heldBureaux } from './acting-bureau.ts';
 import { readBlob } from './blobs.ts';
 import { activateStep } from './circuit-progress.ts';
-import { FORMAT_OF_TYPE, insertAct, runParapheurAction } from './run-parapheur-action.ts';
+import { FORMATS_OF_TYPE, insertAct, runParapheurAction } from './run-parapheur-action.ts';
 import { decodePes } from '../signature/xades/encoding.ts';
 import { scanPes } from '../signature/xades/scan.ts';
 
@@ -35,13 +35,19 @@ export async function sendDossier(deps: Deps, principal: Principal, access: Tena
     if (principal.kind === 'user' && !(await heldBureaux(trx, cid, principal.userId)).includes(emetteur.id)) {
       throw new AppError('FORBIDDEN', 'Vous ne tenez pas le bureau émetteur de ce dossier.', 'sender does not hold the emitting bureau');
     }
-    if (typologie.format !== FORMAT_OF_TYPE[dossier.type]) {
+    if (!FORMATS_OF_TYPE[dossier.type]?.includes(typologie.format)) {
       throw refuse(`La typologie « ${typologie.type} / ${typologie.sous_type} » signe en ${typologie.format.toUpperCase()} : elle ne convient pas à ce type de dossier.`, 'typologie format does not match the dossier type');
     }
     const steps = (circuit.steps as unknown[]).map((s) => circuitStep.parse(s) as CircuitStep);
     const principalDoc = documents.find((d) => d.role === 'principal')!;
     const bytes = await readBlob(deps, principalDoc.sha256);
-    if (typologie.format === 'pades') await loadPdf(bytes, 'sign'); // encrypted / corrupt PDF: refused here
+    if (typologie.format === 'pades') {
+      if (principalDoc.media_type !== 'application/pdf') throw refuse(`La typologie « ${typologie.type} / ${typologie.sous_type} » signe en PAdES : le document principal doit être un PDF.`, `PAdES typologie with a ${principalDoc.media_type} principal`);
+      await loadPdf(bytes, 'sign'); // encrypted / corrupt PDF: refused here
+    }
+    if (typologie.format === 'cades' && !CADES_CONTENT_MEDIA_TYPES.includes(principalDoc.media_type)) {
+      throw refuse(`Ce type de fichier (${principalDoc.media_type}) ne peut pas être signé en CAdES.`, `CAdES of ${principalDoc.media_type}`);
+    }
     if (typologie.format === 'xades') {
       let root = '';
       try {

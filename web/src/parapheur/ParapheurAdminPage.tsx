@@ -271,7 +271,7 @@ function TypologieForm({ cid, circuits, onDone }: { cid: string; circuits: Circu
       <Select label="Format de signature" nativeSelectProps={{ value: format, onChange: (e) => setFormat(e.target.value) }}>
         <option value="pades">PAdES (PDF)</option>
         <option value="xades">XAdES (XML)</option>
-        <option value="cades">CAdES</option>
+        <option value="cades">CAdES détachée (autres fichiers : .p7s)</option>
       </Select>
       <Button type="submit">Créer la typologie</Button>
     </form>

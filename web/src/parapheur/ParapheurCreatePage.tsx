@@ -11,7 +11,10 @@ import { DropZone } from '../components/DropZone';
 import type { Dossier } from '../types';
 import { P, type Bureau, type Typologie } from './types';
 
-/** Creation of a `document-a-signer` dossier: a typologie (which picks the circuit), the émetteur's bureau, the PDF. */
+/**
+ * Creation of a `document-a-signer` dossier: a typologie (which picks the circuit), the émetteur's bureau,
+ * the document: a PDF (PAdES), or another file for a CAdES typologie (detached .p7s signatures).
+ */
 export function ParapheurCreatePage({ cid }: { cid: string }) {
   const { session } = useSession();
   const bureaux = useResource<{ items: Bureau[] }>(`${P(cid)}/bureaux`);
@@ -34,6 +37,8 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
 
   if (!bureaux.data || !typologies.data) return <><PageTitle title="Nouveau document à signer" breadcrumb={breadcrumb} /><ErrorAlert message={bureaux.error ?? typologies.error} /><Loading /></>;
 
+  const isCades = typologies.data.items.find((t) => t.id === typologieId)?.format === 'cades';
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -41,8 +46,8 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
     if (!title.trim()) local.title = 'Le titre est obligatoire.';
     if (!typologieId) local.typologieId = 'Choisissez la typologie.';
     if (!bureauId) local.bureauEmetteurId = 'Choisissez le bureau émetteur.';
-    if (principal.length === 0) local.principal = 'Ajoutez le document PDF à signer.';
-    else if (!/\.pdf$/i.test(principal[0]!.name) && principal[0]!.type !== 'application/pdf') local.principal = 'Le document à signer doit être un PDF.';
+    if (principal.length === 0) local.principal = isCades ? 'Ajoutez le document à signer.' : 'Ajoutez le document PDF à signer.';
+    else if (!isCades && !/\.pdf$/i.test(principal[0]!.name) && principal[0]!.type !== 'application/pdf') local.principal = 'Le document à signer doit être un PDF.';
     setErrors(local);
     if (Object.keys(local).length) {
       setError('Le formulaire contient des erreurs : corrigez les champs signalés.');
@@ -82,7 +87,7 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
         <fieldset className="fr-fieldset fr-mt-2w">
           <legend className="fr-fieldset__legend">Documents</legend>
           <div className="fr-fieldset__element">
-            <DropZone label="Document à signer (obligatoire)" hint="Un seul fichier PDF." multiple={false} files={principal} onFiles={setPrincipal} accept=".pdf,application/pdf" />
+            <DropZone label="Document à signer (obligatoire)" hint={isCades ? 'Un seul fichier (PDF, ODT, ODS, DOCX, XLSX, CSV, TXT, XML, PNG, JPEG) : il reste inchangé, chaque signature est un fichier .p7s à part.' : 'Un seul fichier PDF.'} multiple={false} files={principal} onFiles={setPrincipal} {...(isCades ? {} : { accept: '.pdf,application/pdf' })} />
             {errors.principal && <p className="fr-error-text">{errors.principal}</p>}
           </div>
           <div className="fr-fieldset__element">

@@ -49,7 +49,8 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
   if (res.error && !v) return <><PageTitle title="Dossier du parapheur" breadcrumb={[{ label: 'Mon parapheur', href: `/c/${cid}/parapheur` }]} /><ErrorAlert message={res.error} /></>;
   if (!v || !d) return <Loading what="Chargement du dossier" />;
 
-  const principal = d.documents.find((x) => x.role === 'signed') ?? d.documents.find((x) => x.role === 'principal');
+  // the last signed version (PAdES); with CAdES the principal stays the document, the .p7s are beside it
+  const principal = [...d.documents].reverse().find((x) => x.role === 'signed' && x.mediaType !== 'application/pkcs7-signature') ?? d.documents.find((x) => x.role === 'principal');
   const contentUrl = (docId: string) => `/api/collectivites/${cid}/documents/${docId}/content`;
   const otherBureaux = (bureaux.data?.items ?? []).filter((b) => !v.steps.some((s) => s.bureaux.some((x) => x.id === b.id && x.pending)));
 
@@ -127,14 +128,14 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
       <div className="fr-grid-row fr-grid-row--gutters">
         <div className="fr-col-12 fr-col-lg-7">
           <h2 className="fr-h5">Document</h2>
-          {principal ? <PdfViewer url={contentUrl(principal.id)} filename={principal.filename} /> : <p>Aucun document principal.</p>}
+          {!principal ? <p>Aucun document principal.</p> : principal.mediaType === 'application/pdf' ? <PdfViewer url={contentUrl(principal.id)} filename={principal.filename} /> : <p>Aperçu indisponible pour ce type de fichier : téléchargez « {principal.filename} » ci-dessous.</p>}
           {d.documents.length > 0 && (
             <ul className="fr-mt-2w">
               {d.documents.map((doc) => (
                 <li key={doc.id}>
                   <a className="fr-link fr-icon-download-line fr-link--icon-left" href={contentUrl(doc.id)} download={doc.filename}>
                     Télécharger {doc.filename}
-                    <span className="fr-sr-only"> ({doc.role === 'signed' ? 'version signée' : doc.role === 'principal' ? 'document principal' : 'annexe'})</span>
+                    <span className="fr-sr-only"> ({doc.mediaType === 'application/pkcs7-signature' ? 'signature détachée' : doc.role === 'signed' ? 'version signée' : doc.role === 'principal' ? 'document principal' : 'annexe'})</span>
                   </a>
                 </li>
               ))}
@@ -145,6 +146,16 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
                   </a>
                 </li>
               )}
+            </ul>
+          )}
+          {(v.detachedSignatures ?? []).length > 0 && (
+            <ul className="fr-mt-1w">
+              {v.detachedSignatures.map((sig) => (
+                <li key={sig.documentId} className="fr-text--sm">
+                  {sig.filename} : {sig.valid ? 'signature valide' : `signature invalide (${sig.problems.join(' ; ')})`} — {sig.signer?.subject ?? 'signataire inconnu'}
+                  {sig.signingTime ? `, le ${formatDateTime(sig.timestampTime ?? sig.signingTime)}` : ''} ({sig.level})
+                </li>
+              ))}
             </ul>
           )}
         </div>

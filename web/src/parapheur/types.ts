@@ -43,6 +43,8 @@ export interface ParapheurDossier {
   parapheurActions: { name: string; label: string }[];
   /** The acte this dossier is the signature circuit of. */
   origine: { type: 'acte'; dossierId: string; titre: string } | null;
+  /** Detached CAdES signatures (.p7s), verified by the server against the principal document. */
+  detachedSignatures: { documentId: string; filename: string; valid: boolean; signer: { subject: string } | null; signingTime: string | null; timestampTime: string | null; level: string; problems: string[] }[];
 }
 
 export const INBOX_VIEWS = [

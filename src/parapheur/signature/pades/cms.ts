@@ -2,8 +2,11 @@
  * CAdES detached CMS for PAdES baseline, built with pkijs. We build it ourselves instead of using
  * @libpdf/core's builder because that one always writes a signing-time attribute, which PAdES baseline
  * forbids (ETSI EN 319 142-1 §6.3; upstream issue LibPDF-js/core#86). Signed attributes: content-type,
- * message-digest, ESS signing-certificate-v2. No signing-time: the claimed time is /M in the signature
- * dictionary, and the proven time comes from the signature timestamp (B-T).
+ * message-digest, ESS signing-certificate-v2. No signing-time for PAdES: the claimed time is /M in the
+ * signature dictionary, and the proven time comes from the signature timestamp (B-T).
+ *
+ * The same builder makes the detached CAdES signatures of other files (../cades): there the baseline
+ * (ETSI EN 319 122-1 §5.2.1) requires the signing-time attribute, passed as `signingTime`.
  */
 import { createHash } from 'node:crypto';
 import { asn1js, OID, parsePkijsCertificate, pkijs, toArrayBuffer, x509 } from '../certificates/x509.ts';
@@ -14,12 +17,26 @@ export interface SignedAttributesResult {
   der: Uint8Array;
 }
 
+/**
+ * Parsed certificates, per DER buffer: a seal's key source hands the same chain buffers for every signature,
+ * and parsing a certificate with pkijs costs more than the RSA signature itself. The objects are only read.
+ */
+const parsedCertificates = new WeakMap<Uint8Array, pkijs.Certificate>();
+function parsedCertificate(der: Uint8Array): pkijs.Certificate {
+  let cert = parsedCertificates.get(der);
+  if (!cert) {
+    cert = parsePkijsCertificate(der);
+    parsedCertificates.set(der, cert);
+  }
+  return cert;
+}
+
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
 function signingCertificateV2(certDer: Uint8Array): pkijs.Attribute {
-  const cert = parsePkijsCertificate(certDer);
+  const cert = parsedCertificate(certDer);
   const issuerSerial = new pkijs.IssuerSerial({
     issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }),
     serialNumber: cert.serialNumber,
@@ -44,10 +61,19 @@ export function signedAttributesDer(attributes: pkijs.Attribute[]): Uint8Array {
   return encoded;
 }
 
-export function buildSignedAttributes(documentDigest: Uint8Array, signerCertDer: Uint8Array): SignedAttributesResult {
+/** RFC 5652 §11.3: UTCTime for dates from 1950 to 2049, GeneralizedTime otherwise; whole seconds. */
+function signingTimeAttribute(at: Date): pkijs.Attribute {
+  const t = new Date(Math.floor(at.getTime() / 1000) * 1000);
+  const y = t.getUTCFullYear();
+  const value = y >= 1950 && y < 2050 ? new asn1js.UTCTime({ valueDate: t }) : new asn1js.GeneralizedTime({ valueDate: t });
+  return new pkijs.Attribute({ type: OID.signingTime, values: [value] });
+}
+
+export function buildSignedAttributes(documentDigest: Uint8Array, signerCertDer: Uint8Array, options: { signingTime?: Date } = {}): SignedAttributesResult {
   const attributes = sortForDer([
     new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
     new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(documentDigest) })] }),
+    ...(options.signingTime ? [signingTimeAttribute(options.signingTime)] : []),
     signingCertificateV2(signerCertDer),
   ]);
   return { attributes, der: signedAttributesDer(attributes) };
@@ -61,10 +87,11 @@ export function parseSignedAttributes(der: Uint8Array): pkijs.Attribute[] {
 }
 
 export function signatureAlgorithmOid(certDer: Uint8Array): string {
-  const cert = new x509.X509Certificate(toArrayBuffer(certDer));
-  const alg = cert.publicKey.algorithm.name;
-  if (alg === 'ECDSA') return OID.ecdsaWithSHA256;
-  return OID.sha256WithRSA;
+  const spkiAlg = parsedCertificate(certDer).subjectPublicKeyInfo.algorithm.algorithmId;
+  if (spkiAlg === OID.ecPublicKey) return OID.ecdsaWithSHA256;
+  if (spkiAlg === OID.rsaEncryption) return OID.sha256WithRSA;
+  // other encodings of the key: let @peculiar/x509 name the algorithm
+  return new x509.X509Certificate(toArrayBuffer(certDer)).publicKey.algorithm.name === 'ECDSA' ? OID.ecdsaWithSHA256 : OID.sha256WithRSA;
 }
 
 export interface CmsInput {
@@ -78,15 +105,16 @@ export interface CmsInput {
 export function buildCms(input: CmsInput): Uint8Array {
   const [signerDer, ...rest] = input.certificates;
   if (!signerDer) throw new Error('no signer certificate');
-  const signer = parsePkijsCertificate(signerDer);
+  const signer = parsedCertificate(signerDer);
+  const signatureAlgorithm = signatureAlgorithmOid(signerDer);
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
     sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.issuer, serialNumber: signer.serialNumber }),
     digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
     signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: input.attributes }),
     signatureAlgorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: signatureAlgorithmOid(signerDer),
-      ...(signatureAlgorithmOid(signerDer) === OID.sha256WithRSA ? { algorithmParams: new asn1js.Null() } : {}),
+      algorithmId: signatureAlgorithm,
+      ...(signatureAlgorithm === OID.sha256WithRSA ? { algorithmParams: new asn1js.Null() } : {}),
     }),
     signature: new asn1js.OctetString({ valueHex: toArrayBuffer(input.signatureValue) }),
   });
@@ -102,7 +130,7 @@ export function buildCms(input: CmsInput): Uint8Array {
     version: 1,
     encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
     digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],
-    certificates: [signer, ...rest.map(parsePkijsCertificate)],
+    certificates: [signer, ...rest.map(parsedCertificate)],
     signerInfos: [signerInfo],
   });
   const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
