@@ -22,6 +22,7 @@ import { connectorRoutes } from '../connectors/http/connector-routes.ts';
 import { parapheurRoutes } from '../parapheur/parapheur.ts';
 import { actesRoutes } from '../actes/http/actes-routes.ts';
 import { heliosRoutes } from '../helios/http/helios-routes.ts';
+import { webhookRoutes } from '../webhooks/http/webhook-routes.ts';
 import { registerWebApp } from './web-static.ts';
 
 // Validation messages in French for every zod schema (users read them).
@@ -97,6 +98,7 @@ export async function buildApp(deps: Deps, opts: { logger?: boolean } = {}): Pro
   parapheurRoutes(app, deps);
   actesRoutes(app, deps);
   heliosRoutes(app, deps);
+  webhookRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

@@ -19,6 +19,7 @@ export const PERMISSION_LABELS: Record<string, string> = {
   'dossier:act': 'Exécuter les actions des dossiers',
   'document:read': 'Télécharger les documents',
   'journal:read': 'Lire le journal de preuve',
+  'webhooks:manage': 'Gérer les webhooks (notifications des changements d’état)',
 };
 export const TOKEN_PERMISSIONS = Object.keys(PERMISSION_LABELS);
 
