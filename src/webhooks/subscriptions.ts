@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../platform/db/schema.ts';
 import type { DossierTypeRegistry } from '../dossiers/registry.ts';
 import { badInput, notFound } from '../shared/errors.ts';
+import type { StateChangedPayload } from './payload.ts';
 
 const url = z.string().trim().min(1, 'Donnez l’adresse du webhook.').max(2000, 'Adresse trop longue (2 000 caractères au plus).');
 const description = z.string().trim().max(200, 'Description trop longue (200 caractères au plus).');
@@ -81,6 +82,9 @@ export const deliveryView = z.object({
   eventType: z.string(),
   dossierId: z.string(),
   dossierVersion: z.number(),
+  /** From the frozen body: the dossier's title and the change, as sent. */
+  dossierTitle: z.string(),
+  transition: z.string(),
   state: z.enum(['pending', 'waiting', 'delivered', 'failed']),
   stateLabel: z.string(),
   attempts: z.number(),
@@ -93,12 +97,15 @@ export const deliveryView = z.object({
 export const deliveryDetail = deliveryView.extend({ payload: z.unknown(), attemptLog: z.array(attemptView) });
 
 export function presentDelivery(r: WebhookDeliveryRow): z.infer<typeof deliveryView> {
+  const sent = JSON.parse(r.body) as Partial<StateChangedPayload>;
   return {
     id: r.id,
     eventId: r.event_id,
     eventType: r.event_type,
     dossierId: r.dossier_id,
     dossierVersion: r.dossier_version,
+    dossierTitle: sent.dossier?.title ?? '',
+    transition: sent.from && sent.to ? `${sent.from.label} → ${sent.to.label}` : '',
     state: r.state,
     stateLabel: DELIVERY_STATE_LABELS[r.state],
     attempts: r.attempts,

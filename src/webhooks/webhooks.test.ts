@@ -107,7 +107,7 @@ async function act(c: Client, cid: string, id: string, action: string): Promise<
   assert.equal(res.statusCode, 200, res.body);
 }
 
-async function deliveries(c: Client, cid: string, hook: string): Promise<{ id: string; state: string; attempts: number; dossierVersion: number; nextAttemptAt: string | null; lastStatusCode: number | null }[]> {
+async function deliveries(c: Client, cid: string, hook: string): Promise<{ id: string; state: string; attempts: number; dossierVersion: number; dossierTitle: string; transition: string; nextAttemptAt: string | null; lastStatusCode: number | null }[]> {
   const res = await c.request('GET', `/api/collectivites/${cid}/webhooks/${hook}/deliveries`);
   assert.equal(res.statusCode, 200, res.body);
   return (res.json() as { items: never[] }).items;
@@ -156,6 +156,7 @@ test('a state change is POSTed once, signed with the secret shown at creation, w
   const [d] = await deliveries(admin, cid, hook.id);
   assert.equal(got.headers['x-paraphe-delivery'], d!.id);
   assert.equal(d!.state, 'delivered');
+  assert.deepEqual([d!.dossierTitle, d!.transition], ['Permis de construire PC 062 001 26 00042', 'Brouillon → Envoyé']);
   const log = await detail(admin, cid, hook.id, d!.id);
   assert.deepEqual(log.payload, body);
   assert.equal(log.attemptLog.length, 1);

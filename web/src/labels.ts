@@ -41,6 +41,11 @@ const JOURNAL_ACTIONS: Record<string, string> = {
   'member.removed': 'Utilisateur retiré',
   'member.role-changed': 'Rôle modifié',
   'operator-user.created': 'Compte de l’opérateur créé',
+  'webhook.created': 'Webhook créé',
+  'webhook.updated': 'Webhook modifié',
+  'webhook.deleted': 'Webhook supprimé',
+  'webhook.secret-rotated': 'Secret du webhook renouvelé',
+  'webhook.delivery-retried': 'Livraison de webhook relancée',
 };
 
 /** A journal action in French; dossier actions and jobs take their labels from the dossier type when known. */

@@ -53,6 +53,7 @@ export function Layout({ children }: { children: ReactNode }) {
           { text: 'Utilisateurs et rôles', linkProps: { href: `/c/${cid}/administration/utilisateurs` }, isActive: pathname.endsWith('/utilisateurs') },
           { text: 'Parapheur : bureaux, circuits, typologies', linkProps: { href: `/c/${cid}/administration/parapheur` }, isActive: pathname.endsWith('/administration/parapheur') },
           { text: 'Jetons d’API', linkProps: { href: `/c/${cid}/administration/jetons` }, isActive: pathname.endsWith('/jetons') },
+          { text: 'Webhooks', linkProps: { href: `/c/${cid}/administration/webhooks` }, isActive: pathname.includes('/administration/webhooks') },
           { text: 'Journal de preuve', linkProps: { href: `/c/${cid}/administration/journal` }, isActive: pathname.endsWith('/journal') },
         ],
       });
