@@ -12,5 +12,16 @@ const installed = new WeakMap<Deps, WebhookPorts>();
 export function installWebhooks(deps: Deps, ports: WebhookPorts = defaultWebhookPorts()): void {
   installed.set(deps, ports);
   deps.dossierEvents.subscribe('webhooks', onDossierStateChanged(() => deps));
-  deps.jobHandlers.set(WEBHOOK_QUEUE, deliveryHandler(() => deps, () => installed.get(deps)!));
+  deps.jobHandlers.set(WEBHOOK_QUEUE, deliveryHandler(() => deps, () => webhookPorts(deps)));
+}
+
+export function webhookPorts(deps: Deps): WebhookPorts {
+  const p = installed.get(deps);
+  if (!p) throw new Error('webhooks module not installed');
+  return p;
+}
+
+/** Replaces the adapter or the settings (another HTTP client, a shorter timeout in a test). */
+export function setWebhookPorts(deps: Deps, ports: Partial<WebhookPorts>): void {
+  installed.set(deps, { ...webhookPorts(deps), ...ports });
 }

@@ -33,6 +33,8 @@ export interface WebhookHttp {
 
 export interface WebhookPorts {
   http: WebhookHttp;
+  /** How long one call may take (connection, answer). */
+  timeoutMs: number;
 }
 
 function guardedLookup(allowPrivate: boolean): LookupFunction {
@@ -90,5 +92,5 @@ export const nodeWebhookHttp: WebhookHttp = {
 };
 
 export function defaultWebhookPorts(): WebhookPorts {
-  return { http: nodeWebhookHttp };
+  return { http: nodeWebhookHttp, timeoutMs: 10_000 };
 }

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { startTestPlatform, makeCollectivite, makeMember, makeToken, login, tokenClient, type TestPlatform, type Client } from '../../test/support/test-app.ts';
 import { FixedClock } from '../platform/clock/clock.ts';
 import { runDueJobs } from '../platform/jobs/job-queue.ts';
+import { setWebhookPorts, webhookPorts } from './install.ts';
 import type { DossierTypeDef } from '../dossiers/dossier-type.ts';
 
 const clock = new FixedClock('2026-11-23T09:00:00Z');
@@ -65,6 +66,9 @@ before(async () => {
       const path = req.url ?? '/';
       received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const fails = failNext.get(path) ?? 0;
+      if (path === '/slow') return; // never answers
+      if (path === '/redirect') return void res.writeHead(302, { location: `${base}/moved` }).end();
+      if (path === '/long') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('é'.repeat(10_000));
       if (fails > 0) {
         failNext.set(path, fails - 1);
         res.writeHead(500, { 'content-type': 'text/plain' }).end('le logiciel métier est indisponible');
@@ -77,6 +81,7 @@ before(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 after(async () => {
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await p.close();
 });
@@ -359,4 +364,32 @@ test('only http(s) URLs; internal addresses are refused unless the operator allo
   } finally {
     p.deps.config.webhookAllowPrivate = true;
   }
+});
+
+test('redirects are not followed, a slow receiver times out, and only the beginning of a long answer is kept', async () => {
+  const { cid, admin } = await collectivite();
+  const redirect = await subscribe(admin, cid, '/redirect');
+  const slow = await subscribe(admin, cid, '/slow');
+  const long = await subscribe(admin, cid, '/long');
+  const before = webhookPorts(p.deps).timeoutMs;
+  setWebhookPorts(p.deps, { timeoutMs: 300 });
+  try {
+    await act(admin, cid, await dossier(admin, cid), 'envoyer');
+    assert.equal(await run(), 3);
+  } finally {
+    setWebhookPorts(p.deps, { timeoutMs: before });
+  }
+  const attempt = async (hook: string) => {
+    const [d] = await deliveries(admin, cid, hook);
+    return { delivery: d!, attempt: (await detail(admin, cid, hook, d!.id)).attemptLog[0]! };
+  };
+  const r = await attempt(redirect.id);
+  assert.deepEqual([r.delivery.state, r.attempt.statusCode, r.attempt.error], ['pending', 302, 'réponse HTTP 302']);
+  assert.equal(hits('/moved').length, 0, 'the redirect was not followed');
+  const s = await attempt(slow.id);
+  assert.deepEqual([s.delivery.state, s.attempt.statusCode, s.attempt.error], ['pending', null, 'délai de 0.3 s dépassé']);
+  assert.equal(hits('/slow').length, 1);
+  const l = await attempt(long.id);
+  assert.equal(l.delivery.state, 'delivered');
+  assert.ok(l.attempt.responseBody!.length > 500 && Buffer.byteLength(l.attempt.responseBody!) <= 2048 + 3, `kept ${Buffer.byteLength(l.attempt.responseBody!)} bytes`);
 });

@@ -20,7 +20,6 @@ export const WEBHOOK_QUEUE = 'webhook-delivery';
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** 30 s, 1 min, 2 min … 32 min: eight attempts over about an hour. */
 export const WEBHOOK_BACKOFF_SECONDS = 30;
-export const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 2048;
 const USER_AGENT = 'Paraphe-Webhooks/1';
 
@@ -119,7 +118,7 @@ export function deliveryHandler(deps: () => Deps, ports: () => WebhookPorts): Jo
       let responseBody: string | null = null;
       let error: string | null = null;
       try {
-        const res = await ports().http.post({ url: ready.url, headers, body: delivery.body, timeoutMs: WEBHOOK_TIMEOUT_MS, allowPrivate: d.config.webhookAllowPrivate, maxResponseBytes: MAX_RESPONSE_BYTES });
+        const res = await ports().http.post({ url: ready.url, headers, body: delivery.body, timeoutMs: ports().timeoutMs, allowPrivate: d.config.webhookAllowPrivate, maxResponseBytes: MAX_RESPONSE_BYTES });
         status = res.status;
         responseBody = res.body;
         if (status < 200 || status > 299) error = `réponse HTTP ${status}`;
