@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- webhooks [--changes N]`: on PostgreSQL, (a) the cost a webhook subscription adds to a
- * dossier state change (the change in its transaction, on 50 dossiers in turn, with no subscription — the reference — and with
- * one matching subscription: delivery row + job), as p50/p95; (b) delivery throughput of one job worker
- * to a real local HTTP receiver (sign, POST, log), as deliveries per second and p50/p95 per call.
+ * `npm run bench -- webhooks [--changes N]`: on PostgreSQL, (a) what webhooks add to a dossier state change
+ * (one transaction each, 50 dossiers in turn): without any subscriber (the reference), with the module but
+ * no subscription, and with one matching subscription (delivery row + job), as p50/p95; (b) delivery
+ * throughput of one job worker to a real local HTTP receiver (sign, POST, log): deliveries per second and
+ * p50/p95 of the HTTP call.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +16,8 @@ import { migrateToLatest, openDatabase } from '../src/platform/db/database.ts';
 import { createDeps } from '../src/app/create-deps.ts';
 import { ensureOperator } from '../src/tenancy/ensure-operator.ts';
 import { withLuhnKey } from '../src/tenancy/siren.ts';
-import { changeDossierState } from '../src/dossiers/change-state.ts';
-import { runDueJobs } from '../src/platform/jobs/job-queue.ts';
+import { changeDossierState, DossierEvents } from '../src/dossiers/change-state.ts';
+import { enqueueJob, runDueJobs } from '../src/platform/jobs/job-queue.ts';
 import { createWebhookSubscription } from '../src/webhooks/create-subscription.ts';
 import { ms, pct, postgresForBench } from './support.ts';
 
@@ -55,7 +56,7 @@ export async function run(args: string[]): Promise<void> {
     await createWebhookSubscription(deps, { userId: null, tokenId: null, label: 'bench' }, hooked, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, description: '', dossierTypes: null, active: true });
 
     /** n state changes, each in its own transaction, round-robin over 50 versement-ged dossiers (brouillon ↔ abandonne). */
-    const changes = async (cid: string): Promise<number[]> => {
+    const changes = async (cid: string, events = deps.dossierEvents): Promise<number[]> => {
       const ds = await db
         .insertInto('dossier')
         .values(Array.from({ length: 50 }, () => ({ collectivite_id: cid, type: 'versement-ged', title: 'Dossier de mesure', metadata: '{}', state: 'brouillon', updated_at: new Date() })))
@@ -66,17 +67,25 @@ export async function run(args: string[]): Promise<void> {
         const d = ds[i % ds.length]!;
         const to = d.state === 'brouillon' ? 'abandonne' : 'brouillon';
         const t = performance.now();
-        await db.transaction().execute((trx) => changeDossierState(trx, deps, d, to));
+        await db.transaction().execute((trx) => changeDossierState(trx, { clock: deps.clock, dossierEvents: events }, d, to));
         if (i >= 50) out.push(performance.now() - t);
         d.state = to;
       }
       return out.sort((a, b) => a - b);
     };
-    const ref = await changes(plain);
+    const ref = await changes(plain, new DossierEvents());
+    const none = await changes(plain);
     const withHook = await changes(hooked);
     console.log(`State change (PostgreSQL, ${n} changes, one transaction each):`);
-    console.log(`  no subscription (reference)   p50 ${ms(pct(ref, 0.5))}  p95 ${ms(pct(ref, 0.95))}`);
+    console.log(`  no subscriber at all (reference) p50 ${ms(pct(ref, 0.5))}  p95 ${ms(pct(ref, 0.95))}`);
+    console.log(`  module on, no subscription    p50 ${ms(pct(none, 0.5))}  p95 ${ms(pct(none, 0.95))}  (x${(pct(none, 0.5) / pct(ref, 0.5)).toFixed(2)} at p50)`);
     console.log(`  one matching subscription     p50 ${ms(pct(withHook, 0.5))}  p95 ${ms(pct(withHook, 0.95))}  (x${(pct(withHook, 0.5) / pct(ref, 0.5)).toFixed(2)} at p50)`);
+
+    // Reference: the job queue alone, the same number of jobs that do nothing.
+    for (let i = 0; i < n; i++) await enqueueJob(db, deps.clock, { queue: 'bench-noop', payload: {} });
+    const tq = performance.now();
+    await runDueJobs(db, deps.clock, new Map([['bench-noop', { backoffSeconds: 1, run: async () => ({}) }]]));
+    const noopPerSecond = n / ((performance.now() - tq) / 1000);
 
     const pending = Number((await db.selectFrom('webhook_delivery').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const t0 = performance.now();
@@ -85,6 +94,7 @@ export async function run(args: string[]): Promise<void> {
     const delivered = Number((await db.selectFrom('webhook_delivery').select((eb) => eb.fn.countAll().as('n')).where('state', '=', 'delivered').executeTakeFirstOrThrow()).n);
     const calls = (await db.selectFrom('webhook_attempt').select('duration_ms').execute()).map((r) => r.duration_ms).sort((a, b) => a - b);
     console.log(`Delivery (one worker, local receiver): ${delivered}/${pending} delivered, ${received} calls received, in ${seconds.toFixed(1)} s = ${(delivered / seconds).toFixed(0)} deliveries/s`);
+    console.log(`  reference: no-op jobs through the same queue: ${noopPerSecond.toFixed(0)} jobs/s (deliveries at x${(delivered / seconds / noopPerSecond).toFixed(2)})`);
     console.log(`  HTTP call per delivery        p50 ${ms(pct(calls, 0.5))}  p95 ${ms(pct(calls, 0.95))}`);
   } finally {
     receiver.close();

@@ -70,10 +70,18 @@ type Ready = { delivery: WebhookDeliveryRow; url: string; secret: string };
 /** Under row locks: is this delivery to be sent now, skipped, or to wait for its predecessor? */
 async function prepare(deps: Deps, deliveryId: string): Promise<Ready | null> {
   return deps.db.transaction().execute(async (trx) => {
-    const delivery = await trx.selectFrom('webhook_delivery').selectAll().where('id', '=', deliveryId).forUpdate().executeTakeFirst();
+    const row = await trx
+      .selectFrom('webhook_delivery')
+      .innerJoin('webhook_subscription as s', 's.id', 'webhook_delivery.subscription_id')
+      .selectAll('webhook_delivery')
+      .select(['s.url', 's.secret', 's.active'])
+      .where('webhook_delivery.id', '=', deliveryId)
+      .forUpdate('webhook_delivery')
+      .executeTakeFirst();
     // Deleted with its subscription, or already settled (a repeated job): nothing to do.
-    if (!delivery || delivery.state !== 'pending') return null;
-    const sub = await trx.selectFrom('webhook_subscription').select(['url', 'secret', 'active']).where('id', '=', delivery.subscription_id).executeTakeFirstOrThrow();
+    if (!row || row.state !== 'pending') return null;
+    const { url, secret, active, ...delivery } = row;
+    const sub = { url, secret, active };
     if (!sub.active) {
       await fail(trx, deps, delivery, 'Webhook désactivé : rien n’a été envoyé.');
       return null;
