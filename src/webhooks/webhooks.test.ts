@@ -10,7 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { startTestPlatform, makeCollectivite, makeMember, makeToken, login, tokenClient, type TestPlatform, type Client } from '../../test/support/test-app.ts';
+import { readFileSync } from 'node:fs';
+import { startTestPlatform, makeCollectivite, makeMember, makeToken, login, tokenClient, MINIMAL_PDF, type TestPlatform, type Client } from '../../test/support/test-app.ts';
+import { conformancePath } from '../actes/archive/testing.ts';
 import { FixedClock } from '../platform/clock/clock.ts';
 import { runDueJobs } from '../platform/jobs/job-queue.ts';
 import { setWebhookPorts, webhookPorts } from './install.ts';
@@ -87,12 +89,19 @@ after(async () => {
 });
 
 let n = 0;
-/** A fresh collectivité with its admin, so each test sees only its own subscriptions. */
-async function collectivite(): Promise<{ cid: string; admin: Client }> {
+let sharedAdmin: Client | undefined;
+/**
+ * A fresh collectivité, so each test sees only its own subscriptions. Its admin is one account shared by
+ * the tests (logins are rate-limited), or its own account when the test compares two collectivités.
+ */
+async function collectivite(opts: { ownAdmin?: boolean } = {}): Promise<{ cid: string; admin: Client }> {
   n++;
   const cid = await makeCollectivite(p, `Commune ${n}`);
-  await makeMember(p, cid, `admin${n}@webhooks.test`, 'collectivite_admin');
-  return { cid, admin: await login(p, `admin${n}@webhooks.test`) };
+  const email = opts.ownAdmin ? `admin${n}@webhooks.test` : 'admin@webhooks.test';
+  await makeMember(p, cid, email, 'collectivite_admin');
+  if (opts.ownAdmin) return { cid, admin: await login(p, email) };
+  sharedAdmin ??= await login(p, email);
+  return { cid, admin: sharedAdmin };
 }
 
 async function subscribe(c: Client, cid: string, path: string, extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
@@ -207,7 +216,7 @@ test('after the last attempt the delivery is failed, visible in the log, and a r
   await act(admin, cid, await dossier(admin, cid), 'envoyer');
   for (let i = 0; i < 8; i++) {
     assert.equal(await run(), 1, `attempt ${i + 1}`);
-    clock.advance(3_600_000);
+    clock.advance(2_000_000); // beyond the longest back-off (30 s × 2⁶)
   }
   assert.equal(await run(), 0, 'eight attempts, no more');
   const [d] = await deliveries(admin, cid, hook.id);
@@ -235,8 +244,8 @@ test('after the last attempt the delivery is failed, visible in the log, and a r
 });
 
 test('nothing is sent for another collectivité’s dossiers, nor to a disabled subscription, nor for other dossier types', async () => {
-  const a = await collectivite();
-  const b = await collectivite();
+  const a = await collectivite({ ownAdmin: true });
+  const b = await collectivite({ ownAdmin: true });
   const hookA = await subscribe(a.admin, a.cid, '/iso-a');
   const gedOnly = await subscribe(a.admin, a.cid, '/iso-a-ged', { dossierTypes: ['versement-ged'] });
   const hookB = await subscribe(b.admin, b.cid, '/iso-b');
@@ -392,4 +401,42 @@ test('redirects are not followed, a slow receiver times out, and only the beginn
   const l = await attempt(long.id);
   assert.equal(l.delivery.state, 'delivered');
   assert.ok(l.attempt.responseBody!.length > 500 && Buffer.byteLength(l.attempt.responseBody!) <= 2048 + 3, `kept ${Buffer.byteLength(l.attempt.responseBody!)} bytes`);
+});
+
+test('business software follows an acte it created: each change arrives with its S²LOW code', async () => {
+  const { cid, admin } = await collectivite();
+  const up = await admin.upload(`/api/collectivites/${cid}/actes-classification`, 'classification.xml', readFileSync(conformancePath('pastell-tdt/test/PHPUnit/connecteur/s2low/fixtures/999-1234----7-2_1.xml')));
+  assert.equal(up.statusCode, 200, up.body);
+  const software = tokenClient(p, await makeToken(p, cid, ['dossier:read', 'dossier:write', 'dossier:act', 'document:read', 'webhooks:manage']));
+  const reg = await software.request('POST', `/api/collectivites/${cid}/webhooks`, { url: `${base}/urbanisme`, dossierTypes: ['actes'], description: 'Application d’urbanisme' });
+  assert.equal(reg.statusCode, 201, reg.body);
+  const { secret } = reg.json() as { secret: string };
+  const created = await software.request('POST', `/api/collectivites/${cid}/actes`, {
+    metadata: { nature: 'AR', classification: '2.2', numeroInterne: 'PC2026_042', dateDecision: '2026-11-20', objet: 'Permis de construire PC 062 001 26 00042', documentPapier: false, typologieActe: '99_AR', typologieAnnexes: [] },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const acteId = (created.json() as { dossier: { id: string } }).dossier.id;
+  const doc = await software.upload(`/api/collectivites/${cid}/actes/${acteId}/documents?role=principal`, 'arrete.pdf', MINIMAL_PDF);
+  assert.equal(doc.statusCode, 201, doc.body);
+  for (const action of ['soumettre_signature', 'abandonner']) {
+    const r = await software.request('POST', `/api/collectivites/${cid}/dossiers/${acteId}/actions/${action}`, {});
+    assert.equal(r.statusCode, 200, r.body);
+  }
+  await run();
+  const calls = hits('/urbanisme');
+  assert.equal(calls.length, 2);
+  assert.ok(calls.every((c) => signatureValid(secret, c)));
+  assert.deepEqual(
+    calls.map((c) => JSON.parse(c.body) as { dossier: { type: string; version: number }; from: unknown; to: unknown }).map((b) => [b.dossier.type, b.dossier.version, b.from, b.to]),
+    [
+      // The version counts every change of the dossier (the upload too), so it is 3 then 4.
+      ['actes', 3, { state: 'brouillon', label: 'En attente d’être posté', s2lowCode: 17 }, { state: 'a_signer', label: 'En attente de signature', s2lowCode: 18 }],
+      ['actes', 4, { state: 'a_signer', label: 'En attente de signature', s2lowCode: 18 }, { state: 'abandonne', label: 'Abandonné', s2lowCode: 16 }],
+    ],
+  );
+  // The link in the payload is the API resource the software reads with its token.
+  const link = (JSON.parse(calls[1]!.body) as { links: { dossier: string } }).links.dossier;
+  const followed = await software.request('GET', link);
+  assert.equal(followed.statusCode, 200, followed.body);
+  assert.equal((followed.json() as { state: string }).state, 'abandonne');
 });
