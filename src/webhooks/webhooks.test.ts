@@ -440,3 +440,27 @@ test('business software follows an acte it created: each change arrives with its
   assert.equal(followed.statusCode, 200, followed.body);
   assert.equal((followed.json() as { state: string }).state, 'abandonne');
 });
+
+test('a delivery still pending when its subscription is disabled is not sent, and cannot be retried until re-enabled', async () => {
+  const { cid, admin } = await collectivite();
+  const hook = await subscribe(admin, cid, '/disabled-later');
+  failNext.set('/disabled-later', 1);
+  await act(admin, cid, await dossier(admin, cid), 'envoyer');
+  await run();
+  assert.equal((await admin.request('PATCH', `/api/collectivites/${cid}/webhooks/${hook.id}`, { active: false })).statusCode, 200);
+  clock.advance(30_000);
+  await run();
+  assert.equal(hits('/disabled-later').length, 1, 'only the attempt made before it was disabled');
+  const [d] = await deliveries(admin, cid, hook.id);
+  assert.equal(d!.state, 'failed');
+  const refused = await admin.request('POST', `/api/collectivites/${cid}/webhooks/${hook.id}/deliveries/${d!.id}/retry`, {});
+  assert.equal(refused.statusCode, 409);
+  assert.match((refused.json() as { message: string }).message, /Réactivez le webhook/);
+  assert.equal((await admin.request('PATCH', `/api/collectivites/${cid}/webhooks/${hook.id}`, { active: true })).statusCode, 200);
+  assert.equal((await admin.request('POST', `/api/collectivites/${cid}/webhooks/${hook.id}/deliveries/${d!.id}/retry`, {})).statusCode, 202);
+  await run();
+  assert.equal(hits('/disabled-later').length, 2);
+  assert.equal((await deliveries(admin, cid, hook.id))[0]!.state, 'delivered');
+  const journal = await p.deps.db.selectFrom('journal_entry').select('action').where('collectivite_id', '=', cid).where('object_type', '=', 'webhook').orderBy('seq').execute();
+  assert.deepEqual(journal.map((j) => j.action), ['webhook.created', 'webhook.updated', 'webhook.updated', 'webhook.delivery-retried']);
+});

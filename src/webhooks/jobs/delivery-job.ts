@@ -81,8 +81,7 @@ async function prepare(deps: Deps, deliveryId: string): Promise<Ready | null> {
     // Deleted with its subscription, or already settled (a repeated job): nothing to do.
     if (!row || row.state !== 'pending') return null;
     const { url, secret, active, ...delivery } = row;
-    const sub = { url, secret, active };
-    if (!sub.active) {
+    if (!active) {
       await fail(trx, deps, delivery, 'Webhook désactivé : rien n’a été envoyé.');
       return null;
     }
@@ -99,7 +98,7 @@ async function prepare(deps: Deps, deliveryId: string): Promise<Ready | null> {
       await trx.updateTable('webhook_delivery').set({ state: 'waiting', next_attempt_at: null, updated_at: deps.clock.now() }).where('id', '=', delivery.id).execute();
       return null;
     }
-    return { delivery, url: sub.url, secret: sub.secret };
+    return { delivery, url, secret };
   });
 }
 
