@@ -4,7 +4,7 @@
  */
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
-  console.error('usage: npm run bench -- <name> [args]   (e.g. dossiers, pades, xades, pes)');
+  console.error('usage: npm run bench -- <name> [args]   (e.g. dossiers, pades, xades, pes, webhooks)');
   process.exit(2);
 }
 if (!/^[a-z0-9-]+$/.test(name)) {

@@ -16,6 +16,7 @@ import { DossierEvents } from '../dossiers/change-state.ts';
 import { registerParapheur } from '../parapheur/parapheur.ts';
 import { installActes } from '../actes/install.ts';
 import { installHelios } from '../helios/install.ts';
+import { installWebhooks } from '../webhooks/install.ts';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -24,6 +25,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secureCookies: env.PARAPHE_SECURE_COOKIES === 'true',
     operatorName: env.PARAPHE_OPERATOR_NAME ?? 'Centre de Gestion (démo)',
     operatorTrigram: env.PARAPHE_OPERATOR_TRIGRAM ?? 'PPH',
+    publicUrl: env.PARAPHE_PUBLIC_URL ? env.PARAPHE_PUBLIC_URL.replace(/\/+$/, '') : null,
+    webhookAllowPrivate: env.PARAPHE_WEBHOOK_ALLOW_PRIVATE === '1' || env.PARAPHE_WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }
 
@@ -50,5 +53,6 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
   registerParapheur(deps);
   installActes(deps);
   installHelios(deps);
+  installWebhooks(deps);
   return deps;
 }

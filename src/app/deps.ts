@@ -27,4 +27,8 @@ export interface AppConfig {
   secureCookies: boolean;
   operatorName: string;
   operatorTrigram: string;
+  /** Public address of the platform (links in webhook payloads); relative links without it. */
+  publicUrl: string | null;
+  /** Webhooks may target loopback/private addresses (tests, on-premise software); refused otherwise. */
+  webhookAllowPrivate: boolean;
 }

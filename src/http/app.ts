@@ -23,6 +23,7 @@ import { parapheurRoutes } from '../parapheur/parapheur.ts';
 import { actesRoutes } from '../actes/http/actes-routes.ts';
 import { heliosRoutes } from '../helios/http/helios-routes.ts';
 import { dashboardRoutes } from '../dashboard/http/dashboard-routes.ts';
+import { webhookRoutes } from '../webhooks/http/webhook-routes.ts';
 import { registerWebApp } from './web-static.ts';
 
 // Validation messages in French for every zod schema (users read them).
@@ -99,6 +100,7 @@ export async function buildApp(deps: Deps, opts: { logger?: boolean } = {}): Pro
   actesRoutes(app, deps);
   heliosRoutes(app, deps);
   dashboardRoutes(app, deps);
+  webhookRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

@@ -18,11 +18,12 @@ export const PERMISSIONS = [
   'user:manage',
   'token:manage',
   'connector:manage',
+  'webhooks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** What business software may be granted: everything about dossiers, nothing about people. */
-export const TOKEN_PERMISSIONS: readonly Permission[] = ['collectivite:read', 'dossier:read', 'dossier:write', 'dossier:act', 'document:read', 'journal:read'];
+/** What business software may be granted: everything about dossiers (and being told of them), nothing about people. */
+export const TOKEN_PERMISSIONS: readonly Permission[] = ['collectivite:read', 'dossier:read', 'dossier:write', 'dossier:act', 'document:read', 'journal:read', 'webhooks:manage'];
 
 export const ROLE_PERMISSIONS: Record<CollectiviteRole, readonly Permission[]> = {
   collectivite_admin: PERMISSIONS,

@@ -36,10 +36,12 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/actes': { metadata: { nature: 'DE', classification: '7.1', numeroInterne: 'X1', dateDecision: '2026-01-01', objet: 'x', typologieActe: '99_DE' } },
   'POST /api/collectivites/:collectiviteId/actes/:dossierId/publication': { datePublication: '2026-01-02' },
   'POST /api/collectivites/:collectiviteId/actes/:dossierId/soumettre-signature': { typologieId: NO_SUCH_ID, bureauEmetteurId: NO_SUCH_ID },
+  'POST /api/collectivites/:collectiviteId/webhooks': { url: 'https://hooks.example.com/paraphe' },
+  'PATCH /api/collectivites/:collectiviteId/webhooks/:webhookId': { active: false },
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */
-const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId', 'bureauId', 'circuitId', 'typologieId', 'delegationId', 'retourKey'];
+const TENANT_PARAMS = ['collectiviteId', 'dossierId', 'documentId', 'userId', 'tokenId', 'messageId', 'bureauId', 'circuitId', 'typologieId', 'delegationId', 'retourKey', 'webhookId', 'deliveryId'];
 // An avis exists only on a dossier in a circuit; an unknown id still has to be "not found".
 const OTHER_PARAMS: Record<string, string> = { action: 'verser', connector: 'ged-fs', avisId: NO_SUCH_ID };
 
@@ -57,6 +59,9 @@ async function populate(into: Record<string, string>, name: string, prefix: stri
   into.messageId = (await p.deps.db.insertInto('actes_message').values({ collectivite_id: into.collectiviteId, dossier_id: into.dossierId, direction: 'entrant', kind: 'CourrierSimple', code: '2-1', id_acte: null, status: 'recu', content: '{}', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
   into.retourKey = `PES2R_${prefix}_retour.xml`;
   await p.deps.db.insertInto('helios_response').values({ endpoint: 'ftp://test@127.0.0.1:21', key: into.retourKey, kind: 'PES_Retour', collectivite_id: into.collectiviteId, dossier_id: null, nom_fic: null, status: 'rattache', sha256: null, details: '{}' }).execute();
+  // A webhook and one delivery in its log (written directly: the sweep needs ids, not a receiver).
+  into.webhookId = (await p.deps.db.insertInto('webhook_subscription').values({ collectivite_id: into.collectiviteId, url: `https://hooks.example.com/${prefix}`, dossier_types: 'null', active: false, secret: `whsec_${prefix}`, updated_at: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
+  into.deliveryId = (await p.deps.db.insertInto('webhook_delivery').values({ collectivite_id: into.collectiviteId, subscription_id: into.webhookId, event_id: crypto.randomUUID(), event_type: 'dossier.state_changed', dossier_id: into.dossierId, dossier_version: 2, body: '{}', state: 'failed', created_at: new Date(), updated_at: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
   const t = await admin.request('POST', `/api/collectivites/${into.collectiviteId}/api-tokens`, { name: 'jeton', permissions: ['dossier:read'] });
   into.tokenId = (t.json() as { id: string }).id;
   const P = `/api/collectivites/${into.collectiviteId}/parapheur`;

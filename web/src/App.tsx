@@ -11,6 +11,7 @@ import { DossierCreatePage } from './pages/DossierCreatePage';
 import { DossierPage } from './pages/DossierPage';
 import { UsersPage } from './pages/UsersPage';
 import { TokensPage } from './pages/TokensPage';
+import { WebhookDeliveriesPage, WebhooksPage } from './pages/WebhooksPage';
 import { JournalPage } from './pages/JournalPage';
 import { OperatorPage } from './pages/OperatorPage';
 import { NotFoundPage, NoCollectivitePage } from './pages/MiscPages';
@@ -101,6 +102,8 @@ function route(pathname: string) {
   if ((p = match('/c/:cid/administration/parapheur', pathname))) return <ParapheurAdminPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/utilisateurs', pathname))) return <UsersPage key={p.cid} cid={p.cid!} />;
   if ((p = match('/c/:cid/administration/jetons', pathname))) return <TokensPage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/administration/webhooks', pathname))) return <WebhooksPage key={p.cid} cid={p.cid!} />;
+  if ((p = match('/c/:cid/administration/webhooks/:id', pathname))) return <WebhookDeliveriesPage key={p.id} cid={p.cid!} id={p.id!} />;
   if ((p = match('/c/:cid/administration/journal', pathname))) return <JournalPage key={p.cid} cid={p.cid!} />;
   if (match('/operateur', pathname)) return <OperatorPage />;
   if (match('/operateur/certificats', pathname)) return <OperatorConnectorsPage />;

@@ -19,6 +19,7 @@ export const PERMISSION_LABELS: Record<string, string> = {
   'dossier:act': 'Exécuter les actions des dossiers',
   'document:read': 'Télécharger les documents',
   'journal:read': 'Lire le journal de preuve',
+  'webhooks:manage': 'Gérer les webhooks (notifications des changements d’état)',
 };
 export const TOKEN_PERMISSIONS = Object.keys(PERMISSION_LABELS);
 
@@ -40,6 +41,11 @@ const JOURNAL_ACTIONS: Record<string, string> = {
   'member.removed': 'Utilisateur retiré',
   'member.role-changed': 'Rôle modifié',
   'operator-user.created': 'Compte de l’opérateur créé',
+  'webhook.created': 'Webhook créé',
+  'webhook.updated': 'Webhook modifié',
+  'webhook.deleted': 'Webhook supprimé',
+  'webhook.secret-rotated': 'Secret du webhook renouvelé',
+  'webhook.delivery-retried': 'Livraison de webhook relancée',
 };
 
 /** A journal action in French; dossier actions and jobs take their labels from the dossier type when known. */

@@ -106,3 +106,44 @@ export interface ApiToken {
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string;
+  dossierTypes: string[] | null;
+  active: boolean;
+  secretPrefix: string;
+  secretRotatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  dossierId: string;
+  dossierVersion: number;
+  dossierTitle: string;
+  transition: string;
+  state: 'pending' | 'waiting' | 'delivered' | 'failed';
+  stateLabel: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+export interface WebhookAttempt {
+  attempt: number;
+  manual: boolean;
+  at: string;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseBody: string | null;
+}
+export interface WebhookDeliveryDetail extends WebhookDelivery {
+  payload: unknown;
+  attemptLog: WebhookAttempt[];
+}

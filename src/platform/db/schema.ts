@@ -277,6 +277,54 @@ export interface HeliosResponseTable {
   received_at: Generated<Date>;
 }
 
+export interface WebhookSubscriptionTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  url: string;
+  description: Generated<string>;
+  /** null: every dossier type. */
+  dossier_types: Json<string[] | null> | null;
+  active: Generated<boolean>;
+  secret: string;
+  secret_rotated_at: Date | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveryTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  dossier_id: string;
+  dossier_version: number;
+  body: string;
+  state: 'pending' | 'waiting' | 'delivered' | 'failed';
+  round: Generated<number>;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<string>;
+  collectivite_id: string;
+  delivery_id: string;
+  attempt: number;
+  manual: Generated<boolean>;
+  at: Timestamp;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_body: string | null;
+}
+
 export interface Database {
   operator: OperatorTable;
   collectivite_group: CollectiviteGroupTable;
@@ -314,6 +362,9 @@ export interface Database {
   helios_pes: HeliosPesTable;
   helios_counter: HeliosCounterTable;
   helios_response: HeliosResponseTable;
+  webhook_subscription: WebhookSubscriptionTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_attempt: WebhookAttemptTable;
 }
 
 export type CollectiviteRow = Selectable<CollectiviteTable>;
@@ -323,6 +374,9 @@ export type JournalEntryRow = Selectable<JournalEntryTable>;
 export type AppUserRow = Selectable<AppUserTable>;
 export type ApiTokenRow = Selectable<ApiTokenTable>;
 export type JobRow = Selectable<JobTable>;
+export type WebhookSubscriptionRow = Selectable<WebhookSubscriptionTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptTable>;
 
 // Parapheur (migration 0002).
 export interface ParapheurBureauTable {

@@ -56,6 +56,7 @@ export function Layout({ children }: { children: ReactNode }) {
           { text: 'Délégations', linkProps: { href: `/c/${cid}/administration/delegations` }, isActive: pathname.endsWith('/administration/delegations') },
           { text: 'Certificats, cachet et horodatage', linkProps: { href: `/c/${cid}/administration/certificats` }, isActive: pathname.endsWith('/administration/certificats') },
           { text: 'Jetons d’API', linkProps: { href: `/c/${cid}/administration/jetons` }, isActive: pathname.endsWith('/jetons') },
+          { text: 'Webhooks', linkProps: { href: `/c/${cid}/administration/webhooks` }, isActive: pathname.includes('/administration/webhooks') },
           { text: 'Journal de preuve', linkProps: { href: `/c/${cid}/administration/journal` }, isActive: pathname.endsWith('/journal') },
         ],
       });

@@ -5,6 +5,7 @@ import * as m0002 from './0002-parapheur.ts';
 import * as m0003 from './0003-actes.ts';
 import * as m0004 from './0004-journal-timestamps.ts';
 import * as m0005 from './0005-helios.ts';
+import * as m0006 from './0006-webhooks.ts';
 import * as m0007 from './0007-actes-signature.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
@@ -14,6 +15,7 @@ const versions: Record<string, { statements: string[] }> = {
   '0003-actes': m0003,
   '0004-journal-timestamps': m0004,
   '0005-helios': m0005,
+  '0006-webhooks': m0006,
   '0007-actes-signature': m0007,
 };
 

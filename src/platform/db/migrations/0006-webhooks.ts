@@ -1,0 +1,53 @@
+/**
+ * Outgoing webhooks: the subscriptions a collectivité registers (URL, dossier types, signing secret), one
+ * delivery per event and subscription (its body frozen as sent, so every attempt sends the same bytes),
+ * and every attempt with its outcome. Deleting a subscription deletes its log; the journal keeps the fact.
+ */
+export const statements = [
+  `create table webhook_subscription (
+     id uuid primary key default gen_random_uuid(),
+     collectivite_id uuid not null references collectivite(id),
+     url text not null,
+     description text not null default '',
+     dossier_types jsonb,
+     active boolean not null default true,
+     secret text not null,
+     secret_rotated_at timestamptz,
+     created_by uuid references app_user(id),
+     created_at timestamptz not null default now(),
+     updated_at timestamptz not null default now())`,
+  `create index webhook_subscription_collectivite_idx on webhook_subscription (collectivite_id, active)`,
+  `create table webhook_delivery (
+     id uuid primary key default gen_random_uuid(),
+     collectivite_id uuid not null references collectivite(id),
+     subscription_id uuid not null references webhook_subscription(id) on delete cascade,
+     event_id uuid not null,
+     event_type text not null,
+     dossier_id uuid not null references dossier(id),
+     dossier_version integer not null,
+     body text not null,
+     state text not null check (state in ('pending', 'waiting', 'delivered', 'failed')),
+     round integer not null default 0,
+     attempts integer not null default 0,
+     last_status_code integer,
+     last_error text,
+     next_attempt_at timestamptz,
+     delivered_at timestamptz,
+     created_at timestamptz not null,
+     updated_at timestamptz not null,
+     unique (subscription_id, event_id))`,
+  `create index webhook_delivery_log_idx on webhook_delivery (collectivite_id, subscription_id, created_at desc, id desc)`,
+  `create index webhook_delivery_order_idx on webhook_delivery (subscription_id, dossier_id, dossier_version)`,
+  `create table webhook_attempt (
+     id uuid primary key default gen_random_uuid(),
+     collectivite_id uuid not null references collectivite(id),
+     delivery_id uuid not null references webhook_delivery(id) on delete cascade,
+     attempt integer not null,
+     manual boolean not null default false,
+     at timestamptz not null,
+     status_code integer,
+     duration_ms integer not null,
+     error text,
+     response_body text)`,
+  `create index webhook_attempt_delivery_idx on webhook_attempt (delivery_id, attempt)`,
+];
