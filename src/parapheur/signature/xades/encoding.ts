@@ -5,7 +5,6 @@
  */
 import iconv from 'iconv-lite';
 import { assertNoDoctype, declaredEncoding, decodeXml } from '../../../shared/xml/safe-xml.ts';
-import { latin1Text, type PesText } from './scan.ts';
 
 const SINGLE_BYTE = /^(ISO-8859-\d+|LATIN-?1|L1|US-ASCII|ASCII|WINDOWS-125\d|CP125\d|ISO_8859-\d+)$/;
 
@@ -48,7 +47,7 @@ function bomLength(bytes: Uint8Array): number {
  * Applies edits (sorted, non-overlapping) to the original bytes and returns the output as a list of chunks
  * (slices of the input plus the encoded insertions), so a 50 MB file is not copied before it is written.
  */
-export function applyEdits(bytes: Buffer, text: PesText | string, encoding: string, edits: Edit[]): Buffer[] {
+export function applyEdits(bytes: Buffer, text: string, encoding: string, edits: Edit[]): Buffer[] {
   const sorted = [...edits].sort((a, b) => a.from - b.from);
   const enc = encoding.toUpperCase();
   let toByte: (charIndex: number) => number;
@@ -96,29 +95,4 @@ export function decodePes(bytes: Buffer): { text: string; encoding: string } {
     return { text, encoding };
   }
   return decodeXml(bytes);
-}
-
-const LATIN1_NAMES = new Set(['ISO-8859-1', 'LATIN1', 'ISO_8859-1']);
-
-/**
- * Like decodePes, but an ISO-8859-1 file (every PES in practice) is not decoded into a second, whole copy:
- * the text is read from the bytes as needed (latin1Text). Only the prolog is decoded, for the DOCTYPE check.
- */
-export function decodePesText(bytes: Buffer): { text: PesText | string; encoding: string } {
-  const encoding = declaredEncoding(bytes);
-  if (!LATIN1_NAMES.has(encoding)) return decodePes(bytes);
-  // the prolog is everything before the first "<" followed by a name start (as in assertNoDoctype)
-  let rootStart = -1;
-  for (let from = 0; from < bytes.length; ) {
-    const lt = bytes.indexOf(0x3c, from);
-    if (lt < 0 || lt + 1 >= bytes.length) break;
-    const c = bytes[lt + 1]!;
-    if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f) {
-      rootStart = lt;
-      break;
-    }
-    from = lt + 1;
-  }
-  assertNoDoctype(bytes.toString('latin1', 0, rootStart < 0 ? bytes.length : rootStart));
-  return { text: latin1Text(bytes), encoding };
 }

@@ -40,38 +40,10 @@ export interface PesScan {
   ids: Set<string>;
 }
 
-/**
- * The decoded text of a PES as scanning and fragment cutting need it. A string is one; latin1Text gives the
- * same view over the original ISO-8859-1 bytes without decoding the whole file into a second copy.
- */
-export interface PesText {
-  readonly length: number;
-  slice(from: number, to?: number): string;
-  lastIndexOf(search: string, from: number): number;
-}
-
-/** ISO-8859-1 bytes seen as text: one byte is one character, so char and byte offsets are the same. */
-export function latin1Text(bytes: Buffer): PesText {
-  const needles = new Map<string, Buffer>();
-  const needle = (s: string) => {
-    let b = needles.get(s);
-    if (!b) needles.set(s, (b = Buffer.from(s, 'latin1')));
-    return b;
-  };
-  return {
-    length: bytes.length,
-    slice: (from, to = bytes.length) => bytes.toString('latin1', Math.max(0, from), Math.min(bytes.length, to)),
-    lastIndexOf: (search, from) => (from < 0 ? -1 : bytes.lastIndexOf(needle(search), from)),
-  };
-}
-
-/** Characters given to the parser at a time when the text is not a string. */
-const SCAN_CHUNK = 1 << 20;
-
 /** PES_Aller(1) / domain(2) / Bordereau, PJ(3) / their children(4); a signature may sit at 5 (in a PJ's child). */
 const RETAIN_DEPTH = 4;
 
-export function scanPes(text: PesText | string): PesScan {
+export function scanPes(text: string): PesScan {
   // Namespace processing is done here (saxes' own xmlns mode costs ~40 % more on a 50 MB file): we only
   // need the bindings in scope and the namespace of Signature elements. Undeclared prefixes are refused.
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -150,9 +122,7 @@ export function scanPes(text: PesText | string): PesScan {
     failure ??= e;
   });
   try {
-    if (typeof text === 'string') parser.write(text);
-    else for (let off = 0; off < text.length && !failure; off += SCAN_CHUNK) parser.write(text.slice(off, off + SCAN_CHUNK));
-    parser.close();
+    parser.write(text).close();
   } catch (e) {
     failure ??= e as Error;
   }
@@ -175,7 +145,7 @@ export function childElements(el: ElementSpan, local: string): ElementSpan[] {
  * on its own. Exclusive c14n only renders the bindings an element visibly uses, wherever they are declared,
  * so the fragment canonicalizes exactly like the element in its document.
  */
-export function standaloneFragment(text: PesText | string, el: ElementSpan): string {
+export function standaloneFragment(text: string, el: ElementSpan): string {
   let decls = '';
   for (const prefix in el.inheritedNs) {
     if (prefix in el.ownNs || prefix === 'xml') continue;
