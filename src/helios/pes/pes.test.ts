@@ -131,6 +131,30 @@ test('a generated multi-bordereau PES with PJ is valid with us and xmllint, and 
   assert.equal(content.toString(), '%PDF-1.4 facture');
 });
 
+test('XSD findings of many windows (validated in a worker) come in document order and stop at the first malformed window', async () => {
+  const bad = PIECE(2).replace('<MtHT V="10.00"/>', '<MtHT V="dix"/>');
+  const malformed = PIECE(5).replace('</BlocPiece>', '</BlocPieceX>');
+  const text =
+    HEAD() + BORD(1, [PIECE(1)], '10.00') + BORD(2, [bad, PIECE(3)], '20.00') + BORD(1, [PIECE(4)], '10.00').replace('<IdBord V="1"/>', '<IdBord V="3"/>') +
+    BORD(4, [malformed], '10.00') + BORD(5, [PIECE(6).replace('<MtHT V="10.00"/>', '<MtHT V="onze"/>')], '10.00') + PJS([]);
+  const f = write('windows.xml', text);
+  const lineOf = (needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+  for (const xsdBatchChars of [1, 600]) {
+    const r = await validatePesXsd(f, { schemaVersion: '5.17', xsdBatchChars });
+    const got = r.errors.map((e) => [e.code, e.line]);
+    assert.deepEqual(
+      got,
+      [
+        ['XSD', lineOf('<MtHT V="dix"/>')],
+        ['XSD', lineOf('<Bordereau Id="B1"><BlocBordereau><Exer V="2024"/><IdBord V="3"/>')],
+        ['XML_MAL_FORME', lineOf('</BlocPieceX>')],
+      ],
+      `xsdBatchChars ${xsdBatchChars}: ${JSON.stringify(r.errors.map((e) => [e.code, e.line, e.messageEn]))}`,
+    );
+    assert.match(r.errors[1]!.messageFr, /B1.*en double/);
+  }
+});
+
 test('rules: CodCol 000, IdBord gap and duplicate, NbrPce, duplicate IdUnique, bad NomPJ, bad base64, bad gzip', async () => {
   const gz = gzipSync(Buffer.from('x')).toString('base64');
   const f = write(

@@ -1,6 +1,7 @@
 /**
  * Validation of a PES_Aller in one streaming pass: the decoded text goes at once to the XSD windows
- * (xsd-stream.ts, libxml2-wasm) and to the saxes reader that feeds the business rules (rules.ts).
+ * (xsd-stream.ts, libxml2-wasm in a worker thread, see xsd-pool.ts) and to the saxes reader that feeds the
+ * business rules (rules.ts); the two run at the same time.
  * Refusals of the input itself (not XML, DOCTYPE, wrong root, unknown version, too large) are thrown as
  * AppError; everything found inside a readable PES is returned as findings with their place.
  */
@@ -52,7 +53,7 @@ export async function validatePesAller(src: PesSource, config: Partial<PesConfig
   let readerAlive = reader !== undefined;
   let readerError: AppError | undefined;
   for await (const chunk of decodedChunks(src, sniff.encoding)) {
-    if (!xsd.fatal) xsd.push(chunk);
+    if (!xsd.fatal) await xsd.push(chunk);
     if (readerAlive) {
       try {
         reader!.write(chunk);
@@ -65,7 +66,7 @@ export async function validatePesAller(src: PesSource, config: Partial<PesConfig
     if (rules.pendingCount > 0) await rules.drain();
     if (xsd.fatal && !readerAlive) break;
   }
-  if (!xsd.fatal) xsd.end();
+  await xsd.end();
   if (readerAlive) {
     try {
       reader!.end();
@@ -103,10 +104,10 @@ export async function validatePesXsd(src: PesSource, config: Partial<PesConfig> 
   const sink = new FindingSink(cfg.maxErrors);
   const xsd = new XsdStreamValidator(xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, kind)), sink, cfg.xsdBatchChars);
   for await (const chunk of decodedChunks(src, sniff.encoding)) {
-    xsd.push(chunk);
+    await xsd.push(chunk);
     if (xsd.fatal) break;
   }
-  if (!xsd.fatal) xsd.end();
+  await xsd.end();
   return { valid: sink.total === 0, sniff, errors: sink.items, errorCount: sink.total };
 }
 

@@ -7,7 +7,8 @@
  * are each a complete PES_Aller: the "spine" (root, domain, bordereau and pièce start tags with their
  * header blocks: Enveloppe + EnTetePES, EnTeteDepense, BlocBordereau, BlocPiece...) followed by a window
  * of repeated elements (Bordereau, Piece, LigneDePiece, PJ), closed by synthesised end tags. Each batch
- * is validated by libxml2 with the same schema as xmllint.
+ * is validated by libxml2 with the same schema as xmllint, in a worker thread (xsd-pool.ts) while the
+ * scanner goes on; findings still reach the sink in document order.
  *
  * Why this gives the same verdict as validating the whole file with the v5.x PES schemas:
  * - the schemas declare no identity constraint (no xs:unique/xs:key/xs:keyref);
@@ -20,69 +21,33 @@
  * The text is copied byte for byte (as decoded), so character, entity and well-formedness errors inside a
  * window are libxml2's own. Line numbers are mapped back to the original file.
  */
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { XmlDocument, XmlParseError, XmlValidateError, XsdValidator, ParseOption } from 'libxml2-wasm';
-import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs';
 import { AppError } from '../../shared/errors.ts';
-import type { Domaine, FindingSink, PesPlace } from './report.ts';
+import { snapshotPlace, type Domaine, type FindingSink, type PesFinding, type PesPlace } from './report.ts';
 import { xsdMessageFr } from './xsd-messages.ts';
+import type { LibxmlIssue, XsdBatchValidator } from './xsd-pool.ts';
 
-let providersRegistered = false;
-const validators = new Map<string, XsdValidator>();
+export { xsdValidatorFor, type LibxmlIssue, type XsdBatchValidator } from './xsd-pool.ts';
 
-/** Loads (once) the XSD set whose entry file is given; imports resolve through file:// URLs. */
-export function xsdValidatorFor(schemaPath: string): XsdValidator {
-  let v = validators.get(schemaPath);
-  if (v) return v;
-  if (!providersRegistered) {
-    xmlRegisterFsInputProviders();
-    providersRegistered = true;
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(schemaPath);
-  } catch (e) {
-    throw new AppError('INTERNAL', 'Le schéma PES configuré est introuvable.', `PES schema missing: ${schemaPath}: ${(e as Error).message}`);
-  }
-  const schemaDoc = XmlDocument.fromBuffer(bytes, { url: pathToFileURL(schemaPath).href });
-  try {
-    v = XsdValidator.fromDoc(schemaDoc);
-  } finally {
-    schemaDoc.dispose();
-  }
-  validators.set(schemaPath, v);
-  return v;
+type Finding = Omit<PesFinding, 'placeFr'>;
+
+/** Where a batch's issues are mapped back to: each segment's original line and place (snapshot). */
+interface BatchMeta {
+  segs: { line: number; nl: number; place: PesPlace }[];
+  starts: number[];
 }
 
-const PARSE_OPTIONS =
-  ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_BIG_LINES | ParseOption.XML_PARSE_HUGE | ParseOption.XML_PARSE_NO_XXE;
+/**
+ * What the validator reports, in document order: batches still being validated by the worker, findings
+ * of the scanner itself, and an error to throw. Findings are given to the sink in this order, so that the
+ * report is the same as if each batch had been validated in place, and nothing after a fatal error counts.
+ */
+type QueueEntry =
+  | { kind: 'batch'; meta: BatchMeta; done: boolean; issues?: LibxmlIssue[]; error?: unknown; promise: Promise<void> }
+  | { kind: 'finding'; finding: Finding; stop: boolean }
+  | { kind: 'throw'; error: unknown };
 
-export interface LibxmlIssue {
-  line: number | undefined;
-  message: string;
-  fatal: boolean;
-}
-
-/** Validates one complete XML text with libxml2; a parse error is returned as fatal. */
-export function validateText(text: string, validator: XsdValidator): LibxmlIssue[] {
-  let doc: XmlDocument;
-  try {
-    doc = XmlDocument.fromString(text, { option: PARSE_OPTIONS });
-  } catch (e) {
-    if (e instanceof XmlParseError) return e.details.map((d) => ({ line: d.line, message: d.message.trim(), fatal: true }));
-    throw e;
-  }
-  try {
-    validator.validate(doc);
-    return [];
-  } catch (e) {
-    if (e instanceof XmlValidateError) return e.details.map((d) => ({ line: d.line, message: d.message.trim(), fatal: false }));
-    throw e;
-  } finally {
-    doc.dispose();
-  }
-}
+/** Batches handed to the worker and not yet answered before `push` waits (bounds memory). */
+const MAX_IN_FLIGHT = 2;
 
 interface Seg {
   text: string;
@@ -166,21 +131,33 @@ export class XsdStreamValidator {
   private stack: Entry[] = [];
   private rootSeen = false;
   private rootClosed = false;
-  private stopped = false;
+  /** The scanner stopped (fatal error found by the scanner itself, or a batch reported one). */
+  private scanStopped = false;
+  /** A validated batch reported a well-formedness error: everything after it is dropped. */
+  private batchFatal = false;
+  private queue: QueueEntry[] = [];
+  private inFlight = 0;
   private ids = new Set<string>();
 
   constructor(
-    private readonly validator: XsdValidator,
+    private readonly validator: XsdBatchValidator,
     private readonly sink: FindingSink,
     private readonly batchChars_ = 2 * 1024 * 1024,
   ) {}
 
-  /** True once a fatal (well-formedness) error stopped the validation. */
+  /**
+   * True once a fatal (well-formedness) error stopped the validation. While batches are still being
+   * validated this may become true later than the text that caused it was pushed; after `end` it is final.
+   */
   get fatal(): boolean {
-    return this.stopped;
+    return this.batchFatal || this.scanStopped;
   }
 
-  push(chunk: string): void {
+  private get stopped(): boolean {
+    return this.scanStopped || this.batchFatal;
+  }
+
+  async push(chunk: string): Promise<void> {
     if (this.stopped) return;
     // keep the not yet copied part of the current segment, then rotate the buffer
     this.lineAt(this.pos);
@@ -189,11 +166,18 @@ export class XsdStreamValidator {
     this.pos = 0;
     this.segStart = 0;
     this.lineIdx = 0;
-    this.scan(false);
+    this.guarded(() => this.scan(false));
+    if (this.queue.some((e) => e.kind === 'throw')) await this.drain(true);
+    else await this.drain(false);
   }
 
-  end(): void {
-    if (this.stopped) return;
+  /** Ends the text and waits for every batch; throws what the scanner would have thrown in place. */
+  async end(): Promise<void> {
+    if (!this.stopped) this.guarded(() => this.finish());
+    await this.drain(true);
+  }
+
+  private finish(): void {
     this.scan(true);
     if (this.stopped) return;
     if (this.pos < this.buf.length) return this.fatalAt(this.pos, 'balise incomplète en fin de fichier', 'incomplete markup at end of file');
@@ -204,6 +188,60 @@ export class XsdStreamValidator {
     }
     this.cut(this.buf.length);
     this.flush(true);
+  }
+
+  /** Runs the scanner; an error it throws is thrown at once, or after the batches before it are known. */
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.scanStopped = true;
+      if (this.queue.length === 0) throw e;
+      this.queue.push({ kind: 'throw', error: e });
+    }
+  }
+
+  /** A finding of the scanner, in document order with the batches. */
+  private emit(finding: Finding, stop = false): void {
+    if (this.batchFatal) return;
+    if (stop) this.scanStopped = true;
+    if (this.queue.length === 0) {
+      this.sink.add(finding);
+      return;
+    }
+    this.queue.push({ kind: 'finding', finding: { ...finding, place: snapshotPlace(finding.place) }, stop });
+  }
+
+  /**
+   * Gives the answered head of the queue to the sink. `all`: waits for every batch; otherwise waits only
+   * while more than MAX_IN_FLIGHT batches are unanswered.
+   */
+  private async drain(all: boolean): Promise<void> {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      if (head.kind === 'batch' && !head.done) {
+        if (!all && this.inFlight <= MAX_IN_FLIGHT) return;
+        await head.promise;
+      }
+      this.queue.shift();
+      if (head.kind === 'throw') {
+        this.queue = [];
+        throw head.error;
+      }
+      if (head.kind === 'finding') {
+        this.sink.add(head.finding);
+        continue;
+      }
+      if (head.error !== undefined) {
+        this.queue = [];
+        throw head.error;
+      }
+      if (this.applyIssues(head.meta, head.issues ?? [])) {
+        this.batchFatal = true;
+        this.queue = [];
+        return;
+      }
+    }
   }
 
   private lineAt(idx: number): number {
@@ -258,7 +296,36 @@ export class XsdStreamValidator {
     const text = parts.join('');
     this.stats.batches++;
     this.stats.largestBatchChars = Math.max(this.stats.largestBatchChars, text.length);
-    const issues = validateText(text, this.validator);
+    const meta: BatchMeta = { segs: segs.map((sg) => ({ line: sg.line, nl: sg.nl, place: snapshotPlace(sg.place) })), starts };
+    const entry: QueueEntry & { kind: 'batch' } = { kind: 'batch', meta, done: false, promise: Promise.resolve() };
+    this.inFlight++;
+    entry.promise = this.validator.validate(text).then(
+      (issues) => {
+        entry.issues = issues;
+      },
+      (e: unknown) => {
+        entry.error = e;
+      },
+    ).finally(() => {
+      entry.done = true;
+      this.inFlight--;
+    });
+    this.queue.push(entry);
+    // next window: the spine of the open elements
+    this.batch = [];
+    this.batchChars = 0;
+    for (const e of this.stack) {
+      e.recordsInBatch = 0;
+      if (e.headSeg) {
+        this.batch.push(e.headSeg);
+        this.batchChars += e.headSeg.text.length;
+      }
+    }
+  }
+
+  /** Gives a batch's issues to the sink with their original line and place; true when one is fatal. */
+  private applyIssues(meta: BatchMeta, issues: LibxmlIssue[]): boolean {
+    const { segs, starts } = meta;
     for (const is of issues) {
       let seg = segs[segs.length - 1]!;
       let origLine: number | undefined;
@@ -284,26 +351,12 @@ export class XsdStreamValidator {
         messageEn: is.message,
       });
     }
-    if (issues.some((i) => i.fatal)) {
-      this.stopped = true;
-      return;
-    }
-    // next window: the spine of the open elements
-    this.batch = [];
-    this.batchChars = 0;
-    for (const e of this.stack) {
-      e.recordsInBatch = 0;
-      if (e.headSeg) {
-        this.batch.push(e.headSeg);
-        this.batchChars += e.headSeg.text.length;
-      }
-    }
+    return issues.some((i) => i.fatal);
   }
 
   private fatalAt(idx: number, fr: string, en: string): void {
     const line = this.lineAt(Math.min(idx, this.buf.length));
-    this.sink.add({ source: 'xml', code: 'XML_MAL_FORME', line, place: this.currentPlace(), messageFr: `XML mal formé : ${fr}.`, messageEn: `malformed XML: ${en}` });
-    this.stopped = true;
+    this.emit({ source: 'xml', code: 'XML_MAL_FORME', line, place: this.currentPlace(), messageFr: `XML mal formé : ${fr}.`, messageEn: `malformed XML: ${en}` }, true);
   }
 
   private scan(final: boolean): void {
@@ -467,7 +520,7 @@ export class XsdStreamValidator {
     if (!m) return;
     const id = (m[1] ?? m[2] ?? '').trim();
     if (this.ids.has(id)) {
-      this.sink.add({
+      this.emit({
         source: 'xsd',
         code: 'XSD',
         line: this.lineAt(at),

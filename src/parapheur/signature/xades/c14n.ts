@@ -1,66 +1,80 @@
 /**
  * Exclusive XML canonicalization (without comments) through libxml2 compiled to WebAssembly: the same C14N
- * code as xmlsec1, not ours. Input is a standalone fragment (see standaloneFragment); output is streamed
- * into a hash or collected as bytes.
+ * code as xmlsec1, not ours. Input is a standalone fragment (see standaloneFragment); output is a digest or
+ * the canonical bytes.
+ *
+ * libxml2 runs in a worker thread started without tsx (c14n-worker.mjs explains the ~170 MB this saves),
+ * called synchronously: the request is posted, the main thread waits on a shared counter that the worker
+ * raises once its reply is on the port, and takes the reply with receiveMessageOnPort. The worker does
+ * not keep the process alive.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { ParseOption, XmlDocument, XmlParseError, XmlC14NMode, type XmlOutputBufferHandler } from 'libxml2-wasm';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { AppError } from '../../../shared/errors.ts';
 
-function withDoc<T>(fragment: string, fn: (doc: XmlDocument) => T): T {
-  let doc: XmlDocument;
-  try {
-    // No DTD loading, no network, no entity substitution: the input was already checked for DOCTYPE.
-    doc = XmlDocument.fromBuffer(Buffer.from(fragment, 'utf8'), { option: ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_HUGE });
-  } catch (e) {
-    const detail = e instanceof XmlParseError ? e.details.map((d) => d.message.trim()).join('; ') : (e as Error).message;
-    throw new AppError('BAD_INPUT', 'Une partie du fichier XML à signer est illisible.', `fragment parse failure: ${detail}`);
-  }
-  try {
-    return fn(doc);
-  } finally {
-    doc.dispose();
-  }
+interface Reply {
+  bytes?: Uint8Array;
+  parseError?: string;
+  error?: string;
 }
 
-class HashHandler implements XmlOutputBufferHandler {
-  constructor(readonly hash: Hash) {}
-  write(buf: Uint8Array): number {
-    this.hash.update(buf);
-    return buf.length;
-  }
-  close(): boolean {
-    return true;
-  }
+/** A reply not raised within this time means the worker is gone (it never takes this long). */
+const WAIT_SLICE_MS = 1000;
+const MAX_WAIT_MS = 120_000;
+
+let state: { worker: Worker; port: MessagePort; signal: Int32Array; seen: number; exited?: string } | undefined;
+
+function theWorker(): NonNullable<typeof state> {
+  if (state && !state.exited) return state;
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./c14n-worker.mjs', import.meta.url), {
+    execArgv: [],
+    workerData: { port: port2, signal },
+    transferList: [port2],
+  });
+  const s: NonNullable<typeof state> = { worker, port: port1, signal, seen: 0 };
+  worker.on('error', (e) => {
+    s.exited = `error: ${e.message}`;
+  });
+  worker.on('exit', (code) => {
+    s.exited ??= `exit code ${code}`;
+  });
+  worker.unref();
+  port1.unref();
+  state = s;
+  return s;
 }
 
-class BytesHandler implements XmlOutputBufferHandler {
-  readonly parts: Buffer[] = [];
-  write(buf: Uint8Array): number {
-    this.parts.push(Buffer.from(buf));
-    return buf.length;
+function call(fragment: string, digest?: string): Buffer {
+  const s = theWorker();
+  s.port.postMessage({ fragment, digest });
+  let waited = 0;
+  while (Atomics.load(s.signal, 0) === s.seen) {
+    if (s.exited || waited >= MAX_WAIT_MS) {
+      state = undefined;
+      void s.worker.terminate();
+      throw new Error(`c14n worker did not answer (${s.exited ?? `${MAX_WAIT_MS} ms`})`);
+    }
+    Atomics.wait(s.signal, 0, s.seen, WAIT_SLICE_MS);
+    waited += WAIT_SLICE_MS;
   }
-  close(): boolean {
-    return true;
+  s.seen++;
+  const msg = receiveMessageOnPort(s.port);
+  if (!msg) throw new Error('c14n worker raised its signal without a reply');
+  const reply = msg.message as Reply;
+  if (reply.parseError !== undefined) {
+    throw new AppError('BAD_INPUT', 'Une partie du fichier XML à signer est illisible.', `fragment parse failure: ${reply.parseError}`);
   }
+  if (reply.error !== undefined || !reply.bytes) throw new Error(`c14n worker: ${reply.error ?? 'empty reply'}`);
+  return Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength);
 }
-
-const EXC = { mode: XmlC14NMode.XML_C14N_EXCLUSIVE_1_0, withComments: false } as const;
 
 /** Digest (node:crypto name, e.g. 'sha256') of the exclusive c14n of a standalone fragment. */
 export function excC14nDigest(fragment: string, algorithm = 'sha256'): Buffer {
-  return withDoc(fragment, (doc) => {
-    const h = new HashHandler(createHash(algorithm));
-    doc.canonicalize(h, EXC);
-    return h.hash.digest();
-  });
+  return call(fragment, algorithm);
 }
 
 /** Exclusive c14n bytes (UTF-8) of a standalone fragment. */
 export function excC14nBytes(fragment: string): Buffer {
-  return withDoc(fragment, (doc) => {
-    const h = new BytesHandler();
-    doc.canonicalize(h, EXC);
-    return Buffer.concat(h.parts);
-  });
+  return call(fragment);
 }
