@@ -14,6 +14,14 @@ import { seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
 
 export const DEMO_PASSWORD = 'paraphe-demo-2026';
 
+export interface DemoCollectiviteSeeded {
+  id: string;
+  name: string;
+  slug: string;
+  siret: string;
+  agentUserId: string;
+}
+
 export interface DemoLogin {
   email: string;
   role: string;
@@ -35,9 +43,26 @@ const PEOPLE: { local: string; name: string; role: CollectiviteRole }[] = [
   { local: 'lecture', name: 'Lecteur', role: 'read_only' },
 ];
 
+/**
+ * The demo accounts share one password: it is hashed once (argon2id is deliberately slow, and fourteen
+ * hashes of the same public password protect nothing more than one).
+ */
+function sharedHashDeps(deps: Deps): Deps {
+  let shared: Promise<string> | undefined;
+  const hash = (password: string): Promise<string> => {
+    if (password !== DEMO_PASSWORD) return deps.passwords.hash(password);
+    shared ??= deps.passwords.hash(password);
+    return shared;
+  };
+  return { ...deps, passwords: { ...deps.passwords, hash } };
+}
+
 /** One operator, three collectivités (a commune under 3,500 inhabitants, one over, an EPCI) and their people. */
-export async function seedDemo(deps: Deps, onStep: (label: string) => void = () => {}): Promise<DemoLogin[]> {
+export async function seedDemo(deps: Deps, onStep: (label: string) => void = () => {}): Promise<{ logins: DemoLogin[]; collectivites: DemoCollectiviteSeeded[] }> {
+  const plain = deps;
+  deps = sharedHashDeps(deps);
   const logins: DemoLogin[] = [];
+  const collectivites: DemoCollectiviteSeeded[] = [];
   const operatorId = await ensureOperator(deps);
   await createOperatorUser(deps, demoActor, { email: 'admin@cdg-demo.paraphe.test', displayName: 'Opérateur — administration', password: DEMO_PASSWORD, operatorRole: 'operator_admin' });
   await createOperatorUser(deps, demoActor, { email: 'support@cdg-demo.paraphe.test', displayName: 'Opérateur — support', password: DEMO_PASSWORD, operatorRole: 'operator_support' });
@@ -52,7 +77,7 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
       name: c.name,
       type: c.type,
       siren: withLuhnKey(c.base),
-      sirets: [],
+      sirets: [withLuhnKey(`${withLuhnKey(c.base)}0001`)],
       insee: c.insee,
       population: c.population,
       departement: '062',
@@ -66,10 +91,11 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
       users[p.local] = (await addMember(deps, demoActor, col.id, { email, displayName: `${p.name} — ${c.name}`, password: DEMO_PASSWORD, role: p.role })).userId;
       logins.push({ email, role: p.name, collectivite: c.name });
     }
-    await seedParapheurDemo(deps, demoActor, operatorId, { id: col.id, name: c.name, slug: c.domain, users: users as Record<'admin' | 'agent' | 'maire', string> });
+    await seedParapheurDemo(plain, demoActor, operatorId, { id: col.id, name: c.name, slug: c.domain, users: users as Record<'admin' | 'agent' | 'maire', string> });
+    collectivites.push({ id: col.id, name: c.name, slug: c.domain, siret: withLuhnKey(`${withLuhnKey(c.base)}0001`), agentUserId: users.agent! });
     onStep(c.name);
   }
-  return logins;
+  return { logins, collectivites };
 }
 
 export async function hasData(deps: Deps): Promise<boolean> {

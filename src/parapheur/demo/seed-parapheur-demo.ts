@@ -21,7 +21,8 @@ function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function demoCa(dir: string): { key: string; cert: string; trustDir: string } {
+/** The demo CA of `<dataDir>/demo-pki` (made once; the Hélios simulator of the demo trusts it too). */
+export function demoCa(dir: string): { key: string; cert: string; trustDir: string } {
   const key = join(dir, 'demo-ca.key');
   const cert = join(dir, 'demo-ca.pem');
   const trustDir = join(dir, 'trust');
