@@ -11,6 +11,7 @@ import { ensureOperator } from '../tenancy/ensure-operator.ts';
 import { withLuhnKey } from '../tenancy/siren.ts';
 import type { CollectiviteRole } from '../identity/roles.ts';
 import { seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
+import { importDemoClassifications } from './seed-teletransmission-demo.ts';
 
 export const DEMO_PASSWORD = 'paraphe-demo-2026';
 
@@ -92,6 +93,7 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
       logins.push({ email, role: p.name, collectivite: c.name });
     }
     await seedParapheurDemo(plain, demoActor, operatorId, { id: col.id, name: c.name, slug: c.domain, users: users as Record<'admin' | 'agent' | 'maire', string> });
+    await importDemoClassifications(plain, demoActor, [col.id]);
     collectivites.push({ id: col.id, name: c.name, slug: c.domain, siret: withLuhnKey(`${withLuhnKey(c.base)}0001`), agentUserId: users.agent! });
     onStep(c.name);
   }

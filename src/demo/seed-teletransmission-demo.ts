@@ -1,14 +1,13 @@
 /**
- * Télétransmission demo data, once the simulators run: for each demo collectivité the préfecture's
- * classification (bundled RetourClassification, the one the simulator serves), then — through the normal
+ * Télétransmission demo data: for each demo collectivité the préfecture's classification (bundled
+ * RetourClassification, the one the simulator serves), and once the simulators run — through the normal
  * use cases and dossier actions, so that the background jobs do the sending — one acte transmitted to the
  * préfecture simulator and one signed PES_Aller transmitted to the Hélios simulator. A new user sees them
  * reach "Acquittement reçu" within seconds of the start.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import iconv from 'iconv-lite';
 import PDFDocument from 'pdfkit';
@@ -64,14 +63,19 @@ export function demoPesAller(siret: string, nomFic: string, today: string): Buff
   return iconv.encode(text, 'latin1');
 }
 
-export async function seedTeletransmissionDemo(deps: Deps, actor: Actor, cols: DemoCollectivite[]): Promise<{ actes: string[]; pes: string[] }> {
+/** The préfecture's classification for each demo collectivité, so that the acte form works at once. */
+export async function importDemoClassifications(deps: Deps, actor: Actor, collectiviteIds: string[]): Promise<void> {
   const classification = readFileSync(DEMO_CLASSIFICATION);
+  for (const id of collectiviteIds) await importClassification(deps, actor, id, classification);
+}
+
+/** One acte and one signed PES per collectivité, transmitted in the background (needs the simulators). */
+export async function seedTeletransmissionDemo(deps: Deps, actor: Actor, cols: DemoCollectivite[]): Promise<{ actes: string[]; pes: string[] }> {
   const today = parisDate(deps.clock.now());
   const out = { actes: [] as string[], pes: [] as string[] };
   for (const [i, c] of cols.entries()) {
     const agent: Actor = { ...actor, userId: c.agentUserId };
     const who = { kind: 'user' as const, role: 'agent' as const, permissions: new Set(['dossier:act', 'dossier:write']) };
-    await importClassification(deps, actor, c.id, classification);
 
     const acte = await createActe(deps, agent, c.id, {
       metadata: {
