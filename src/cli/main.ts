@@ -4,7 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { openPlatform, cliActor } from './open-platform.ts';
 import { serve } from './serve.ts';
 import { existsSync } from 'node:fs';
-import { seedDemo, hasData, DEMO_PASSWORD, type DemoLogin } from '../demo/seed-demo.ts';
+import { seedDemo, hasData, prepareDemoKeys, DEMO_PASSWORD, type DemoLogin } from '../demo/seed-demo.ts';
 import { configureDemoConnectors, demoPollingDefaults, seedDemoTeletransmission, startDemoSimulators, type DemoSimulators } from '../demo/demo-runtime.ts';
 import { demoSimPaths, hasDemoSimulators } from '../demo/demo-simulators.ts';
 import { configFromEnv } from '../app/create-deps.ts';
@@ -74,11 +74,16 @@ program
     // Demo mode: a new embedded database, or one whose demo was set up with its simulators. The simulators
     // start now, while the database opens and the demo is written (they are ready long before).
     const embeddedFresh = target.kind === 'pglite' && target.dataDir !== null && !existsSync(target.dataDir);
-    let sims: Promise<DemoSimulators> | null = o.simulators && (embeddedFresh || hasDemoSimulators(dataDir)) ? startDemoSimulators(dataDir, (l) => console.log(l)) : null;
+    // The demo PKI's RSA keys are made in the background meanwhile too.
+    const keys = embeddedFresh ? prepareDemoKeys(dataDir) : null;
+    keys?.all.catch(() => undefined);
+    const startSims = (): Promise<DemoSimulators> => (keys ? keys.ca : Promise.resolve()).then(() => startDemoSimulators(dataDir, (l) => console.log(l)));
+    let sims: Promise<DemoSimulators> | null = o.simulators && (embeddedFresh || hasDemoSimulators(dataDir)) ? startSims() : null;
     sims?.catch(() => undefined);
     const deps = await openPlatform();
     const fresh = !(await hasData(deps));
-    if (!sims && o.simulators && fresh) sims = startDemoSimulators(dataDir, (l) => console.log(l));
+    if (!sims && o.simulators && fresh) sims = startSims();
+    if (fresh) await keys?.all;
     const seeded = fresh ? await runDemo(deps) : null;
     let running: DemoSimulators | null = null;
     if (sims) {

@@ -10,7 +10,7 @@ import { setConnectorConfig } from '../connectors/set-connector-config.ts';
 import { ensureOperator } from '../tenancy/ensure-operator.ts';
 import { withLuhnKey } from '../tenancy/siren.ts';
 import type { CollectiviteRole } from '../identity/roles.ts';
-import { seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
+import { pregenerateDemoKeys, seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
 import { importDemoClassifications } from './seed-teletransmission-demo.ts';
 
 export const DEMO_PASSWORD = 'paraphe-demo-2026';
@@ -36,6 +36,17 @@ const COLLECTIVITES = [
   { key: 'ville', name: 'Ville de Beaumont-sur-Démo', type: 'commune' as const, base: '21620456', insee: '62456', population: 12850, arrondissement: 1, domain: 'beaumont' },
   { key: 'epci', name: 'Communauté de communes du Val d’Exemple', type: 'epci' as const, base: '20006789', insee: null, population: 24310, arrondissement: 3, domain: 'cc-val-exemple' },
 ];
+
+/**
+ * Starts making the demo PKI's RSA keys (in parallel, in the background): the CA's first, which the demo's
+ * Hélios simulator needs, then the seals and the maires' keys. seedDemo uses them when they are there.
+ */
+export function prepareDemoKeys(dataDir: string): { ca: Promise<void>; all: Promise<void> } {
+  const dir = resolve(join(dataDir, 'demo-pki'));
+  const ca = pregenerateDemoKeys(dir, ['demo-ca']);
+  const all = Promise.all([ca, pregenerateDemoKeys(dir, COLLECTIVITES.flatMap((c) => [`cachet-${c.domain}`, `maire-${c.domain}`]))]).then(() => undefined);
+  return { ca, all };
+}
 
 const PEOPLE: { local: string; name: string; role: CollectiviteRole }[] = [
   { local: 'admin', name: 'Administratrice', role: 'collectivite_admin' },
