@@ -87,7 +87,14 @@ program
     const seeded = fresh ? await runDemo(deps) : null;
     let running: DemoSimulators | null = null;
     if (sims) {
-      running = await sims;
+      try {
+        running = await sims;
+      } catch (e) {
+        // The platform still starts: only the télétransmission demo is missing.
+        console.warn(`Simulateurs de la démonstration non démarrés : ${(e as Error).message}`);
+      }
+    }
+    if (running) {
       const r = running;
       process.once('exit', () => r.kill());
       demoPollingDefaults();
