@@ -11,6 +11,7 @@ import nodemailer from 'nodemailer';
 import { AppError } from '../shared/errors.ts';
 import { HttpsCtesClient, type CtesTransport } from './transport/ctes-client.ts';
 import { ImapReturnMailbox, type ReturnMailbox } from './transport/return-mailbox.ts';
+import { DirectoryReturnMailbox } from './transport/directory-mailbox.ts';
 import { readPem, type TdtActesConfig } from './tdt-connector.ts';
 
 export interface Notification {
@@ -42,7 +43,12 @@ export function httpsTransport(c: TdtActesConfig): CtesTransport {
   });
 }
 
+/** The IMAP mailbox of the connector, or its directory mailbox when it names one instead (demo). */
 export function imapMailbox(c: TdtActesConfig): ReturnMailbox {
+  if (!c.imap) {
+    if (!c.repertoireRetour) throw new AppError('UNPROCESSABLE', 'Aucune boîte de retour n’est configurée pour ACTES.', 'tdt-actes has neither imap nor repertoireRetour');
+    return new DirectoryReturnMailbox({ dir: c.repertoireRetour });
+  }
   return new ImapReturnMailbox({
     host: c.imap.host,
     port: c.imap.port,

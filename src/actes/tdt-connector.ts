@@ -30,10 +30,18 @@ export const tdtActesConfig = z.object({
     user: z.string().min(1),
     password: z.string().min(1),
     caPath: z.string().optional(),
-  }).describe('Boîte aux lettres de retour (IMAP)'),
+  }).optional().describe('Boîte aux lettres de retour (IMAP)'),
+  repertoireRetour: z.string().min(1).optional().describe('Boîte de retour tenue en répertoire de fichiers .eml (démonstration, sans serveur IMAP)'),
+}).superRefine((c, ctx) => {
+  if (!c.imap && !c.repertoireRetour) ctx.addIssue({ code: 'custom', path: ['imap'], message: 'Indiquez la boîte aux lettres de retour (IMAP) ou un répertoire de retour.' });
 });
 
 export type TdtActesConfig = z.output<typeof tdtActesConfig>;
+
+/** Identity of the return mailbox of a configuration: collectivités sharing one mailbox are polled once. */
+export function mailboxKey(c: TdtActesConfig): string {
+  return c.imap ? `imap:${c.imap.host}:${c.imap.port}:${c.imap.user}` : `repertoire:${c.repertoireRetour}`;
+}
 export const TDT_ACTES = 'tdt-actes';
 
 export function readPem(path: string, what: string): Buffer {

@@ -3,7 +3,12 @@ import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { openPlatform, cliActor } from './open-platform.ts';
 import { serve } from './serve.ts';
-import { seedDemo, hasData, DEMO_PASSWORD, type DemoLogin } from '../demo/seed-demo.ts';
+import { existsSync } from 'node:fs';
+import { seedDemo, hasData, prepareDemoKeys, DEMO_PASSWORD, type DemoLogin } from '../demo/seed-demo.ts';
+import { configureDemoConnectors, demoPollingDefaults, seedDemoTeletransmission, startDemoSimulators, type DemoSimulators } from '../demo/demo-runtime.ts';
+import { demoSimPaths, hasDemoSimulators } from '../demo/demo-simulators.ts';
+import { configFromEnv } from '../app/create-deps.ts';
+import { databaseTargetFromEnv } from '../platform/db/database.ts';
 import { createCollectivite } from '../tenancy/create-collectivite.ts';
 import { collectiviteInput, COLLECTIVITE_TYPES } from '../tenancy/collectivite.ts';
 import { addMember } from '../identity/add-member.ts';
@@ -45,14 +50,14 @@ function printLogins(logins: DemoLogin[]): void {
   for (const l of logins) console.log(`  ${l.email.padEnd(40)} ${l.role.padEnd(32)} ${l.collectivite}`);
 }
 
-async function runDemo(deps: Deps): Promise<DemoLogin[]> {
+async function runDemo(deps: Deps): Promise<Awaited<ReturnType<typeof seedDemo>>> {
   const bar = new SingleBar({ format: 'Démo [{bar}] {value}/{total} {step}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
   if (process.stdout.isTTY) bar.start(4, 0, { step: '' });
-  const logins = await seedDemo(deps, (step) => {
+  const seeded = await seedDemo(deps, (step) => {
     if (process.stdout.isTTY) bar.increment({ step });
   });
   if (process.stdout.isTTY) bar.stop();
-  return logins;
+  return seeded;
 }
 
 const portOption = new Option('--port <port>', 'port HTTP').env('PORT').default('3000');
@@ -60,15 +65,50 @@ const hostOption = new Option('--host <host>', 'adresse d’écoute').env('HOST'
 
 program
   .command('start')
-  .description('migre la base, crée les données de démonstration si elle est vide, puis sert l’application')
+  .description('migre la base, crée les données de démonstration si elle est vide, démarre les simulateurs de préfecture et d’Hélios de la démonstration, puis sert l’application')
   .addOption(portOption)
   .addOption(hostOption)
-  .action(async (o: { port: string; host: string }) => {
+  .option('--no-simulators', 'ne démarre pas les simulateurs (préfecture, Hélios) de la démonstration')
+  .action(async (o: { port: string; host: string; simulators: boolean }) => {
+    const dataDir = configFromEnv().dataDir;
+    const target = databaseTargetFromEnv();
+    // Demo mode: a new embedded database, or one whose demo was set up with its simulators. The simulators
+    // start now, while the database opens and the demo is written (they are ready long before).
+    const embeddedFresh = target.kind === 'pglite' && target.dataDir !== null && !existsSync(target.dataDir);
+    // The demo PKI's RSA keys are made in the background meanwhile too.
+    const keys = embeddedFresh ? prepareDemoKeys(dataDir) : null;
+    keys?.all.catch(() => undefined);
+    const startSims = (): Promise<DemoSimulators> => (keys ? keys.ca : Promise.resolve()).then(() => startDemoSimulators(dataDir, (l) => console.log(l)));
+    let sims: Promise<DemoSimulators> | null = o.simulators && (embeddedFresh || hasDemoSimulators(dataDir)) ? startSims() : null;
+    sims?.catch(() => undefined);
     const deps = await openPlatform();
-    const logins = (await hasData(deps)) ? null : await runDemo(deps);
+    const fresh = !(await hasData(deps));
+    if (!sims && o.simulators && fresh) sims = startSims();
+    if (fresh) await keys?.all;
+    const seeded = fresh ? await runDemo(deps) : null;
+    let running: DemoSimulators | null = null;
+    if (sims) {
+      try {
+        running = await sims;
+      } catch (e) {
+        // The platform still starts: only the télétransmission demo is missing.
+        console.warn(`Simulateurs de la démonstration non démarrés : ${(e as Error).message}`);
+      }
+    }
+    if (running) {
+      const r = running;
+      process.once('exit', () => r.kill());
+      demoPollingDefaults();
+      await configureDemoConnectors(deps, running);
+      if (seeded) await seedDemoTeletransmission(deps, seeded.collectivites);
+    }
     const url = await serve(deps, { port: Number(o.port), host: o.host });
-    console.log(`\nParaphe est prêt : ${url}  (API : ${url}/api/docs)`);
-    if (logins) printLogins(logins);
+    console.log(`\nParaphe est prêt : ${url}  (API : ${url}/api/docs)  — démarré en ${process.uptime().toFixed(1)} s`);
+    if (running) {
+      const p = demoSimPaths(dataDir);
+      console.log(`Simulateurs de la démonstration : préfecture ${running.prefecture.ctesUrl} (admin ${running.prefecture.adminUrl}), Hélios ftp://127.0.0.1:${running.helios.port} ; données dans ${p.root}`);
+    }
+    if (seeded) printLogins(seeded.logins);
     else console.log(`Base existante conservée. Comptes de démonstration : mot de passe ${DEMO_PASSWORD} (si créés par « paraphe demo »).`);
   });
 
@@ -94,7 +134,7 @@ program
   .action(() =>
     withPlatform(async (deps) => {
       if (await hasData(deps)) throw new AppError('CONFLICT', 'La base contient déjà des collectivités : démonstration non créée.', 'database not empty');
-      printLogins(await runDemo(deps));
+      printLogins((await runDemo(deps)).logins);
     }),
   );
 

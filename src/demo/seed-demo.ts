@@ -10,9 +10,18 @@ import { setConnectorConfig } from '../connectors/set-connector-config.ts';
 import { ensureOperator } from '../tenancy/ensure-operator.ts';
 import { withLuhnKey } from '../tenancy/siren.ts';
 import type { CollectiviteRole } from '../identity/roles.ts';
-import { seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
+import { pregenerateDemoKeys, seedParapheurDemo } from '../parapheur/demo/seed-parapheur-demo.ts';
+import { importDemoClassifications } from './seed-teletransmission-demo.ts';
 
 export const DEMO_PASSWORD = 'paraphe-demo-2026';
+
+export interface DemoCollectiviteSeeded {
+  id: string;
+  name: string;
+  slug: string;
+  siret: string;
+  agentUserId: string;
+}
 
 export interface DemoLogin {
   email: string;
@@ -28,6 +37,17 @@ const COLLECTIVITES = [
   { key: 'epci', name: 'Communauté de communes du Val d’Exemple', type: 'epci' as const, base: '20006789', insee: null, population: 24310, arrondissement: 3, domain: 'cc-val-exemple' },
 ];
 
+/**
+ * Starts making the demo PKI's RSA keys (in parallel, in the background): the CA's first, which the demo's
+ * Hélios simulator needs, then the seals and the maires' keys. seedDemo uses them when they are there.
+ */
+export function prepareDemoKeys(dataDir: string): { ca: Promise<void>; all: Promise<void> } {
+  const dir = resolve(join(dataDir, 'demo-pki'));
+  const ca = pregenerateDemoKeys(dir, ['demo-ca']);
+  const all = Promise.all([ca, pregenerateDemoKeys(dir, COLLECTIVITES.flatMap((c) => [`cachet-${c.domain}`, `maire-${c.domain}`]))]).then(() => undefined);
+  return { ca, all };
+}
+
 const PEOPLE: { local: string; name: string; role: CollectiviteRole }[] = [
   { local: 'admin', name: 'Administratrice', role: 'collectivite_admin' },
   { local: 'agent', name: 'Agent', role: 'agent' },
@@ -35,9 +55,26 @@ const PEOPLE: { local: string; name: string; role: CollectiviteRole }[] = [
   { local: 'lecture', name: 'Lecteur', role: 'read_only' },
 ];
 
+/**
+ * The demo accounts share one password: it is hashed once (argon2id is deliberately slow, and fourteen
+ * hashes of the same public password protect nothing more than one).
+ */
+function sharedHashDeps(deps: Deps): Deps {
+  let shared: Promise<string> | undefined;
+  const hash = (password: string): Promise<string> => {
+    if (password !== DEMO_PASSWORD) return deps.passwords.hash(password);
+    shared ??= deps.passwords.hash(password);
+    return shared;
+  };
+  return { ...deps, passwords: { ...deps.passwords, hash } };
+}
+
 /** One operator, three collectivités (a commune under 3,500 inhabitants, one over, an EPCI) and their people. */
-export async function seedDemo(deps: Deps, onStep: (label: string) => void = () => {}): Promise<DemoLogin[]> {
+export async function seedDemo(deps: Deps, onStep: (label: string) => void = () => {}): Promise<{ logins: DemoLogin[]; collectivites: DemoCollectiviteSeeded[] }> {
+  const plain = deps;
+  deps = sharedHashDeps(deps);
   const logins: DemoLogin[] = [];
+  const collectivites: DemoCollectiviteSeeded[] = [];
   const operatorId = await ensureOperator(deps);
   await createOperatorUser(deps, demoActor, { email: 'admin@cdg-demo.paraphe.test', displayName: 'Opérateur — administration', password: DEMO_PASSWORD, operatorRole: 'operator_admin' });
   await createOperatorUser(deps, demoActor, { email: 'support@cdg-demo.paraphe.test', displayName: 'Opérateur — support', password: DEMO_PASSWORD, operatorRole: 'operator_support' });
@@ -52,7 +89,7 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
       name: c.name,
       type: c.type,
       siren: withLuhnKey(c.base),
-      sirets: [],
+      sirets: [withLuhnKey(`${withLuhnKey(c.base)}0001`)],
       insee: c.insee,
       population: c.population,
       departement: '062',
@@ -66,10 +103,12 @@ export async function seedDemo(deps: Deps, onStep: (label: string) => void = () 
       users[p.local] = (await addMember(deps, demoActor, col.id, { email, displayName: `${p.name} — ${c.name}`, password: DEMO_PASSWORD, role: p.role })).userId;
       logins.push({ email, role: p.name, collectivite: c.name });
     }
-    await seedParapheurDemo(deps, demoActor, operatorId, { id: col.id, name: c.name, slug: c.domain, users: users as Record<'admin' | 'agent' | 'maire', string> });
+    await seedParapheurDemo(plain, demoActor, operatorId, { id: col.id, name: c.name, slug: c.domain, users: users as Record<'admin' | 'agent' | 'maire', string> });
+    await importDemoClassifications(plain, demoActor, [col.id]);
+    collectivites.push({ id: col.id, name: c.name, slug: c.domain, siret: withLuhnKey(`${withLuhnKey(c.base)}0001`), agentUserId: users.agent! });
     onStep(c.name);
   }
-  return logins;
+  return { logins, collectivites };
 }
 
 export async function hasData(deps: Deps): Promise<boolean> {

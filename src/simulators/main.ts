@@ -109,4 +109,12 @@ program
 
 registerHeliosSimCommand(program);
 
+// Started as a child of the platform (the demo of `paraphe start`): exit when the parent goes away, even if
+// it was killed without a chance to stop us (its end of our stdin closes then).
+if (process.env.PARAPHE_SIM_EXIT_WITH_PARENT === '1') {
+  process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.on('error', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.resume();
+}
+
 await program.parseAsync(process.argv);

@@ -9,7 +9,7 @@ import { appendJournal } from '../../journal/append-journal.ts';
 import { systemActor } from '../../identity/principal.ts';
 import { resolveConnectorConfig } from '../../connectors/connectors.ts';
 import type { ActesPorts } from '../ports.ts';
-import { tdtActesConfig, TDT_ACTES, type TdtActesConfig } from '../tdt-connector.ts';
+import { mailboxKey, tdtActesConfig, TDT_ACTES, type TdtActesConfig } from '../tdt-connector.ts';
 import { receiveActesMail } from './receive-actes-mail.ts';
 import { blobRow, putBlob } from './support.ts';
 
@@ -26,8 +26,7 @@ export async function pollActesMailboxes(deps: Deps, ports: ActesPorts): Promise
   for (const c of collectivites) {
     const parsed = tdtActesConfig.safeParse((await resolveConnectorConfig(deps.db, c.id, TDT_ACTES)).config);
     if (!parsed.success) continue;
-    const i = parsed.data.imap;
-    boxes.set(`${i.host}:${i.port}:${i.user}`, parsed.data);
+    boxes.set(mailboxKey(parsed.data), parsed.data);
   }
   const summary: PollSummary = { mailboxes: boxes.size, processed: 0, rejected: [], failed: [] };
   for (const config of boxes.values()) {

@@ -2,12 +2,13 @@
  * Opens the database: a PostgreSQL server when DATABASE_URL is set, otherwise embedded PGlite with its
  * data in PARAPHE_DATA_DIR (default ./data) — or in memory for tests. Same SQL, same Kysely dialect.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGlitePool } from './pglite-pool.ts';
+import { readPgliteTemplate } from './pglite-template.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -27,10 +28,21 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
     pool.on('error', (e) => console.error('database connection lost:', e.message));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const lite = await PGlite.create(target.dataDir ?? undefined, {
-    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
-  });
+  const parsers = { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) };
+  let lite: PGlite | undefined;
+  const template = target.dataDir && !existsSync(target.dataDir) ? readPgliteTemplate() : undefined;
+  if (target.dataDir && template) {
+    try {
+      lite = await PGlite.create({ dataDir: target.dataDir, loadDataDir: new Blob([template]), parsers });
+    } catch (e) {
+      console.warn(`base modèle PGlite inutilisable, création complète : ${(e as Error).message}`);
+      rmSync(target.dataDir, { recursive: true, force: true });
+    }
+  }
+  if (!lite) {
+    if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+    lite = await PGlite.create(target.dataDir ?? undefined, { parsers });
+  }
   // Kysely only needs connect()/end(): the adapter gives it PGlite's single connection.
   const pool = new PGlitePool(lite) as unknown as pg.Pool;
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
