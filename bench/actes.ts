@@ -11,8 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { migrateToLatest, openDatabase } from '../src/platform/db/database.ts';
+import { migrateToLatest } from '../src/platform/db/database.ts';
 import { createDeps } from '../src/app/create-deps.ts';
 import { buildApp } from '../src/http/app.ts';
 import { startJobWorker } from '../src/platform/jobs/job-queue.ts';
@@ -31,7 +30,7 @@ import { conformanceDir } from '../src/shared/paths.ts';
 import { startDovecot } from '../test/support/dovecot.ts';
 import { createTestPki } from '../test/support/tls.ts';
 import { multipartBody } from '../test/support/test-app.ts';
-import { ms, pct, postgresForBench } from './support.ts';
+import { ms, pct, benchDatabase } from './support.ts';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -50,14 +49,8 @@ export async function run(args: string[]): Promise<void> {
   process.env.LOG_LEVEL = 'silent';
   delete process.env.PARAPHE_SMTP_URL;
   const dir = mkdtempSync(join(tmpdir(), 'paraphe-bench-actes-'));
-  const server = postgresForBench();
-  const dbName = `paraphe_bench_actes_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const u = new URL(server.url);
-  u.pathname = `/${dbName}`;
-  const db = await openDatabase({ kind: 'postgres', url: u.toString() });
+  const bench = await benchDatabase('actes');
+  const db = bench.db;
   const tls = createTestPki();
   const mailbox = { user: 'retour@bench.test', password: 'bench' };
   const refMailbox = { user: 'reference@bench.test', password: 'bench' };
@@ -207,12 +200,9 @@ export async function run(args: string[]): Promise<void> {
     if (failures.length || simReceived !== N) process.exitCode = 1;
   } finally {
     for (const s of stops.reverse()) await s().catch(() => undefined);
-    await db.destroy();
     await dovecot.stop();
     tls.cleanup();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    server.stop();
+    await bench.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 }

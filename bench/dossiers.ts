@@ -5,7 +5,7 @@
  * references measured in the same run: a `select 1` round trip and a primary-key lookup.
  */
 import { sql } from 'kysely';
-import { migrateToLatest, openDatabase } from '../src/platform/db/database.ts';
+import { migrateToLatest } from '../src/platform/db/database.ts';
 import { createDeps } from '../src/app/create-deps.ts';
 import { buildApp } from '../src/http/app.ts';
 import { listDossiers } from '../src/dossiers/list-dossiers.ts';
@@ -16,9 +16,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { SingleBar, Presets } from 'cli-progress';
-import { ms, pct, postgresForBench, sample } from './support.ts';
+import { ms, pct, benchDatabase, sample } from './support.ts';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -28,14 +27,8 @@ function arg(args: string[], name: string, def: number): number {
 export async function run(args: string[]): Promise<void> {
   const nDossiers = arg(args, 'dossiers', 100_000);
   const nColl = arg(args, 'collectivites', 2_000);
-  const server = postgresForBench();
-  const dbName = `paraphe_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const u = new URL(server.url);
-  u.pathname = `/${dbName}`;
-  const db = await openDatabase({ kind: 'postgres', url: u.toString() });
+  const bench = await benchDatabase('dossiers');
+  const db = bench.db;
   try {
     await migrateToLatest(db);
     const deps = createDeps(db, { config: { dataDir: mkdtempSync(join(tmpdir(), 'paraphe-bench-')) } });
@@ -106,9 +99,6 @@ export async function run(args: string[]): Promise<void> {
     const plan = await sql<{ 'QUERY PLAN': string }>`explain select * from dossier where collectivite_id = ${target} order by updated_at desc, id desc limit 51`.execute(db);
     console.log('\nplan : ' + plan.rows.map((r) => r['QUERY PLAN'].trim()).slice(0, 2).join(' | '));
   } finally {
-    await db.destroy();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    server.stop();
+    await bench.dispose();
   }
 }

@@ -11,15 +11,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { migrateToLatest, openDatabase } from '../src/platform/db/database.ts';
+import { migrateToLatest } from '../src/platform/db/database.ts';
 import { createDeps } from '../src/app/create-deps.ts';
 import { ensureOperator } from '../src/tenancy/ensure-operator.ts';
 import { withLuhnKey } from '../src/tenancy/siren.ts';
 import { changeDossierState, DossierEvents } from '../src/dossiers/change-state.ts';
 import { enqueueJob, runDueJobs } from '../src/platform/jobs/job-queue.ts';
 import { createWebhookSubscription } from '../src/webhooks/create-subscription.ts';
-import { ms, pct, postgresForBench } from './support.ts';
+import { ms, pct, benchDatabase } from './support.ts';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -28,14 +27,8 @@ function arg(args: string[], name: string, def: number): number {
 
 export async function run(args: string[]): Promise<void> {
   const n = arg(args, 'changes', 2000);
-  const server = postgresForBench();
-  const dbName = `paraphe_bench_wh_${process.pid}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  const u = new URL(server.url);
-  u.pathname = `/${dbName}`;
-  const db = await openDatabase({ kind: 'postgres', url: u.toString() });
+  const bench = await benchDatabase('wh');
+  const db = bench.db;
   let received = 0;
   const receiver = createServer((req, res) => {
     req.resume();
@@ -98,9 +91,6 @@ export async function run(args: string[]): Promise<void> {
     console.log(`  HTTP call per delivery        p50 ${ms(pct(calls, 0.5))}  p95 ${ms(pct(calls, 0.95))}`);
   } finally {
     receiver.close();
-    await db.destroy();
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-    server.stop();
+    await bench.dispose();
   }
 }
