@@ -36,6 +36,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/actes': { metadata: { nature: 'DE', classification: '7.1', numeroInterne: 'X1', dateDecision: '2026-01-01', objet: 'x', typologieActe: '99_DE' } },
   'POST /api/collectivites/:collectiviteId/actes/:dossierId/publication': { datePublication: '2026-01-02' },
   'POST /api/collectivites/:collectiviteId/actes/:dossierId/soumettre-signature': { typologieId: NO_SUCH_ID, bureauEmetteurId: NO_SUCH_ID },
+  'POST /api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature': { typologieId: NO_SUCH_ID, bureauEmetteurId: NO_SUCH_ID },
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */
