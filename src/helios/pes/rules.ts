@@ -179,8 +179,8 @@ export class AllerRules {
     await this.drain();
     // A file with no signature at all, deposited to be signed in the parapheur, is not yet wrong.
     const toBeSigned = this.cfg.unsignedToBeSigned && this.signedBordereaux === 0;
-    if (!this.globalSignature && !toBeSigned) {
-      for (const place of this.unsignedWhileRequired) {
+    if (!this.globalSignature) {
+      for (const place of toBeSigned ? [] : this.unsignedWhileRequired) {
         this.add('DEMAT_SANS_SIGNATURE', place, 'InfoDematerialisee vaut 1 mais le bordereau n’est pas signé (et le fichier n’a pas de signature globale) : Hélios rejette le flux.', 'InfoDematerialisee=1 but bordereau not signed');
       }
     } else if ([...this.domains.values()].every((d) => d.infoDematerialisee !== '1')) {
