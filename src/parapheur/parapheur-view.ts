@@ -41,7 +41,7 @@ export const parapheurDossierView = z.object({
   annotations: z.array(z.object({ id: z.string(), bureau: z.string().nullable(), author: z.string(), visibility: z.string(), text: z.string(), at: z.string() })),
   avis: z.array(z.object({ id: z.string(), fromBureau: z.string(), toBureau: z.string(), question: z.string(), answer: z.string().nullable(), requestedAt: z.string(), answeredAt: z.string().nullable() })),
   parapheurActions: z.array(z.object({ name: z.string(), label: z.string() })),
-  origine: z.object({ type: z.literal('acte'), dossierId: z.string(), titre: z.string() }).nullable().describe('L’acte dont ce dossier est le circuit de signature'),
+  origine: z.object({ type: z.enum(['acte', 'helios']), dossierId: z.string(), titre: z.string() }).nullable().describe('L’acte ou le flux PES (Hélios) dont ce dossier est le circuit de signature'),
   detachedSignatures: z.array(detachedSignatureView).describe('Signatures CAdES détachées (.p7s), vérifiées sur le document principal'),
 });
 
@@ -76,6 +76,14 @@ async function verifyDetached(deps: Deps, cid: string, documents: DocumentRow[])
   return out;
 }
 
+/** An acte (src/actes) or a PES flow (src/helios) submitted for signature: its page links back to it, inside the collectivité only. */
+async function origineOf(deps: Deps, cid: string, dossierId: string): Promise<{ type: 'acte' | 'helios'; dossierId: string; titre: string } | null> {
+  const acte = await deps.db.selectFrom('actes_signature').innerJoin('dossier', 'dossier.id', 'actes_signature.acte_dossier_id').select(['dossier.id', 'dossier.title']).where('actes_signature.collectivite_id', '=', cid).where('dossier.collectivite_id', '=', cid).where('actes_signature.child_dossier_id', '=', dossierId).executeTakeFirst();
+  if (acte) return { type: 'acte', dossierId: acte.id, titre: acte.title };
+  const flux = await deps.db.selectFrom('helios_signature').innerJoin('dossier', 'dossier.id', 'helios_signature.helios_dossier_id').select(['dossier.id', 'dossier.title']).where('helios_signature.collectivite_id', '=', cid).where('dossier.collectivite_id', '=', cid).where('helios_signature.child_dossier_id', '=', dossierId).executeTakeFirst();
+  return flux ? { type: 'helios', dossierId: flux.id, titre: flux.title } : null;
+}
+
 const TURN_ACTIONS = new Set(['viser', 'signer', 'rejeter', 'demander_avis', 'transferer']);
 
 export async function parapheurView(deps: Deps, principal: Principal, access: TenantAccess, dossierId: string): Promise<z.infer<typeof parapheurDossierView>> {
@@ -96,8 +104,7 @@ export async function parapheurView(deps: Deps, principal: Principal, access: Te
   if (principal.kind === 'user' && step && step.kind !== 'cachet' && pd) {
     myTurn = await resolveActingBureau(deps.db, cid, principal.userId, step, pd.typologie_id, deps.clock.now()).then(() => true, () => false);
   }
-  // An acte submitted for signature (src/actes): its page links back to it.
-  const acte = await deps.db.selectFrom('actes_signature').innerJoin('dossier', 'dossier.id', 'actes_signature.acte_dossier_id').select(['dossier.id', 'dossier.title']).where('actes_signature.collectivite_id', '=', cid).where('dossier.collectivite_id', '=', cid).where('actes_signature.child_dossier_id', '=', dossierId).executeTakeFirst();
+  const origine = await origineOf(deps, cid, dossierId);
   const snap = snapshotOf(dossier, documents);
   const parapheurActions = Object.entries(def.actions)
     .filter(([n]) => checkAction(def, n, snap, who, { viaModule: true }).ok)
@@ -127,7 +134,7 @@ export async function parapheurView(deps: Deps, principal: Principal, access: Te
     annotations: annotations.map((a) => ({ id: a.id, bureau: name(a.bureau_id), author: a.author_label, visibility: a.visibility, text: a.text, at: a.at.toISOString() })),
     avis: avis.map((a) => ({ id: a.id, fromBureau: name(a.from_bureau_id)!, toBureau: name(a.to_bureau_id)!, question: a.question, answer: a.answer, requestedAt: a.requested_at.toISOString(), answeredAt: a.answered_at?.toISOString() ?? null })),
     parapheurActions,
-    origine: acte ? { type: 'acte' as const, dossierId: acte.id, titre: acte.title } : null,
+    origine,
     detachedSignatures: await verifyDetached(deps, cid, documents),
   };
 }

@@ -38,6 +38,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/actes/:dossierId/soumettre-signature': { typologieId: NO_SUCH_ID, bureauEmetteurId: NO_SUCH_ID },
   'POST /api/collectivites/:collectiviteId/webhooks': { url: 'https://hooks.example.com/paraphe' },
   'PATCH /api/collectivites/:collectiviteId/webhooks/:webhookId': { active: false },
+  'POST /api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature': { typologieId: NO_SUCH_ID, bureauEmetteurId: NO_SUCH_ID },
 };
 
 /** Route parameters that name a collectivité's objects, and how to fill the others. */

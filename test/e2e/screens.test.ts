@@ -72,6 +72,9 @@ describe('HELIOS, délégations, signing settings and dashboard screens', { time
       await page.getByRole('cell', { name: /39\s724,75\s€/ }).first().waitFor();
       await page.getByRole('cell', { name: 'facture1.pdf' }).waitFor();
       await page.getByText(/Pas encore d’acquittement/).waitFor();
+      // Unsigned: it is signed in the parapheur first (XAdES typologies only), not transmitted as is.
+      await page.getByRole('heading', { name: 'Soumettre à la signature' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Transmettre à la trésorerie' }).count(), 0);
       assert.match((await page.getByTestId('pes-totaux').textContent()) ?? '', /1 bordereau\(x\), 1 pièce\(s\), 1 pièce\(s\) justificative\(s\)/);
       // Never the raw XML: the page shows no tag of the file.
       assert.ok(!(await page.locator('main').innerText()).includes('<PES_Aller'));

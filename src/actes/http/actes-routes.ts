@@ -17,7 +17,7 @@ import { loadDossier } from '../../dossiers/load-dossier.ts';
 import { addDocument } from '../../documents/add-document.ts';
 import { presentDocument, documentView, presentDossier, dossierView, snapshotOf } from '../../dossiers/presenter.ts';
 import { allowedActions } from '../../dossiers/dossier-type.ts';
-import type { ActesSignatureRow } from '../../platform/db/schema.ts';
+import { circuitProgress, circuitProgressView } from '../../parapheur/workflow/child-circuit.ts';
 import { soumettreSignatureInput, submitActeForSignature } from '../use-cases/submit-acte-for-signature.ts';
 import { actingAs } from '../../dossiers/run-dossier-action.ts';
 import { flattenMatieres, type Classification } from '../classification/classification.ts';
@@ -50,14 +50,7 @@ const messageView = z.object({
   reponsesPossibles: z.array(z.string()),
 });
 
-const signatureView = z.object({
-  parapheurDossierId: z.string(),
-  etat: z.string(),
-  etatLibelle: z.string(),
-  transmettreApresSignature: z.boolean(),
-  motifRefus: z.string().nullable(),
-  etapes: z.array(z.object({ position: z.number(), kind: z.string(), state: z.string(), bureaux: z.array(z.object({ id: z.string(), name: z.string(), pending: z.boolean() })) })),
-});
+const signatureView = circuitProgressView;
 
 export const acteView = z.object({
   idActe: z.string(),
@@ -113,23 +106,9 @@ export function actesRoutes(app: FastifyInstance, deps: Deps): void {
         createdAt: new Date(m.created_at).toISOString(),
         reponsesPossibles: m.direction === 'entrant' && m.status === 'recu' ? (REPLIES[m.kind] ?? []) : [],
       })),
-      signature: link ? await signatureOf(collectiviteId, link) : null,
+      signature: link ? await circuitProgress(deps, collectiviteId, link) : null,
       // The module's actions (soumettre_signature) are listed too: this API runs them.
       dossier: { ...presentDossier(def, dossier, documents, who), actions: allowedActions(def, snapshotOf(dossier, documents), who, { viaModule: true }) },
-    };
-  }
-
-  async function signatureOf(collectiviteId: string, link: ActesSignatureRow): Promise<z.infer<typeof signatureView>> {
-    const child = await deps.db.selectFrom('dossier').select(['state', 'type']).where('collectivite_id', '=', collectiviteId).where('id', '=', link.child_dossier_id).executeTakeFirstOrThrow();
-    const steps = await deps.db.selectFrom('parapheur_step').selectAll().where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', link.child_dossier_id).orderBy('position').execute();
-    const names = new Map((await deps.db.selectFrom('parapheur_bureau').select(['id', 'name']).where('collectivite_id', '=', collectiviteId).execute()).map((b) => [b.id, b.name]));
-    return {
-      parapheurDossierId: link.child_dossier_id,
-      etat: child.state,
-      etatLibelle: deps.dossierTypes.get(child.type).states[child.state]?.label ?? child.state,
-      transmettreApresSignature: link.transmettre_apres_signature,
-      motifRefus: link.motif,
-      etapes: steps.map((x) => ({ position: x.position, kind: x.kind, state: x.state, bureaux: x.bureau_ids.map((b) => ({ id: b, name: names.get(b) ?? b, pending: x.pending_bureau_ids.includes(b) })) })),
     };
   }
 

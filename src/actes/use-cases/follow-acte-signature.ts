@@ -20,7 +20,7 @@ import { runDossierActionIn, systemActingAs } from '../../dossiers/run-dossier-a
 import { appendJournal } from '../../journal/append-journal.ts';
 import { systemActor } from '../../identity/principal.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
-import { currentDocument } from '../../parapheur/model.ts';
+import { lastSignedVersion, rejectionOf } from '../../parapheur/workflow/child-circuit.ts';
 import { ACTES_TYPE } from '../dossier-type.ts';
 
 export const ACTES_SIGNATURE_SUBSCRIBER = 'actes-signature';
@@ -47,8 +47,7 @@ async function journal(trx: Db, deps: Deps, e: DossierStateChanged, acte: Dossie
 }
 
 async function signed(trx: Db, deps: Deps, e: DossierStateChanged, acte: DossierRow, transmettre: boolean): Promise<void> {
-  const childDocs = await trx.selectFrom('document').selectAll().where('collectivite_id', '=', e.collectiviteId).where('dossier_id', '=', e.dossierId).orderBy('created_at').orderBy('id').execute();
-  const version = currentDocument(childDocs)!;
+  const version = await lastSignedVersion(trx, e.collectiviteId, e.dossierId);
   const acteDocs = await trx.selectFrom('document').selectAll().where('collectivite_id', '=', e.collectiviteId).where('dossier_id', '=', acte.id).orderBy('created_at').orderBy('id').execute();
   // A circuit of visas only signs nothing: the acte's own PDF stays the one transmitted.
   if (version.role === 'signed' && !acteDocs.some((x) => x.role === 'signed' && x.sha256 === version.sha256)) {
@@ -70,11 +69,10 @@ async function signed(trx: Db, deps: Deps, e: DossierStateChanged, acte: Dossier
 }
 
 async function refused(trx: Db, deps: Deps, e: DossierStateChanged, acte: DossierRow): Promise<void> {
-  const act = await trx.selectFrom('parapheur_act').select(['comment', 'actor_label']).where('collectivite_id', '=', e.collectiviteId).where('dossier_id', '=', e.dossierId).where('action', '=', 'rejeter').orderBy('at', 'desc').orderBy('id', 'desc').executeTakeFirst();
-  const motif = act?.comment ?? null;
+  const { motif, par } = await rejectionOf(trx, e.collectiviteId, e.dossierId);
   await changeDossierState(trx, deps, acte, 'signature_refusee');
   await trx.updateTable('actes_signature').set({ outcome: 'rejete', motif }).where('child_dossier_id', '=', e.dossierId).execute();
-  await journal(trx, deps, e, acte, 'actes.signature.refusee', 'signature_refusee', { motif, par: act?.actor_label ?? null }, []);
+  await journal(trx, deps, e, acte, 'actes.signature.refusee', 'signature_refusee', { motif, par }, []);
 }
 
 async function withdrawn(trx: Db, deps: Deps, e: DossierStateChanged, acte: DossierRow): Promise<void> {

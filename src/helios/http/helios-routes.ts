@@ -1,7 +1,7 @@
 /**
  * HELIOS API (finance software with an API token, or the web UI): deposit a PES_Aller (validated on upload),
- * read it as bordereaux / pièces / PJ, follow its transmission and acquittement (transmission itself is the
- * dossier action `transmettre`), list the PES_Retour of the collectivité. Routes are thin: each calls one
+ * read it as bordereaux / pièces / PJ, submit an unsigned one to its parapheur circuit (`soumettre-signature`),
+ * follow its circuit, transmission and acquittement (transmission itself is the dossier action `transmettre`), list the PES_Retour of the collectivité. Routes are thin: each calls one
  * use case.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -16,11 +16,14 @@ import { principalOf } from '../../http/auth.ts';
 import { collectiviteParams, errorResponses, tenantOf } from '../../http/route-kit.ts';
 import { actorOf } from '../../identity/principal.ts';
 import { AppError } from '../../shared/errors.ts';
-import { presentDossier, dossierView } from '../../dossiers/presenter.ts';
+import { presentDossier, dossierView, snapshotOf } from '../../dossiers/presenter.ts';
+import { allowedActions } from '../../dossiers/dossier-type.ts';
+import { circuitProgressView } from '../../parapheur/workflow/child-circuit.ts';
 import { actingAs } from '../../dossiers/run-dossier-action.ts';
 import { HELIOS_TYPE } from '../dossier-type.ts';
 import { heliosPorts } from '../install.ts';
 import { deposerPes } from '../use-cases/deposer-pes.ts';
+import { soumettrePesInput, submitPesForSignature } from '../use-cases/submit-pes-for-signature.ts';
 import { listRetours, loadHeliosDossier, pesVue, retourContent } from '../use-cases/helios-dossier.ts';
 
 const pesParams = collectiviteParams.extend({ dossierId: z.string() });
@@ -49,6 +52,7 @@ export const heliosView = z.object({
       ),
     })
     .nullable(),
+  signature: circuitProgressView.nullable().describe('Le circuit de parapheur en cours (ou le dernier) : dossier enfant « pes-a-signer », état, étapes'),
   dossier: dossierView,
 });
 
@@ -80,7 +84,10 @@ export function heliosRoutes(app: FastifyInstance, deps: Deps): void {
 
   async function view(request: FastifyRequest, collectiviteId: string, dossierId: string): Promise<z.infer<typeof heliosView>> {
     const h = await loadHeliosDossier(deps, collectiviteId, dossierId);
-    return { ...h.pes, acquit: h.acquit, dossier: presentDossier(deps.dossierTypes.get(HELIOS_TYPE), h.dossier, h.documents, actingAs(tenantOf(request), principalOf(request).kind)) };
+    const def = deps.dossierTypes.get(HELIOS_TYPE);
+    const who = actingAs(tenantOf(request), principalOf(request).kind);
+    // The module's actions (soumettre_signature) are listed too: this API runs them.
+    return { ...h.pes, acquit: h.acquit, signature: h.signature, dossier: { ...presentDossier(def, h.dossier, h.documents, who), actions: allowedActions(def, snapshotOf(h.dossier, h.documents), who, { viaModule: true }) } };
   }
 
   r.post('/api/collectivites/:collectiviteId/helios', { config: { permission: 'dossier:write' }, schema: { tags, summary: 'Déposer un PES_Aller (multipart, champ « file ») : validé au dépôt (schéma et règles Hélios), refusé avec chaque erreur et son emplacement', consumes: ['multipart/form-data'], params: collectiviteParams, response: { 201: heliosView, ...errorResponses } } }, async (request, reply) => {
@@ -95,6 +102,12 @@ export function heliosRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   r.get('/api/collectivites/:collectiviteId/helios/:dossierId', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Suivre un flux PES : état (code S²LOW), envoi, acquittement avec les erreurs par bordereau, pièce et ligne', params: pesParams, response: { 200: heliosView, ...errorResponses } } }, async (request) => view(request, tenantOf(request).collectiviteId, request.params.dossierId));
+
+  r.post('/api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature', { config: { permission: 'dossier:act' }, schema: { tags, summary: 'Soumettre le flux PES à la signature : un dossier « pes-a-signer » du parapheur part dans le circuit de la typologie XAdES (une signature par bordereau) ; signé, le flux est transmis (si demandé)', params: pesParams, body: soumettrePesInput, response: { 200: heliosView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
+    await submitPesForSignature(deps, principalOf(request), access, request.params.dossierId, request.body);
+    return view(request, access.collectiviteId, request.params.dossierId);
+  });
 
   r.get('/api/collectivites/:collectiviteId/helios/:dossierId/vue', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Vue lisible du PES : bordereaux, pièces, tiers, montants, pièces justificatives', params: pesParams } }, async (request) => pesVue(deps, tenantOf(request).collectiviteId, request.params.dossierId, heliosPorts(deps).pes));
 

@@ -20,7 +20,9 @@ async function reserveUploadName(deps: Deps, collectiviteId: string, dossierId: 
   return deps.db.transaction().execute(async (trx) => {
     const pes = await trx.selectFrom('helios_pes').selectAll().where('dossier_id', '=', dossierId).forUpdate().executeTakeFirst();
     if (!pes) throw new AppError('UNPROCESSABLE', 'Ce flux PES n’a pas été déposé par le module Hélios.', 'no helios_pes row');
-    if (pes.upload_name) return { name: pes.upload_name, sha256: pes.pes_sha256 };
+    // The PES signed in the parapheur when there is one, else the file as deposited (signed outside).
+    const sha256 = pes.signed_sha256 ?? pes.pes_sha256;
+    if (pes.upload_name) return { name: pes.upload_name, sha256 };
     const now = deps.clock.now();
     const row = await trx
       .insertInto('helios_counter')
@@ -30,8 +32,8 @@ async function reserveUploadName(deps: Deps, collectiviteId: string, dossierId: 
       .executeTakeFirstOrThrow();
     const name = pesUploadName(pes.id_coll, now, row.n);
     await trx.updateTable('helios_pes').set({ upload_name: name }).where('dossier_id', '=', dossierId).execute();
-    await appendJournal(trx, deps.clock, systemActor, { collectiviteId, action: 'helios.fichier.nomme', objectType: 'dossier', objectId: dossierId, details: { fichier: name, nomFic: pes.nom_fic }, documentHashes: [pes.pes_sha256] });
-    return { name, sha256: pes.pes_sha256 };
+    await appendJournal(trx, deps.clock, systemActor, { collectiviteId, action: 'helios.fichier.nomme', objectType: 'dossier', objectId: dossierId, details: { fichier: name, nomFic: pes.nom_fic }, documentHashes: [sha256] });
+    return { name, sha256 };
   });
 }
 

@@ -26,6 +26,11 @@ export interface PesConfig {
   maxErrors: number;
   /** Size of the text handed to libxml2 per XSD validation batch (see xsd-stream.ts). */
   xsdBatchChars: number;
+  /**
+   * The file is deposited to be signed afterwards (HELIOS dossier, signed in a parapheur circuit): a PES with
+   * InfoDematerialisee 1 and no signature at all is accepted; partly signed files stay errors.
+   */
+  unsignedToBeSigned?: boolean;
 }
 
 export const DEFAULT_PES_CONFIG: PesConfig = {

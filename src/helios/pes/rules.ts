@@ -48,6 +48,7 @@ export class AllerRules {
   private domains = new Map<'depense' | 'recette', DomainHeader>();
   private unsignedWhileRequired: PesPlace[] = [];
   private globalSignature = false;
+  private signedBordereaux = 0;
   private idBords = new Map<string, { n: number; place: PesPlace }[]>();
   private idUniques = new Set<string>();
   private pending: Promise<void>[] = [];
@@ -107,6 +108,7 @@ export class AllerRules {
     if (b.signed && info !== '1') {
       this.add('SIGNATURE_SANS_DEMAT', place, `Le bordereau est signé alors que InfoDematerialisee vaut ${dom?.infoDematerialisee ?? '0 (absent)'} : Hélios rejette une signature si InfoDematerialisee ne vaut pas 1.`, `bordereau signed while InfoDematerialisee=${info}`, b.line);
     }
+    if (b.signed) this.signedBordereaux++;
     if (!b.signed && info === '1' && this.unsignedWhileRequired.length < this.cfg.maxErrors) this.unsignedWhileRequired.push(place);
     // IdBord sequence
     if (b.idBord !== undefined && /^\d+$/.test(b.idBord)) {
@@ -175,8 +177,10 @@ export class AllerRules {
   /** Rules that need the whole file (global signature, IdBord sequences). */
   async finish(): Promise<void> {
     await this.drain();
+    // A file with no signature at all, deposited to be signed in the parapheur, is not yet wrong.
+    const toBeSigned = this.cfg.unsignedToBeSigned && this.signedBordereaux === 0;
     if (!this.globalSignature) {
-      for (const place of this.unsignedWhileRequired) {
+      for (const place of toBeSigned ? [] : this.unsignedWhileRequired) {
         this.add('DEMAT_SANS_SIGNATURE', place, 'InfoDematerialisee vaut 1 mais le bordereau n’est pas signé (et le fichier n’a pas de signature globale) : Hélios rejette le flux.', 'InfoDematerialisee=1 but bordereau not signed');
       }
     } else if ([...this.domains.values()].every((d) => d.infoDematerialisee !== '1')) {

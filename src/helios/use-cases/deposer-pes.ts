@@ -22,7 +22,8 @@ export interface PesUpload {
 }
 
 export async function deposerPes(deps: Deps, actor: Actor, collectiviteId: string, upload: PesUpload, config: Partial<PesConfig>): Promise<DossierRow> {
-  const cfg = pesConfig(config);
+  // Not signed yet is fine: the flow can be signed in the parapheur (soumettre_signature); the transmission needs every bordereau signed.
+  const cfg = pesConfig({ ...config, unsignedToBeSigned: true });
   const report = await validatePesAller(upload.path, cfg);
   if (!report.valid) {
     const n = report.errorCount;

@@ -9,6 +9,7 @@ import type { DocumentRow, DossierRow } from '../../platform/db/schema.ts';
 import { readPesView, type PesAcquit, type PesConfig, type PesView } from '../pes/index.ts';
 import { HELIOS_TYPE } from '../dossier-type.ts';
 import { readBlob } from './support.ts';
+import { circuitProgress, type CircuitProgress } from '../../parapheur/workflow/child-circuit.ts';
 
 export interface AcquitErreurView { code: string | null; libelle: string | null }
 export interface AcquitElementView {
@@ -25,6 +26,8 @@ export interface HeliosDossier {
   documents: DocumentRow[];
   pes: { nomFic: string; idColl: string; schemaVersion: string; fichierEnvoye: string | null; dateEnvoi: string | null };
   acquit: { statut: 'OK' | 'KO'; nombreErreurs: number; elements: AcquitElementView[] } | null;
+  /** The parapheur circuit in progress (or the last one), when the flow was submitted for signature. */
+  signature: CircuitProgress | null;
 }
 
 const err = (e: { code?: string; libelle?: string }): AcquitErreurView => ({ code: e.code ?? null, libelle: e.libelle ?? null });
@@ -49,19 +52,21 @@ export async function loadHeliosDossier(deps: Deps, collectiviteId: string, doss
   const { dossier, documents } = await loadDossier(deps.db, collectiviteId, dossierId);
   const pes = await deps.db.selectFrom('helios_pes').selectAll().where('dossier_id', '=', dossierId).where('collectivite_id', '=', collectiviteId).executeTakeFirst();
   if (!pes || dossier.type !== HELIOS_TYPE) throw new AppError('NOT_FOUND', 'Flux PES introuvable.', 'not a helios dossier');
+  const link = await deps.db.selectFrom('helios_signature').selectAll().where('collectivite_id', '=', collectiviteId).where('helios_dossier_id', '=', dossierId).orderBy('current', 'desc').orderBy('created_at', 'desc').executeTakeFirst();
   return {
     dossier,
     documents,
     pes: { nomFic: pes.nom_fic, idColl: pes.id_coll, schemaVersion: pes.schema_version, fichierEnvoye: pes.upload_name, dateEnvoi: pes.sent_at ? new Date(pes.sent_at).toISOString() : null },
     acquit: pes.acquit ? presentAcquit(pes.acquit as PesAcquit) : null,
+    signature: link ? await circuitProgress(deps, collectiviteId, link) : null,
   };
 }
 
-/** The readable view (bordereaux, pièces, tiers, amounts, PJ) of the PES_Aller as deposited. */
+/** The readable view (bordereaux, pièces, tiers, amounts, PJ) of the PES_Aller: as signed in the parapheur, else as deposited. */
 export async function pesVue(deps: Deps, collectiviteId: string, dossierId: string, config: Partial<PesConfig>): Promise<PesView> {
   await loadHeliosDossier(deps, collectiviteId, dossierId);
-  const pes = await deps.db.selectFrom('helios_pes').select('pes_sha256').where('dossier_id', '=', dossierId).executeTakeFirstOrThrow();
-  return readPesView(await readBlob(deps, pes.pes_sha256), config);
+  const pes = await deps.db.selectFrom('helios_pes').select(['pes_sha256', 'signed_sha256']).where('dossier_id', '=', dossierId).executeTakeFirstOrThrow();
+  return readPesView(await readBlob(deps, pes.signed_sha256 ?? pes.pes_sha256), config);
 }
 
 export interface RetourView { cle: string; fichier: string; nomFic: string | null; sha256: string | null; recuLe: string; details: Record<string, unknown> }

@@ -212,6 +212,19 @@ export interface ActesSignatureTable {
   created_at: Generated<Date>;
 }
 
+/** A PES flow's parapheur circuit (migration 0008): same shape as actes_signature. */
+export interface HeliosSignatureTable {
+  child_dossier_id: string;
+  helios_dossier_id: string;
+  collectivite_id: string;
+  transmettre_apres_signature: boolean;
+  current: Generated<boolean>;
+  outcome: string | null;
+  motif: string | null;
+  last_event_version: Generated<number>;
+  created_at: Generated<Date>;
+}
+
 export interface ActesMessageTable {
   id: Generated<string>;
   collectivite_id: string | null;
@@ -255,6 +268,8 @@ export interface HeliosPesTable {
   sent_at: Date | null;
   acquit_sha256: string | null;
   acquit: Json<unknown> | null;
+  /** The PES signed in a parapheur circuit (helios_signature): transmitted instead of pes_sha256. */
+  signed_sha256: Generated<string | null>;
   created_at: Generated<Date>;
 }
 
@@ -360,6 +375,7 @@ export interface Database {
   actes_counter: ActesCounterTable;
   actes_signature: ActesSignatureTable;
   helios_pes: HeliosPesTable;
+  helios_signature: HeliosSignatureTable;
   helios_counter: HeliosCounterTable;
   helios_response: HeliosResponseTable;
   webhook_subscription: WebhookSubscriptionTable;
@@ -516,3 +532,4 @@ export type ParapheurActRow = Selectable<ParapheurActTable>;
 export type ActesActeRow = Selectable<ActesActeTable>;
 export type ActesSignatureRow = Selectable<ActesSignatureTable>;
 export type ActesMessageRow = Selectable<ActesMessageTable>;
+export type HeliosSignatureRow = Selectable<HeliosSignatureTable>;

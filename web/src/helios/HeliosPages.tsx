@@ -12,6 +12,8 @@ import { formatDateTime, formatEuros, formatMonthKey, formatNumber } from '../fo
 import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
 import { DropZone } from '../components/DropZone';
 import type { Dossier, DossierSummary } from '../types';
+import { CircuitSection, type CircuitSignature } from '../parapheur/CircuitSection';
+import { SoumettreSignatureForm } from '../parapheur/SoumettreSignatureForm';
 
 interface AcquitErreur { code: string | null; libelle: string | null }
 interface AcquitElement {
@@ -30,6 +32,7 @@ interface HeliosView {
   fichierEnvoye: string | null;
   dateEnvoi: string | null;
   acquit: { statut: 'OK' | 'KO'; nombreErreurs: number; elements: AcquitElement[] } | null;
+  signature: CircuitSignature | null;
   dossier: Dossier;
 }
 interface VueTiers { nom?: string; identifiant?: string }
@@ -237,6 +240,9 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
   if (!res.data) return <Loading what="Chargement du flux PES" />;
   const h = res.data;
   const d = h.dossier;
+  // soumettre_signature needs the parapheur choices: its own form below, not a plain button.
+  const canSubmit = d.actions.some((x) => x.name === 'soumettre_signature');
+  const buttons = d.actions.filter((x) => x.name !== 'soumettre_signature');
   const run = async (name: string, label: string) => {
     setBusy(name);
     setError(null);
@@ -278,16 +284,16 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
               {d.documents.map((doc) => (
                 <li key={doc.id}>
                   <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`${H(cid)}/documents/${doc.id}/content`} download={doc.filename}>
-                    Télécharger {doc.role === 'principal' ? 'le fichier PES' : 'le document'} « {doc.filename} »
+                    Télécharger {doc.role === 'principal' ? 'le fichier PES' : doc.role === 'signed' ? 'le PES signé' : 'le document'} « {doc.filename} »
                   </a>
                 </li>
               ))}
             </ul>
-            {can.write(role) && d.actions.length > 0 && (
+            {can.write(role) && buttons.length > 0 && (
               <>
                 <h2 className="fr-h6 fr-mt-2w">Actions</h2>
                 <ul className="fr-btns-group fr-btns-group--sm">
-                  {d.actions.map((a) => (
+                  {buttons.map((a) => (
                     <li key={a.name}>
                       <Button priority={a.name === 'abandonner' ? 'secondary' : 'primary'} disabled={busy !== null} onClick={() => void run(a.name, a.label)}>{a.label}</Button>
                     </li>
@@ -299,6 +305,8 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
           </section>
         </div>
       </div>
+      {h.signature && <CircuitSection cid={cid} sig={h.signature} refused={d.state === 'signature_refusee'} what="le flux PES" destination="à la trésorerie" />}
+      {canSubmit && can.write(role) && <div className="paraphe-card fr-p-3w fr-mb-3w"><SoumettreSignatureForm cid={cid} url={`${base}/soumettre-signature`} format="xades" destination="à la trésorerie" onDone={res.reload} /></div>}
       <Acquittement acquit={h.acquit} />
       <h2 className="fr-h4 fr-mt-4w">Contenu du flux</h2>
       <ErrorAlert message={vue.error} />

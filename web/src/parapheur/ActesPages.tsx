@@ -1,12 +1,11 @@
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { useResource } from '../hooks';
 import { Link, useLocation } from '../router';
 import { formatDateTime, formatMonthKey } from '../format';
 import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
 import type { Dossier, DossierSummary } from '../types';
 import { SoumettreSignatureForm } from './SoumettreSignatureForm';
-import { STEP_KIND_LABELS, STEP_STATE_LABELS } from './types';
+import { CircuitSection, type CircuitSignature } from './CircuitSection';
 
 interface ActeMessage {
   id: string;
@@ -20,17 +19,9 @@ interface ActeMessage {
   createdAt: string;
   reponsesPossibles: string[];
 }
-interface ActeSignature {
-  parapheurDossierId: string;
-  etat: string;
-  etatLibelle: string;
-  transmettreApresSignature: boolean;
-  motifRefus: string | null;
-  etapes: { position: number; kind: string; state: string; bureaux: { id: string; name: string; pending: boolean }[] }[];
-}
 interface ActeView {
   idActe: string;
-  signature: ActeSignature | null;
+  signature: CircuitSignature | null;
   dateEnvoi: string | null;
   dateReception: string | null;
   datePublication: string | null;
@@ -130,22 +121,8 @@ export function ActePage({ cid, id }: { cid: string; id: string }) {
           <Link className="fr-link" href={`/c/${cid}/dossiers/${id}`}>Voir le dossier complet (documents, historique, actions)</Link>
         </li>
       </ul>
-      {sig && (
-        <section className="fr-mb-3w" aria-labelledby="circuit-title">
-          <h2 id="circuit-title" className="fr-h5">Circuit de signature</h2>
-          {d.state === 'signature_refusee' && <Alert className="fr-mb-2w" severity="warning" small title="Refusé au parapheur" description={`Motif : ${sig.motifRefus ?? 'non précisé'}. Vous pouvez soumettre l’acte à nouveau ou l’abandonner.`} />}
-          <p className="fr-mb-1w">
-            Dossier du parapheur : <Link className="fr-link" href={`/c/${cid}/parapheur/dossiers/${sig.parapheurDossierId}`}>{sig.etatLibelle}</Link>
-            {sig.transmettreApresSignature ? ' — transmis en préfecture dès la signature.' : ' — à transmettre après la signature.'}
-          </p>
-          <ol>
-            {sig.etapes.map((e) => (
-              <li key={e.position}>{`${STEP_KIND_LABELS[e.kind] ?? e.kind} : ${e.bureaux.map((b) => b.name).join(', ') || 'serveur'} (${STEP_STATE_LABELS[e.state] ?? e.state})`}</li>
-            ))}
-          </ol>
-        </section>
-      )}
-      {canSubmit && <div className="paraphe-card fr-p-3w fr-mb-3w"><SoumettreSignatureForm cid={cid} acteId={id} onDone={res.reload} /></div>}
+      {sig && <CircuitSection cid={cid} sig={sig} refused={d.state === 'signature_refusee'} what="l’acte" destination="en préfecture" />}
+      {canSubmit && <div className="paraphe-card fr-p-3w fr-mb-3w"><SoumettreSignatureForm cid={cid} url={`${base}/soumettre-signature`} format="pades" destination="en préfecture" onDone={res.reload} /></div>}
       <h2 className="fr-h5">Messages avec la préfecture</h2>
       {a.messages.length === 0 ? (
         <p>Aucun message échangé pour le moment.</p>

@@ -120,7 +120,8 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
       </p>
       {v.origine && (
         <p className="fr-mb-2w">
-          Ce document est l’acte soumis à signature : <Link className="fr-link" href={`/c/${cid}/actes/${v.origine.dossierId}`}>{v.origine.titre}</Link>
+          {v.origine.type === 'acte' ? 'Ce document est l’acte soumis à signature : ' : 'Ce document est le flux PES (Hélios) soumis à signature : '}
+          <Link className="fr-link" href={`/c/${cid}/${v.origine.type === 'acte' ? 'actes' : 'helios'}/${v.origine.dossierId}`}>{v.origine.titre}</Link>
         </p>
       )}
       {notice && <Alert className="fr-mb-3w" severity="success" small description={notice} closable onClose={() => setNotice(null)} />}

@@ -9,8 +9,12 @@ import { useSession } from '../session';
 import { ErrorAlert, Loading } from '../components/common';
 import { P, type Bureau, type Circuit, type Typologie } from './types';
 
-/** The parapheur choices of an acte submitted for signature: typologie (PAdES), bureau émetteur, variable bureaux, date limite. */
-export function SoumettreSignatureForm({ cid, acteId, onDone }: { cid: string; acteId: string; onDone: () => void }) {
+/**
+ * The parapheur choices of a document submitted for signature by its module (an acte: PAdES; a PES flow:
+ * XAdES per bordereau): typologie of that format, bureau émetteur, variable bureaux, date limite, and
+ * whether to transmit once signed. `url`: the module's soumettre-signature endpoint.
+ */
+export function SoumettreSignatureForm({ cid, url, format, destination, onDone }: { cid: string; url: string; format: 'pades' | 'xades'; destination: string; onDone: () => void }) {
   const { session } = useSession();
   const bureaux = useResource<{ items: Bureau[] }>(`${P(cid)}/bureaux`);
   const typologies = useResource<{ items: Typologie[] }>(`${P(cid)}/typologies`);
@@ -30,8 +34,8 @@ export function SoumettreSignatureForm({ cid, acteId, onDone }: { cid: string; a
   }, [mine, bureauId]);
 
   if (!bureaux.data || !typologies.data || !circuits.data) return <><ErrorAlert message={bureaux.error ?? typologies.error ?? circuits.error} /><Loading what="Chargement des choix du parapheur" /></>;
-  const pades = typologies.data.items.filter((t) => t.format === 'pades');
-  const circuit = circuits.data.items.find((c) => c.id === pades.find((t) => t.id === typologieId)?.circuitId);
+  const usable = typologies.data.items.filter((t) => t.format === format);
+  const circuit = circuits.data.items.find((c) => c.id === usable.find((t) => t.id === typologieId)?.circuitId);
   const variableKeys = [...new Set((circuit?.steps ?? []).flatMap((s) => (s.actors?.type === 'variable' ? [s.actors.key] : [])))];
 
   const submit = async (e: FormEvent) => {
@@ -45,7 +49,7 @@ export function SoumettreSignatureForm({ cid, acteId, onDone }: { cid: string; a
     if (Object.keys(local).length) return setError('Le formulaire contient des erreurs : corrigez les champs signalés.');
     setBusy(true);
     try {
-      await api('POST', `/api/collectivites/${cid}/actes/${acteId}/soumettre-signature`, {
+      await api('POST', url, {
         typologieId,
         bureauEmetteurId: bureauId,
         bureauxVariables: Object.fromEntries(variableKeys.map((k) => [k, variables[k]!])),
@@ -64,10 +68,10 @@ export function SoumettreSignatureForm({ cid, acteId, onDone }: { cid: string; a
   return (
     <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-form" aria-labelledby="soumettre-title">
       <h2 id="soumettre-title" className="fr-h5">Soumettre à la signature</h2>
-      <ErrorAlert message={error} title="L’acte n’a pas pu être soumis" />
-      <Select label="Typologie du parapheur (obligatoire)" hint="Elle choisit le circuit de visa et de signature (signature PAdES)." state={errors.typologieId ? 'error' : 'default'} stateRelatedMessage={errors.typologieId} nativeSelectProps={{ value: typologieId, required: true, onChange: (e) => setTypologieId(e.target.value) }}>
+      <ErrorAlert message={error} title="La soumission à la signature a échoué" />
+      <Select label="Typologie du parapheur (obligatoire)" hint={`Elle choisit le circuit de visa et de signature (signature ${format === 'pades' ? 'PAdES' : 'XAdES, une par bordereau'}).`} state={errors.typologieId ? 'error' : 'default'} stateRelatedMessage={errors.typologieId} nativeSelectProps={{ value: typologieId, required: true, onChange: (e) => setTypologieId(e.target.value) }}>
         <option value="">Choisir une typologie</option>
-        {pades.map((t) => <option key={t.id} value={t.id}>{`${t.type} — ${t.sousType}`}</option>)}
+        {usable.map((t) => <option key={t.id} value={t.id}>{`${t.type} — ${t.sousType}`}</option>)}
       </Select>
       <Select label="Bureau émetteur (obligatoire)" state={errors.bureauEmetteurId ? 'error' : 'default'} stateRelatedMessage={errors.bureauEmetteurId} nativeSelectProps={{ value: bureauId, required: true, onChange: (e) => setBureauId(e.target.value) }}>
         <option value="">Choisir un bureau</option>
@@ -80,7 +84,7 @@ export function SoumettreSignatureForm({ cid, acteId, onDone }: { cid: string; a
         </Select>
       ))}
       <Input label="Date limite de traitement (facultatif)" nativeInputProps={{ type: 'date', value: deadline, onChange: (e) => setDeadline(e.target.value) }} />
-      <Checkbox options={[{ label: 'Transmettre en préfecture dès la signature', nativeInputProps: { checked: transmettre, onChange: (e) => setTransmettre(e.target.checked) } }]} />
+      <Checkbox options={[{ label: `Transmettre ${destination} dès la signature`, nativeInputProps: { checked: transmettre, onChange: (e) => setTransmettre(e.target.checked) } }]} />
       <Button type="submit" disabled={busy}>{busy ? 'Envoi…' : 'Soumettre à la signature'}</Button>
     </form>
   );

@@ -42,7 +42,7 @@ export interface ParapheurDossier {
   avis: { id: string; fromBureau: string; toBureau: string; question: string; answer: string | null; requestedAt: string; answeredAt: string | null }[];
   parapheurActions: { name: string; label: string }[];
   /** The acte this dossier is the signature circuit of. */
-  origine: { type: 'acte'; dossierId: string; titre: string } | null;
+  origine: { type: 'acte' | 'helios'; dossierId: string; titre: string } | null;
   /** Detached CAdES signatures (.p7s), verified by the server against the principal document. */
   detachedSignatures: { documentId: string; filename: string; valid: boolean; signer: { subject: string } | null; signingTime: string | null; timestampTime: string | null; level: string; problems: string[] }[];
 }
