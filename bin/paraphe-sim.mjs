@@ -1,5 +1,4 @@
 #!/usr/bin/env node
 // Simulators of outside parties (@CTES préfecture, DGFiP Hélios), as separate programs.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/simulators/main.ts');
+import { loadProgram } from './load-program.mjs';
+await loadProgram('paraphe-sim.mjs', 'src/simulators/main.ts');

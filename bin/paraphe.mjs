@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader: no build step between a clone and `npx paraphe`.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// The `paraphe` command. No build step is needed between a clone and `npx paraphe`: see load-program.mjs.
+import { loadProgram } from './load-program.mjs';
+await loadProgram('paraphe.mjs', 'src/cli/main.ts');

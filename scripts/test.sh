@@ -9,6 +9,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund || exit 1
 fi
 
+# The programs the tests start as processes run from the bundle, as after `npm ci` (fresh: sources may have changed).
+node scripts/build-bundle.mjs || exit 1
+
 mkdir -p test-artifacts
 counts=test-artifacts/counts.jsonl
 : > "$counts"

@@ -9,7 +9,9 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
+import { repoRoot } from '../../shared/paths.ts';
 
 export interface LibxmlIssue {
   line: number | undefined;
@@ -40,7 +42,7 @@ function failAll(e: Error): void {
 
 function theWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(new URL('./xsd-worker.mjs', import.meta.url), { execArgv: [] });
+  const w = new Worker(join(repoRoot, 'src/helios/pes/xsd-worker.mjs'), { execArgv: [] });
   w.on('message', (m: { id: number; issues?: LibxmlIssue[]; error?: string }) => {
     const p = pending.get(m.id);
     if (!p) return;

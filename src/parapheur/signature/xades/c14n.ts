@@ -9,7 +9,9 @@
  * not keep the process alive.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { join } from 'node:path';
 import { AppError } from '../../../shared/errors.ts';
+import { repoRoot } from '../../../shared/paths.ts';
 
 interface Reply {
   bytes?: Uint8Array;
@@ -27,7 +29,7 @@ function theWorker(): NonNullable<typeof state> {
   if (state && !state.exited) return state;
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./c14n-worker.mjs', import.meta.url), {
+  const worker = new Worker(join(repoRoot, 'src/parapheur/signature/xades/c14n-worker.mjs'), {
     execArgv: [],
     workerData: { port: port2, signal },
     transferList: [port2],
