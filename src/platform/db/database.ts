@@ -3,7 +3,7 @@
  * data in PARAPHE_DATA_DIR (default ./data) — or in memory for tests. Same SQL, same Kysely dialect.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -32,6 +32,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   let lite: PGlite | undefined;
   const template = target.dataDir && !existsSync(target.dataDir) ? readPgliteTemplate() : undefined;
   if (target.dataDir && template) {
+    mkdirSync(dirname(target.dataDir), { recursive: true }); // PGlite creates only the last level
     try {
       lite = await PGlite.create({ dataDir: target.dataDir, loadDataDir: new Blob([template]), parsers });
     } catch (e) {
