@@ -52,11 +52,15 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(): Promise<Platform> {
+/**
+ * The README's start command on a new data directory. Without `simulators`, the demo's préfecture and Hélios
+ * simulators are not started (`--no-simulators`): no demo acte or PES is sent, the screens start empty.
+ */
+export async function startPlatform(opts: { simulators?: boolean } = {}): Promise<Platform> {
   ensureWebBuilt();
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'paraphe-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['bin/paraphe.mjs', 'start'], {
+  const child: ChildProcess = spawn(process.execPath, ['bin/paraphe.mjs', 'start', ...(opts.simulators ? [] : ['--no-simulators'])], {
     env: { ...process.env, PORT: String(port), PARAPHE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
