@@ -65,7 +65,7 @@ const OBJET = "Tarifs du centre de loisirs pour l'été";
 const CHILD_TITLE = `Acte n° ${NUMERO} — ${OBJET}`;
 
 describe('an acte through the visa + signature + cachet circuit to the préfecture, in the browser', { timeout: 900_000 }, () => {
-  test('create, submit, visa, sign-client, seal, transmitted and acknowledged, stamped PDF and AR downloaded', async () => {
+  test('create, submit, visa, sign-client, seal, transmitted and acknowledged, stamped PDF and AR downloaded', async (t) => {
     const agentCtx = await newContext(browser, platform.url);
     const maireCtx = await newContext(browser, platform.url);
     const page = await agentCtx.newPage();
@@ -125,6 +125,8 @@ describe('an acte through the visa + signature + cachet circuit to the préfectu
       await page.getByTestId('acte-state').getByText('En attente de signature').waitFor();
       await page.getByRole('heading', { name: 'Circuit de signature' }).waitFor();
       await page.getByText(/^Visa : DGS \(/).waitFor();
+      // Nothing to stamp before the acte is sent: no download link yet.
+      assert.equal(await page.getByRole('link', { name: /acte tamponné/ }).count(), 0);
       await check(page, '42-acte-a-signer');
 
       // The DGS (held by the demo agent) vises it in Mon parapheur.
@@ -178,6 +180,10 @@ describe('an acte through the visa + signature + cachet circuit to the préfectu
       assert.equal(seen.at(-1), 'Acquittement reçu', seen.join(' → '));
       await page.getByRole('cell', { name: 'Accusé de réception', exact: true }).waitFor();
       await timedGoto(page, `/c/${cid}/actes/${acteId}`, 'acte-acquitte', (p) => p.getByTestId('acte-state').getByText('Acquittement reçu').waitFor());
+      // Calendar days, in French, without a made-up time.
+      const sentOn = (await page.locator('dt', { hasText: 'Envoyé le' }).locator('xpath=following-sibling::dd').textContent())!.trim();
+      assert.match(sentOn, /^\d{1,2} [a-zéû]+ \d{4}$/, sentOn);
+      t.diagnostic(`states shown live on the acte page: ${seen.join(' → ')}`);
       await check(page, '46-acte-acquitte');
 
       // Downloads, from the page's links.
@@ -211,8 +217,12 @@ describe('an acte through the visa + signature + cachet circuit to the préfectu
       await page.getByRole('link', { name: 'Voir le dossier complet (documents, historique, actions)' }).click();
       await page.getByRole('heading', { name: 'Historique' }).waitFor();
       const history = (await page.getByRole('table', { name: 'Historique du dossier' }).textContent()) ?? '';
-      assert.ok(history.includes('Transmis'), history);
-      assert.ok(history.includes('Acquittement reçu'), history);
+      assert.match(history, /vers : Transmis(?!sion).*Accusé de réception de la préfecture reçu.*vers : Acquittement reçu/s, history);
+      await page.getByRole('cell', { name: 'Acte signé au parapheur' }).waitFor();
+      // The acte's informations are named in French.
+      await page.getByText('Date de la décision', { exact: true }).waitFor();
+      await page.getByText('Type de pièce de l’acte', { exact: true }).waitFor();
+      await page.locator('[data-testid=pdf-canvas][data-rendered-page="1"]').waitFor();
       await check(page, '47-acte-dossier-historique');
     } catch (e) {
       await screenshot(page, '49-echec-acte').catch(() => undefined);

@@ -5,7 +5,7 @@ import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
 import { Link, useLocation } from '../router';
-import { formatDateTime, formatMonthKey } from '../format';
+import { formatDate, formatDateTime, formatMonthKey } from '../format';
 import { ErrorAlert, Loading, PageTitle, StateBadge } from '../components/common';
 import type { Dossier, DossierSummary } from '../types';
 import { SoumettreSignatureForm } from './SoumettreSignatureForm';
@@ -76,6 +76,12 @@ const MESSAGE_STATUS_LABELS: Record<string, string> = {
 const MOVING_STATES = new Set(['a_signer', 'signe', 'transmission_en_cours', 'transmis', 'annulation_en_cours', 'annulation_transmise']);
 const REFRESH_MS = 3000;
 
+/** The acte's dates are calendar days (AAAA-MM-JJ): shown as a day, never with a made-up time. */
+function formatDay(d: string | null): string {
+  if (!d) return '—';
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) ? formatDate(`${d}T12:00:00Z`) : formatDateTime(d);
+}
+
 /** Télétransmission ACTES: the actes of the collectivité and their states. */
 export function ActesListPage({ cid }: { cid: string }) {
   const { search } = useLocation();
@@ -144,14 +150,16 @@ export function ActePage({ cid, id }: { cid: string; id: string }) {
       </p>
       <dl className="paraphe-dl fr-mb-3w">
         <div><dt>Identifiant de l’acte</dt><dd>{a.idActe}</dd></div>
-        <div><dt>Envoyé le</dt><dd>{formatDateTime(a.dateEnvoi)}</dd></div>
-        <div><dt>Reçu en préfecture le</dt><dd>{formatDateTime(a.dateReception)}</dd></div>
-        <div><dt>Publié le</dt><dd>{formatDateTime(a.datePublication)}</dd></div>
+        <div><dt>Envoyé le</dt><dd>{formatDay(a.dateEnvoi)}</dd></div>
+        <div><dt>Reçu en préfecture le</dt><dd>{formatDay(a.dateReception)}</dd></div>
+        <div><dt>Publié le</dt><dd>{formatDay(a.datePublication)}</dd></div>
       </dl>
       <ul className="fr-mb-3w">
-        <li>
-          <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`${base}/acte-tamponne`} download>Télécharger l’acte tamponné (PDF)</a>
-        </li>
+        {a.dateEnvoi && (
+          <li>
+            <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`${base}/acte-tamponne`} download>Télécharger l’acte tamponné (PDF)</a>
+          </li>
+        )}
         {received && (
           <li>
             <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`${base}/ar`} download>Télécharger l’accusé de réception de la préfecture</a>
