@@ -80,6 +80,9 @@ export function errorMessage(e: unknown): string {
 export function fieldErrors(e: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!(e instanceof ApiError) || !e.details || typeof e.details !== 'object') return out;
+  // Acte metadata errors name their field (`{ errors: [{ field, message }] }`).
+  const named = (e.details as { errors?: unknown }).errors;
+  if (Array.isArray(named)) for (const x of named as { field?: string; message?: string }[]) if (x.field && x.message) out[x.field] = x.message;
   const issues = (e.details as { issues?: unknown }).issues ?? (Array.isArray(e.details) ? e.details : null);
   if (!Array.isArray(issues)) return out;
   for (const i of issues as { path?: (string | number)[]; message?: string }[]) {

@@ -59,22 +59,23 @@ const classificationInput = z
 const requiredString = (msg: string) => z.string({ error: msg });
 
 export const acteMetadataSchema = z.object({
-  nature: natureInput,
-  classification: classificationInput,
-  numeroInterne: requiredString('Le numéro interne est obligatoire.').superRefine(refineWith(checkNumeroInterne)),
+  nature: natureInput.describe('Nature de l’acte'),
+  classification: classificationInput.describe('Classification (matière)'),
+  numeroInterne: requiredString('Le numéro interne est obligatoire.').superRefine(refineWith(checkNumeroInterne)).describe('Numéro de l’acte'),
   dateDecision: requiredString('La date de décision est obligatoire.').superRefine(
     refineWith((v) => checkIsoDate(v, 'La date de décision')),
-  ),
-  objet: requiredString('L’objet de l’acte est obligatoire.').superRefine(refineWith(checkObjet)),
-  documentPapier: z.boolean({ error: 'L’indication « document papier » doit valoir vrai ou faux.' }).default(false),
+  ).describe('Date de la décision'),
+  objet: requiredString('L’objet de l’acte est obligatoire.').superRefine(refineWith(checkObjet)).describe('Objet'),
+  documentPapier: z.boolean({ error: 'L’indication « document papier » doit valoir vrai ou faux.' }).default(false).describe('Document papier'),
   typologieActe: requiredString('Le type de pièce (typologie) de l’acte est obligatoire, par exemple 99_DE.').superRefine(
     refineWith(checkTypologieFormat),
-  ),
+  ).describe('Type de pièce de l’acte'),
   typologieAnnexes: z
     .array(requiredString('Chaque annexe doit avoir un type de pièce (typologie).').superRefine(refineWith(checkTypologieFormat)), {
       error: 'Les typologies des annexes doivent être une liste.',
     })
-    .default([]),
+    .default([])
+    .describe('Types de pièce des annexes'),
   precedentIdActe: requiredString('L’identifiant de l’acte précédent doit être un texte.')
     .superRefine(
       refineWith((v) =>
@@ -83,7 +84,8 @@ export const acteMetadataSchema = z.object({
           : `L’identifiant de l’acte précédent « ${v} » n’a pas la forme attendue (par exemple 062-286200027-20231219-2023_63-DE).`,
       ),
     )
-    .optional(),
+    .optional()
+    .describe('Identifiant de l’acte précédent'),
 });
 
 export type ActeMetadataInput = z.input<typeof acteMetadataSchema>;

@@ -11,6 +11,7 @@ import { ROLE_LABELS } from '../labels';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { SchemaForm, initialValues, toMetadata, type FormValues } from '../components/SchemaForm';
 import { DropZone } from '../components/DropZone';
+import { ActeCreateForm } from '../parapheur/ActeCreateForm';
 import type { DocumentView, Dossier } from '../types';
 
 interface Progress {
@@ -23,7 +24,8 @@ export function DossierCreatePage({ cid }: { cid: string }) {
   const { session } = useSession();
   const role = roleIn(session, cid);
   const types = useDossierTypes();
-  const [type, setType] = useState('');
+  // « Nouvel acte » (Télétransmission) links here with ?type=actes.
+  const [type, setType] = useState(() => new URLSearchParams(window.location.search).get('type') ?? '');
   const [title, setTitle] = useState('');
   const [values, setValues] = useState<FormValues>({});
   const [principal, setPrincipal] = useState<File[]>([]);
@@ -98,17 +100,31 @@ export function DossierCreatePage({ cid }: { cid: string }) {
     navigate(`/c/${cid}/dossiers/${dossier.id}?cree=1`);
   };
 
+  const typeSelect = (
+    <Select label="Type de dossier (obligatoire)" state={errors.type ? 'error' : 'default'} stateRelatedMessage={errors.type} nativeSelectProps={{ name: 'type', required: true, value: type, onChange: (e) => setType(e.target.value) }}>
+      <option value="">Choisir un type</option>
+      {types.map((t) => (
+        <option key={t.type} value={t.type}>{t.label}</option>
+      ))}
+    </Select>
+  );
+  // An acte has its own form: its fields come from the préfecture's classification and its identifier is computed.
+  if (type === 'actes') {
+    return (
+      <>
+        <PageTitle title="Nouveau dossier" breadcrumb={breadcrumb} />
+        <div className="paraphe-form">{typeSelect}</div>
+        <ActeCreateForm cid={cid} />
+      </>
+    );
+  }
+
   return (
     <>
       <PageTitle title="Nouveau dossier" breadcrumb={breadcrumb} />
       <ErrorAlert message={error} title="Le dossier n’a pas pu être enregistré" />
       <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-form">
-        <Select label="Type de dossier (obligatoire)" state={errors.type ? 'error' : 'default'} stateRelatedMessage={errors.type} nativeSelectProps={{ name: 'type', required: true, value: type, onChange: (e) => setType(e.target.value) }}>
-          <option value="">Choisir un type</option>
-          {types.map((t) => (
-            <option key={t.type} value={t.type}>{t.label}</option>
-          ))}
-        </Select>
+        {typeSelect}
         <Input label="Titre (obligatoire)" state={errors.title ? 'error' : 'default'} stateRelatedMessage={errors.title} nativeInputProps={{ name: 'title', required: true, maxLength: 500, value: title, onChange: (e) => setTitle(e.target.value) }} />
         {def && (
           <fieldset className="fr-fieldset fr-mt-2w">
