@@ -47,6 +47,7 @@ export function actesDossierType(ports: () => ActesPorts): DossierTypeDef {
       annexe: { mediaTypes: MEDIA, maxBytes: MAX_DOCUMENTS_BYTES },
       maxAnnexes: 100,
     },
+    createdByModule: 'Un acte se crée par POST /api/collectivites/{id}/actes (identifiant calculé, classification de la préfecture contrôlée).',
     initialState: 'brouillon',
     states: {
       brouillon: { label: 'En attente d’être posté', s2lowCode: 17 },

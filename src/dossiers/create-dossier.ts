@@ -13,6 +13,7 @@ export const newDossierInput = z.object({
 
 export async function createDossier(deps: Deps, actor: Actor, collectiviteId: string, input: z.infer<typeof newDossierInput>): Promise<DossierRow> {
   const def = deps.dossierTypes.get(input.type);
+  if (def.createdByModule) throw new AppError('UNPROCESSABLE', def.createdByModule, `type ${def.type} is created through its module's route`);
   const parsed = def.metadata.safeParse(input.metadata);
   if (!parsed.success) {
     throw new AppError('VALIDATION', 'Les métadonnées du dossier sont invalides.', 'metadata failed the type schema', {

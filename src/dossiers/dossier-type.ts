@@ -97,6 +97,11 @@ export interface DossierTypeDef {
      */
     check?: (c: DocumentCheck) => Promise<string | null>;
   };
+  /**
+   * Set when the module has its own creation route (checks the generic one cannot make: identifiers,
+   * classification, file validation): the French hint the generic POST /dossiers answers with.
+   */
+  createdByModule?: string;
   initialState: string;
   states: Record<string, StateDef>;
   actions: Record<string, DossierActionDef>;

@@ -55,6 +55,7 @@ export function heliosDossierType(ports: () => HeliosPorts): DossierTypeDef {
       annexe: { mediaTypes: [], maxBytes: 0 },
       maxAnnexes: 0,
     },
+    createdByModule: 'Un flux PES se dépose par POST /api/collectivites/{id}/helios (fichier validé au dépôt).',
     initialState: 'poste',
     states: {
       poste: { label: 'Posté (fichier valide)', s2lowCode: 1 },

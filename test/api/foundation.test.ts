@@ -104,6 +104,9 @@ test('bad input gets a clear 4xx in French', async () => {
     ['POST', dossiersUrl(), { type: 'inconnu', title: 't' }, 400, /Type de dossier inconnu/],
     ['POST', dossiersUrl(), { type: 'versement-ged', title: 't', metadata: { categorie: '' } }, 400, /métadonnées/],
     ['POST', dossiersUrl(), { type: 'versement-ged' }, 400, /invalide/],
+    // Types with their own creation route: the generic one would skip their checks (acte ID, PES validation).
+    ['POST', dossiersUrl(), { type: 'actes', title: 't', metadata: {} }, 422, /Un acte se crée par POST/],
+    ['POST', dossiersUrl(), { type: 'helios', title: 't', metadata: {} }, 422, /Un flux PES se dépose par POST/],
     ['GET', `${dossiersUrl()}/not-a-uuid`, undefined, 404, /Dossier introuvable/],
     ['GET', `${dossiersUrl()}/00000000-0000-4000-8000-000000000000`, undefined, 404, /Dossier introuvable/],
     ['GET', `${dossiersUrl()}?cursor=zzz`, undefined, 400, /Curseur/],

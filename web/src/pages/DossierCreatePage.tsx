@@ -103,7 +103,8 @@ export function DossierCreatePage({ cid }: { cid: string }) {
   const typeSelect = (
     <Select label="Type de dossier (obligatoire)" state={errors.type ? 'error' : 'default'} stateRelatedMessage={errors.type} nativeSelectProps={{ name: 'type', required: true, value: type, onChange: (e) => setType(e.target.value) }}>
       <option value="">Choisir un type</option>
-      {types.map((t) => (
+      {/* A PES flow is deposited from the HELIOS screen, where the file is validated. */}
+      {types.filter((t) => t.type !== 'helios').map((t) => (
         <option key={t.type} value={t.type}>{t.label}</option>
       ))}
     </Select>
