@@ -13,8 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { accessibilityProblems, DEMO_PASSWORD, describeViolations, launchBrowser, login, makePdf, newContext, screenshot, startPlatform, timedGoto, type Platform } from './support.ts';
+import type { Browser } from 'playwright-core';
+import { collectiviteIdOf, check, DEMO_PASSWORD, launchBrowser, login, makePdf, newContext, screenshot, startPlatform, timedGoto, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -28,18 +28,6 @@ after(async () => {
   await platform?.stop();
   rmSync(work, { recursive: true, force: true });
 });
-
-async function check(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const problems = await accessibilityProblems(page);
-  assert.equal(problems.length, 0, `accessibility problems on ${name}:\n${describeViolations(problems)}`);
-}
-
-function collectiviteIdOf(page: Page): string {
-  const m = /\/c\/([0-9a-f-]{36})/.exec(new URL(page.url()).pathname);
-  assert.ok(m, `no collectivité in ${page.url()}`);
-  return m[1]!;
-}
 
 /** Runs a command line as shown on the page (`paraphe …` is this checkout's bin/paraphe.mjs). */
 function runShown(command: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {

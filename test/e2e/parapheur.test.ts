@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityProblems, describeViolations, launchBrowser, login, makePdf, newContext, screenshot, startPlatform, type Platform } from './support.ts';
+import { check, launchBrowser, login, makePdf, newContext, startPlatform, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -18,12 +18,6 @@ after(async () => {
   await browser?.close();
   await platform?.stop();
 });
-
-async function check(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const problems = await accessibilityProblems(page);
-  assert.equal(problems.length, 0, `accessibility problems on ${name}:\n${describeViolations(problems)}`);
-}
 
 async function createDocument(page: Page, title: string, shot?: string): Promise<string> {
   await page.getByRole('link', { name: 'Nouveau document à signer' }).click();

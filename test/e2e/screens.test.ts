@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { accessibilityProblems, describeViolations, launchBrowser, login, newContext, screenshot, startPlatform, timedGoto, type Platform } from './support.ts';
+import type { Browser } from 'playwright-core';
+import { collectiviteIdOf, check, launchBrowser, login, newContext, startPlatform, timedGoto, type Platform } from './support.ts';
 import { testPesAller } from '../../src/simulators/helios/testing.ts';
 import { withLuhnKey } from '../../src/tenancy/siren.ts';
 import { DEMO_P12_PASSWORD } from '../../src/parapheur/demo/seed-parapheur-demo.ts';
@@ -23,18 +23,6 @@ after(async () => {
   await browser?.close();
   await platform?.stop();
 });
-
-async function check(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const problems = await accessibilityProblems(page);
-  assert.equal(problems.length, 0, `accessibility problems on ${name}:\n${describeViolations(problems)}`);
-}
-
-function collectiviteIdOf(page: Page): string {
-  const m = /\/c\/([0-9a-f-]{36})/.exec(new URL(page.url()).pathname);
-  assert.ok(m, `no collectivité in ${page.url()}`);
-  return m[1]!;
-}
 
 /** The month the browser (Europe/Paris) is in, as "2026-11". */
 function parisMonthNow(): string {

@@ -3,6 +3,7 @@
  * dir, free port) and Debian's Chromium driven by playwright-core. Screenshots go to
  * test-artifacts/screenshots/, load times to test-artifacts/load-times.json.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -185,4 +186,18 @@ export async function makePdf(text: string): Promise<Buffer> {
   page.drawText(text, { x: 60, y: 760, size: 18, font });
   page.drawText('Document de test de bout en bout', { x: 60, y: 730, size: 12, font });
   return Buffer.from(await doc.save());
+}
+
+/** Screenshot + accessibility check (axe: no serious or critical violation) of the page as it is now. */
+export async function check(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  const problems = await accessibilityProblems(page);
+  assert.equal(problems.length, 0, `accessibility problems on ${name}:\n${describeViolations(problems)}`);
+}
+
+/** The collectivité of the page's URL (/c/:cid/...). */
+export function collectiviteIdOf(page: Page): string {
+  const m = /\/c\/([0-9a-f-]{36})/.exec(new URL(page.url()).pathname);
+  assert.ok(m, `no collectivité in ${page.url()}`);
+  return m[1]!;
 }

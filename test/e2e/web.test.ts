@@ -4,8 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { accessibilityProblems, describeViolations, launchBrowser, login, makePdf, newContext, screenshot, startPlatform, timedGoto, type Platform } from './support.ts';
+import type { Browser } from 'playwright-core';
+import { collectiviteIdOf, check, launchBrowser, login, makePdf, newContext, startPlatform, timedGoto, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -17,19 +17,6 @@ after(async () => {
   await browser?.close();
   await platform?.stop();
 });
-
-/** Screenshot + accessibility check of the page as it is now. */
-async function check(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const problems = await accessibilityProblems(page);
-  assert.equal(problems.length, 0, `accessibility problems on ${name}:\n${describeViolations(problems)}`);
-}
-
-function collectiviteIdOf(page: Page): string {
-  const m = /\/c\/([0-9a-f-]{36})/.exec(new URL(page.url()).pathname);
-  assert.ok(m, `no collectivité in ${page.url()}`);
-  return m[1]!;
-}
 
 describe('web application', { timeout: 600_000 }, () => {
   test('an agent creates a versement-ged dossier with a PDF, runs « verser » and sees it reach « Versé en GED »', async () => {
