@@ -11,14 +11,12 @@
  * sign), the device signs them, assembleCadesSignature (checks the value against the certificate and the
  * content, timestamp, CMS). Everything in the prepared object is plain data so it can wait in a session.
  */
-import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { AppError } from '../../../shared/errors.ts';
 import { assertCertificateAcceptable, type CertificateEvidence, type CertificateVerdictCache } from '../certificates/verify-certificate.ts';
 import type { CrlSource } from '../certificates/crl-source.ts';
-import { OID } from '../certificates/x509.ts';
-import { HttpTimestampClient, type TimestampClient } from '../tsa/tsa-client.ts';
-import { inspectTimestampToken } from '../tsa/verify-timestamp.ts';
-import { buildCms, buildSignedAttributes, parseSignedAttributes } from '../pades/cms.ts';
+import { type TimestampClient } from '../tsa/tsa-client.ts';
+import { buildSignedAttributes } from '../pades/cms.ts';
+import { finishCmsSignature, sha256, type FinishCmsOptions } from '../pades/finish-cms.ts';
 import type { PadesKeySource } from '../pades/key-source.ts';
 import type { SignatureUsage } from '../pades/sign-pdf.ts';
 
@@ -62,7 +60,6 @@ export interface CadesSignResult {
   timestampTime?: string;
 }
 
-const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 
 function resolveLevel(options: Pick<CadesSignOptions, 'level' | 'tsaUrl' | 'timestampClient'>): CadesLevel {
   const level = options.level ?? (options.tsaUrl || options.timestampClient ? 'B-T' : 'B-B');
@@ -99,58 +96,14 @@ export async function prepareCadesSignature(content: Uint8Array, certificateChai
   };
 }
 
-const mismatch = (en: string): AppError =>
-  new AppError('UNPROCESSABLE', 'La valeur de signature ne correspond pas au document préparé ou au certificat du signataire', en);
-
-export interface AssembleCadesOptions {
-  timestampClient?: TimestampClient;
-  /** Check the certificate again at assembly (revocation between the two phases). */
-  recheckCertificate?: { trustAnchors: Uint8Array[]; usage?: SignatureUsage; crlSource?: CrlSource };
-}
+export type AssembleCadesOptions = FinishCmsOptions;
 
 /**
  * Checks the device's value over the prepared signed attributes with the signer's public key, and that the
  * prepared attributes still describe `content` and the certificate; then timestamp (B-T) and CMS.
  */
 export async function assembleCadesSignature(prepared: PreparedCadesSignature, content: Uint8Array, signatureValue: Uint8Array, options: AssembleCadesOptions = {}): Promise<CadesSignResult> {
-  const signerCert = prepared.certificateChain[0];
-  if (!signerCert) throw mismatch('prepared signature without certificate');
-  const key = new X509Certificate(Buffer.from(signerCert)).publicKey;
-  let ok = false;
-  try {
-    ok = cryptoVerify('sha256', prepared.signedAttributesDer, { key, ...(key.asymmetricKeyType === 'ec' ? { dsaEncoding: 'der' as const } : {}) }, signatureValue);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw mismatch('signature value does not verify over the prepared signed attributes with the signer certificate');
-  const attributes = parseSignedAttributes(prepared.signedAttributesDer);
-  const md = attributes.find((a) => a.type === OID.messageDigest)?.values[0] as { valueBlock?: { valueHexView?: Uint8Array } } | undefined;
-  if (!md?.valueBlock?.valueHexView || !Buffer.from(md.valueBlock.valueHexView).equals(Buffer.from(sha256(content)))) {
-    throw mismatch('the content no longer matches the message digest of the signed attributes');
-  }
-  const ess = attributes.find((a) => a.type === OID.signingCertificateV2);
-  if (!ess || Buffer.from(ess.toSchema().toBER(false)).indexOf(Buffer.from(sha256(signerCert))) < 0) throw mismatch('signing-certificate-v2 does not name the signer certificate');
-  if (!attributes.some((a) => a.type === OID.signingTime)) throw mismatch('signing-time attribute missing');
-
-  let certificate = prepared.certificate;
-  if (options.recheckCertificate) {
-    certificate = await assertCertificateAcceptable({
-      certificate: signerCert,
-      intermediates: prepared.certificateChain.slice(1),
-      trustAnchors: options.recheckCertificate.trustAnchors,
-      usage: options.recheckCertificate.usage ?? prepared.certificate.usage,
-      crlSource: options.recheckCertificate.crlSource,
-    });
-  }
-  let timestampToken: Uint8Array | undefined;
-  let timestampTime: string | undefined;
-  if (prepared.level === 'B-T') {
-    const client = options.timestampClient ?? (prepared.tsaUrl ? new HttpTimestampClient(prepared.tsaUrl) : undefined);
-    if (!client) throw new AppError('BAD_INPUT', 'Le niveau B-T exige un serveur d’horodatage', 'B-T assemble without a TSA');
-    timestampToken = await client.timestamp(signatureValue);
-    timestampTime = (await inspectTimestampToken(timestampToken, signatureValue)).genTime?.toISOString();
-  }
-  const p7s = buildCms({ attributes, signatureValue, certificates: prepared.certificateChain, ...(timestampToken ? { timestampToken } : {}) });
+  const { cms: p7s, certificate, timestampTime } = await finishCmsSignature(prepared, sha256(content), signatureValue, { ...options, requireSigningTime: true });
   return { p7s, level: prepared.level, certificate, signingTime: prepared.signingTime, ...(timestampTime ? { timestampTime } : {}) };
 }
 

@@ -12,15 +12,14 @@
  * Only /Contents (outside the ByteRange) is written in place; everything else is appended, so earlier
  * signatures stay valid.
  */
-import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import { PDF, PdfNumber } from '@libpdf/core';
 import { AppError } from '../../../shared/errors.ts';
 import { assertCertificateAcceptable, type CertificateEvidence, type CertificateVerdictCache } from '../certificates/verify-certificate.ts';
 import type { CrlSource } from '../certificates/crl-source.ts';
-import { OID, toArrayBuffer, x509 } from '../certificates/x509.ts';
-import { HttpTimestampClient, type TimestampClient } from '../tsa/tsa-client.ts';
-import { inspectTimestampToken } from '../tsa/verify-timestamp.ts';
-import { buildCms, buildSignedAttributes, parseSignedAttributes } from './cms.ts';
+import { toArrayBuffer, x509 } from '../certificates/x509.ts';
+import { type TimestampClient } from '../tsa/tsa-client.ts';
+import { buildSignedAttributes } from './cms.ts';
+import { finishCmsSignature, sha256, type FinishCmsOptions } from './finish-cms.ts';
 import type { PadesKeySource } from './key-source.ts';
 import { loadPdf } from './pdf-input.ts';
 import { drawVisibleMark, type MarkPlacement, type VisibleMarkOptions } from './visible-mark.ts';
@@ -82,7 +81,6 @@ export interface PadesSignResult {
   mark?: MarkPlacement;
 }
 
-const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
 
 function resolveLevel(options: Pick<PadesSignOptions, 'level' | 'tsaUrl' | 'timestampClient'>): PadesLevel {
   const level = options.level ?? (options.tsaUrl || options.timestampClient ? 'B-T' : 'B-B');
@@ -196,68 +194,14 @@ export async function preparePadesSignature(
   };
 }
 
-const mismatch = (en: string): AppError =>
-  new AppError('UNPROCESSABLE', 'La valeur de signature ne correspond pas au document préparé ou au certificat du signataire', en);
-
-export interface AssembleOptions {
-  timestampClient?: TimestampClient;
-  /**
-   * Check the certificate again at assembly (the two phases may be hours apart: revocation in between).
-   * Without it, the evidence gathered at preparation is kept.
-   */
-  recheckCertificate?: { trustAnchors: Uint8Array[]; usage?: SignatureUsage; crlSource?: CrlSource };
-}
+export type AssembleOptions = FinishCmsOptions;
 
 export async function assemblePadesSignature(
   prepared: PreparedPadesSignature,
   signatureValue: Uint8Array,
   options: AssembleOptions = {},
 ): Promise<PadesSignResult> {
-  const signerCert = prepared.certificateChain[0];
-  if (!signerCert) throw mismatch('prepared signature without certificate');
-  const certKey = new X509Certificate(Buffer.from(signerCert)).publicKey;
-  const isEc = certKey.asymmetricKeyType === 'ec';
-  let ok = false;
-  try {
-    ok = cryptoVerify('sha256', prepared.signedAttributesDer, { key: certKey, ...(isEc ? { dsaEncoding: 'der' as const } : {}) }, signatureValue);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw mismatch('signature value does not verify over the prepared signed attributes with the signer certificate');
-
-  // The prepared object travels between the two phases: check it still describes this PDF and this certificate.
-  const attributes = parseSignedAttributes(prepared.signedAttributesDer);
-  const messageDigest = attributes.find((a) => a.type === OID.messageDigest)?.values[0];
-  const expected = sha256(signedBytes(prepared.pdf, prepared.byteRange));
-  if (!messageDigest || !Buffer.from(expected).equals(Buffer.from((messageDigest as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView))) {
-    throw mismatch('prepared PDF no longer matches the message digest of the signed attributes');
-  }
-  const essAttr = attributes.find((a) => a.type === OID.signingCertificateV2);
-  const certHash = sha256(signerCert);
-  const essDer = essAttr ? Buffer.from(essAttr.toSchema().toBER(false)) : Buffer.alloc(0);
-  if (essDer.indexOf(Buffer.from(certHash)) < 0) throw mismatch('signing-certificate-v2 does not name the signer certificate');
-
-  let certificate = prepared.certificate;
-  if (options.recheckCertificate) {
-    certificate = await assertCertificateAcceptable({
-      certificate: signerCert,
-      intermediates: prepared.certificateChain.slice(1),
-      trustAnchors: options.recheckCertificate.trustAnchors,
-      usage: options.recheckCertificate.usage ?? prepared.certificate.usage,
-      crlSource: options.recheckCertificate.crlSource,
-    });
-  }
-
-  let timestampToken: Uint8Array | undefined;
-  let timestampTime: string | undefined;
-  if (prepared.level === 'B-T') {
-    const client = options.timestampClient ?? (prepared.tsaUrl ? new HttpTimestampClient(prepared.tsaUrl) : undefined);
-    if (!client) throw new AppError('BAD_INPUT', 'Le niveau B-T exige un serveur d’horodatage', 'B-T assemble without a TSA');
-    timestampToken = await client.timestamp(signatureValue);
-    timestampTime = (await inspectTimestampToken(timestampToken, signatureValue)).genTime?.toISOString();
-  }
-
-  const cms = buildCms({ attributes, signatureValue, certificates: prepared.certificateChain, ...(timestampToken ? { timestampToken } : {}) });
+  const { cms, certificate, timestampTime } = await finishCmsSignature(prepared, sha256(signedBytes(prepared.pdf, prepared.byteRange)), signatureValue, options);
   const [, b, c] = prepared.byteRange;
   const capacity = c - b - 2;
   const hex = Buffer.from(cms).toString('hex').toUpperCase();
