@@ -3,7 +3,7 @@
  * outside the parapheur. Exit codes: 0 signed / every signature valid, 1 invalid (verify), 2 refused input
  * or configuration (the French message is printed).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { AppError } from '../../shared/errors.ts';
 import { loadTrustAnchors } from '../signature/certificates/trust-anchors.ts';
@@ -11,6 +11,7 @@ import { signCades, type CadesLevel } from '../signature/cades/sign-cades.ts';
 import { verifyCadesSignature } from '../signature/cades/verify-cades.ts';
 import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
 import type { SignatureUsage } from '../signature/pades/sign-pdf.ts';
+import { fail, readInput, trustPath } from './cli-support.ts';
 
 interface SignFlags {
   content: string;
@@ -28,30 +29,6 @@ interface VerifyFlags {
   content: string;
   ca?: string;
   trust?: string;
-}
-
-function fail(err: unknown): void {
-  if (err instanceof AppError) {
-    console.error(`Erreur : ${err.messageFr}`);
-    console.error(`(${err.code}: ${err.message})`);
-  } else {
-    console.error(`Erreur inattendue : ${(err as Error).message ?? String(err)}`);
-  }
-  process.exitCode = 2;
-}
-
-function trustPath(...flags: (string | undefined)[]): string {
-  const path = flags.find((f) => f) ?? process.env.PARAPHE_TRUST;
-  if (!path) throw new AppError('BAD_INPUT', 'Autorités de confiance non configurées (--ca, --trust ou PARAPHE_TRUST)', 'no trust anchors given');
-  return path;
-}
-
-async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new AppError('NOT_FOUND', `Fichier introuvable : ${path}`, `cannot read ${path}: ${(err as Error).message}`);
-  }
 }
 
 export function registerCadesCommands(program: Command): Command {

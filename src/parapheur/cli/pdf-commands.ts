@@ -2,13 +2,14 @@
  * `paraphe pdf sign` and `paraphe pdf verify`. Exit codes: 0 success / every signature valid, 1 at least one
  * signature invalid (or none), 2 refused input or configuration (the French message is printed).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { AppError } from '../../shared/errors.ts';
 import { loadTrustAnchors } from '../signature/certificates/trust-anchors.ts';
 import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
 import { signPdf, type PadesLevel, type SignatureUsage } from '../signature/pades/sign-pdf.ts';
 import { verifyPdfSignatures, type SignatureReport } from '../signature/pades/verify.ts';
+import { fail, readInput, trustPath } from './cli-support.ts';
 
 interface SignFlags {
   in: string;
@@ -29,30 +30,6 @@ interface VerifyFlags {
   in: string;
   trust?: string;
   json?: boolean;
-}
-
-function fail(err: unknown): void {
-  if (err instanceof AppError) {
-    console.error(`Erreur : ${err.messageFr}`);
-    console.error(`(${err.code}: ${err.message})`);
-  } else {
-    console.error(`Erreur inattendue : ${(err as Error).message ?? String(err)}`);
-  }
-  process.exitCode = 2;
-}
-
-function trustPath(flag: string | undefined): string {
-  const path = flag ?? process.env.PARAPHE_TRUST;
-  if (!path) throw new AppError('BAD_INPUT', 'Autorités de confiance non configurées (--trust ou PARAPHE_TRUST)', 'no trust anchors given');
-  return path;
-}
-
-async function readInput(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new AppError('NOT_FOUND', `Fichier introuvable : ${path}`, `cannot read ${path}: ${(err as Error).message}`);
-  }
 }
 
 function printReport(index: number, s: SignatureReport): void {
