@@ -3,7 +3,8 @@ import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { api, errorMessage, fieldErrors, uploadFile } from '../api';
+import { api, errorMessage, fieldErrors } from '../api';
+import { uploadDocuments, type Progress } from '../upload';
 import { useDossierTypes } from '../hooks';
 import { can, roleIn, useSession } from '../session';
 import { navigate } from '../router';
@@ -12,13 +13,7 @@ import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { SchemaForm, initialValues, toMetadata, type FormValues } from '../components/SchemaForm';
 import { DropZone } from '../components/DropZone';
 import { ActeCreateForm } from '../parapheur/ActeCreateForm';
-import type { DocumentView, Dossier } from '../types';
-
-interface Progress {
-  name: string;
-  fraction: number;
-  error?: string;
-}
+import type { Dossier } from '../types';
 
 export function DossierCreatePage({ cid }: { cid: string }) {
   const { session } = useSession();
@@ -76,21 +71,7 @@ export function DossierCreatePage({ cid }: { cid: string }) {
       setBusy(false);
       return;
     }
-    const files = [...principal.map((f) => ({ f, role: 'principal' })), ...annexes.map((f) => ({ f, role: 'annexe' }))];
-    setProgress(files.map(({ f }) => ({ name: f.name, fraction: 0 })));
-    let failed = false;
-    for (let i = 0; i < files.length; i++) {
-      const { f, role: docRole } = files[i]!;
-      try {
-        await uploadFile<DocumentView>(`/api/collectivites/${cid}/dossiers/${dossier.id}/documents?role=${docRole}`, f, (fraction) =>
-          setProgress((p) => p.map((x, j) => (j === i ? { ...x, fraction } : x))),
-        );
-      } catch (err) {
-        failed = true;
-        const msg = errorMessage(err);
-        setProgress((p) => p.map((x, j) => (j === i ? { ...x, error: msg } : x)));
-      }
-    }
+    const failed = !(await uploadDocuments(`/api/collectivites/${cid}/dossiers/${dossier.id}/documents`, principal, annexes, setProgress));
     if (failed) {
       setError('Le dossier est créé mais certains fichiers n’ont pas pu être déposés : vous pourrez les ajouter depuis la page du dossier.');
       setBusy(false);

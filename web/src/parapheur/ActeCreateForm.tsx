@@ -3,7 +3,8 @@ import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { api, errorMessage, fieldErrors, uploadFile } from '../api';
+import { api, errorMessage, fieldErrors } from '../api';
+import { uploadDocuments, type Progress } from '../upload';
 import { useResource } from '../hooks';
 import { navigate } from '../router';
 import { ErrorAlert, Loading } from '../components/common';
@@ -24,12 +25,6 @@ const NATURES = [
   { code: 5, label: 'Document budgétaire ou financier' },
   { code: 6, label: 'Autre' },
 ];
-
-interface Progress {
-  name: string;
-  fraction: number;
-  error?: string;
-}
 
 /**
  * Creating an acte: the fields of the acte's metadata (nature, matière and types de pièce from the préfecture's
@@ -93,19 +88,7 @@ export function ActeCreateForm({ cid }: { cid: string }) {
       setBusy(false);
       return;
     }
-    const files = [...principal.map((f) => ({ f, role: 'principal' })), ...annexes.map((f) => ({ f, role: 'annexe' }))];
-    setProgress(files.map(({ f }) => ({ name: f.name, fraction: 0 })));
-    let failed = false;
-    for (let i = 0; i < files.length; i++) {
-      const { f, role } = files[i]!;
-      try {
-        await uploadFile(`/api/collectivites/${cid}/actes/${id}/documents?role=${role}`, f, (fraction) => setProgress((p) => p.map((x, j) => (j === i ? { ...x, fraction } : x))));
-      } catch (err) {
-        failed = true;
-        const msg = errorMessage(err);
-        setProgress((p) => p.map((x, j) => (j === i ? { ...x, error: msg } : x)));
-      }
-    }
+    const failed = !(await uploadDocuments(`/api/collectivites/${cid}/actes/${id}/documents`, principal, annexes, setProgress));
     if (failed) {
       setError('L’acte est créé mais certains fichiers n’ont pas pu être déposés : vous pourrez les ajouter depuis la page du dossier.');
       setBusy(false);
