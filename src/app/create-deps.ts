@@ -17,6 +17,8 @@ import { registerParapheur } from '../parapheur/parapheur.ts';
 import { installActes } from '../actes/install.ts';
 import { installHelios } from '../helios/install.ts';
 import { installWebhooks } from '../webhooks/install.ts';
+import { SecretBox } from '../platform/secrets/secret-box.ts';
+import { platformKey } from '../platform/secrets/platform-key.ts';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -35,7 +37,8 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
   const config = { ...configFromEnv(), ...overrides.config };
   const dossierTypes = new DossierTypeRegistry();
   dossierTypes.register(versementGedType());
-  const connectors = new Connectors();
+  const secrets = new SecretBox(platformKey(config.dataDir));
+  const connectors = new Connectors(secrets);
   connectors.register({ name: 'ged-fs', label: 'GED (dépôt dans un dossier)', schema: gedFsConfig as unknown as z.ZodType<Record<string, unknown>> });
   const jobHandlers: JobHandlers = new Map();
   const deps: Deps = {
@@ -46,6 +49,7 @@ export function createDeps(db: Db, overrides: { config?: Partial<AppConfig>; clo
     dossierTypes,
     jobHandlers,
     connectors,
+    secrets,
     dossierEvents: new DossierEvents(),
     config,
   };

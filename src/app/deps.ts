@@ -6,6 +6,7 @@ import type { DossierTypeRegistry } from '../dossiers/registry.ts';
 import type { JobHandlers } from '../platform/jobs/job-queue.ts';
 import type { Connectors } from '../connectors/connectors.ts';
 import type { DossierEvents } from '../dossiers/change-state.ts';
+import type { SecretBox } from '../platform/secrets/secret-box.ts';
 
 /** Everything a use case may touch, injected at start-up (adapters chosen by configuration). */
 export interface Deps {
@@ -16,6 +17,8 @@ export interface Deps {
   dossierTypes: DossierTypeRegistry;
   jobHandlers: JobHandlers;
   connectors: Connectors;
+  /** Seals the secrets the platform stores (webhook secrets, connector passwords and PINs). */
+  secrets: SecretBox;
   /** Subscribers told of every dossier state change, in its transaction. */
   dossierEvents: DossierEvents;
   config: AppConfig;

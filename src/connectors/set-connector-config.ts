@@ -4,12 +4,15 @@ import type { Actor } from '../identity/principal.ts';
 import type { ConnectorScope } from './connectors.ts';
 import { keepMaskedSecrets } from './mask-secrets.ts';
 
-/** Replaces the scope's settings; a secret sent back masked (SECRET_MASK, from a read) keeps its stored value. */
+/**
+ * Replaces the scope's settings; a secret sent back masked (SECRET_MASK, from a read) keeps its stored value,
+ * and secrets are stored sealed with the platform key.
+ */
 export async function setConnectorConfig(deps: Deps, actor: Actor, scope: ConnectorScope, connector: string, input: Record<string, unknown>): Promise<void> {
   deps.connectors.get(connector);
   await deps.db.transaction().execute(async (trx) => {
     const previous = await trx.selectFrom('connector_config').select('config').where('scope_type', '=', scope.type).where('scope_id', '=', scope.id).where('connector', '=', connector).executeTakeFirst();
-    const config = keepMaskedSecrets(previous?.config as Record<string, unknown> | undefined, input);
+    const config = deps.connectors.sealSecrets(connector, keepMaskedSecrets(previous?.config as Record<string, unknown> | undefined, input));
     await trx
       .insertInto('connector_config')
       .values({ scope_type: scope.type, scope_id: scope.id, connector, config: JSON.stringify(config), updated_at: deps.clock.now() })

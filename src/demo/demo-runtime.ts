@@ -75,7 +75,7 @@ export async function configureDemoConnectors(deps: Deps, sims: DemoSimulators):
   ];
   for (const [name, config] of wanted) {
     const current = await deps.db.selectFrom('connector_config').select('config').where('scope_type', '=', 'operator').where('scope_id', '=', operatorId).where('connector', '=', name).executeTakeFirst();
-    if (current && JSON.stringify(current.config) === JSON.stringify(config)) continue;
+    if (current && JSON.stringify(deps.connectors.openSecrets(name, current.config as Record<string, unknown>)) === JSON.stringify(config)) continue;
     await setConnectorConfig(deps, demoActor, { type: 'operator', id: operatorId }, name, config);
   }
   await ensureActesPolling(deps);

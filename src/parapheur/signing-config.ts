@@ -54,7 +54,7 @@ export async function trustAnchorsFor(deps: Deps, collectiviteId: string): Promi
 }
 
 export async function tsaUrlFor(deps: Deps, collectiviteId: string): Promise<string | undefined> {
-  const { config } = await resolveConnectorConfig(deps.db, collectiviteId, CONNECTOR_TSA);
+  const { config } = await resolveConnectorConfig(deps.db, deps.connectors, collectiviteId, CONNECTOR_TSA);
   const parsed = tsaConfig.safeParse(config);
   return parsed.success ? parsed.data.url : undefined;
 }

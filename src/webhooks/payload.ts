@@ -6,6 +6,17 @@ import type { DossierStateChanged } from '../dossiers/change-state.ts';
 import type { DossierTypeDef } from '../dossiers/dossier-type.ts';
 
 export const STATE_CHANGED = 'dossier.state_changed';
+/** Sent on demand, so that the software's developers can check their receiver and its signature check. */
+export const PING = 'ping';
+
+export interface PingPayload {
+  id: string;
+  type: typeof PING;
+  occurredAt: string;
+  collectiviteId: string;
+  webhookId: string;
+  message: string;
+}
 
 export interface StateRef {
   state: string;

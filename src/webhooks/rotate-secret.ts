@@ -2,7 +2,7 @@ import type { Deps } from '../app/deps.ts';
 import type { Actor } from '../identity/principal.ts';
 import { appendJournal } from '../journal/append-journal.ts';
 import { isUuid } from '../shared/ids.ts';
-import { newWebhookSecret } from './signature.ts';
+import { newWebhookSecret, WEBHOOK_SECRET_PURPOSE } from './signature.ts';
 import { notFoundWebhook, presentWebhook, type WebhookView } from './subscriptions.ts';
 
 /** A new signing secret, returned in clear once; deliveries sent from now on are signed with it. */
@@ -12,7 +12,7 @@ export async function rotateWebhookSecret(deps: Deps, actor: Actor, collectivite
   return deps.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('webhook_subscription')
-      .set({ secret, secret_rotated_at: deps.clock.now(), updated_at: deps.clock.now() })
+      .set({ secret: deps.secrets.seal(secret, WEBHOOK_SECRET_PURPOSE), secret_hint: secret.slice(0, 10), secret_rotated_at: deps.clock.now(), updated_at: deps.clock.now() })
       .where('id', '=', id)
       .where('collectivite_id', '=', collectiviteId)
       .returningAll()

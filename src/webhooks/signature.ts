@@ -5,7 +5,10 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
-/** A new signing secret, shown to the collectivité once. */
+/** Additional data of the sealed secret (secret-box.ts): it opens only as a webhook secret. */
+export const WEBHOOK_SECRET_PURPOSE = 'webhook-secret';
+
+/** A new signing secret, shown to the collectivité once, then stored sealed. */
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow } from '../platform/db/schema.ts';
 import type { DossierTypeRegistry } from '../dossiers/registry.ts';
 import { badInput, notFound } from '../shared/errors.ts';
-import type { StateChangedPayload } from './payload.ts';
+import { PING, type StateChangedPayload } from './payload.ts';
 
 const url = z.string().trim().min(1, 'Donnez l’adresse du webhook.').max(2000, 'Adresse trop longue (2 000 caractères au plus).');
 const description = z.string().trim().max(200, 'Description trop longue (200 caractères au plus).');
@@ -44,7 +44,7 @@ export function presentWebhook(r: WebhookSubscriptionRow): WebhookView {
     description: r.description,
     dossierTypes: r.dossier_types ?? null,
     active: r.active,
-    secretPrefix: `${r.secret.slice(0, 10)}…`,
+    secretPrefix: `${r.secret_hint}…`,
     secretRotatedAt: r.secret_rotated_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
@@ -80,8 +80,9 @@ export const deliveryView = z.object({
   id: z.string(),
   eventId: z.string(),
   eventType: z.string(),
-  dossierId: z.string(),
-  dossierVersion: z.number(),
+  /** null for a `ping`. */
+  dossierId: z.string().nullable(),
+  dossierVersion: z.number().nullable(),
   /** From the frozen body: the dossier's title and the change, as sent. */
   dossierTitle: z.string(),
   transition: z.string(),
@@ -105,7 +106,7 @@ export function presentDelivery(r: WebhookDeliveryRow): z.infer<typeof deliveryV
     dossierId: r.dossier_id,
     dossierVersion: r.dossier_version,
     dossierTitle: sent.dossier?.title ?? '',
-    transition: sent.from && sent.to ? `${sent.from.label} → ${sent.to.label}` : '',
+    transition: sent.from && sent.to ? `${sent.from.label} → ${sent.to.label}` : r.event_type === PING ? 'Test de réception' : '',
     state: r.state,
     stateLabel: DELIVERY_STATE_LABELS[r.state],
     attempts: r.attempts,

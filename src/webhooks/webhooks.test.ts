@@ -16,6 +16,7 @@ import { conformancePath } from '../actes/archive/testing.ts';
 import { FixedClock } from '../platform/clock/clock.ts';
 import { runDueJobs } from '../platform/jobs/job-queue.ts';
 import { setWebhookPorts, webhookPorts } from './install.ts';
+import { sealLegacySecrets } from '../app/seal-legacy-secrets.ts';
 import type { DossierTypeDef } from '../dossiers/dossier-type.ts';
 
 const clock = new FixedClock('2026-11-23T09:00:00Z');
@@ -464,4 +465,52 @@ test('a delivery still pending when its subscription is disabled is not sent, an
   assert.equal((await deliveries(admin, cid, hook.id))[0]!.state, 'delivered');
   const journal = await p.deps.db.selectFrom('journal_entry').select('action').where('collectivite_id', '=', cid).where('object_type', '=', 'webhook').orderBy('seq').execute();
   assert.deepEqual(journal.map((j) => j.action), ['webhook.created', 'webhook.updated', 'webhook.updated', 'webhook.delivery-retried']);
+});
+
+test('the secret is stored sealed with the platform key, not in clear, and still signs every delivery', async () => {
+  const { cid, admin } = await collectivite();
+  const hook = await subscribe(admin, cid, '/sealed');
+  const row = await p.deps.db.selectFrom('webhook_subscription').select(['secret', 'secret_hint']).where('id', '=', hook.id).executeTakeFirstOrThrow();
+  assert.ok(!row.secret.includes(hook.secret) && row.secret.startsWith('enc:v1:'), 'a database dump does not give the secret away');
+  assert.equal(row.secret_hint, hook.secret.slice(0, 10));
+  const list = await admin.request('GET', `/api/collectivites/${cid}/webhooks`);
+  assert.ok(list.body.includes(`${hook.secret.slice(0, 10)}…`), 'the hint still lets the admin recognise the secret');
+
+  // A secret written in clear by an earlier version is sealed at start-up and keeps signing.
+  await p.deps.db.updateTable('webhook_subscription').set({ secret: hook.secret }).where('id', '=', hook.id).execute();
+  assert.ok((await sealLegacySecrets(p.deps)) >= 1);
+  assert.equal(await sealLegacySecrets(p.deps), 0, 'idempotent');
+  const resealed = await p.deps.db.selectFrom('webhook_subscription').select('secret').where('id', '=', hook.id).executeTakeFirstOrThrow();
+  assert.ok(resealed.secret.startsWith('enc:v1:'));
+  await act(admin, cid, await dossier(admin, cid), 'envoyer');
+  await run();
+  assert.ok(signatureValid(hook.secret, hits('/sealed')[0]!));
+
+  // A value sealed for a connector does not open as a webhook secret (the purpose is bound).
+  const foreign = p.deps.connectors.sealSecrets('parapheur-seal', { password: hook.secret }).password as string;
+  assert.throws(() => p.deps.secrets.open(foreign, 'webhook-secret'), (e: Error & { messageFr?: string }) => /ne peut pas être déchiffré/.test(e.messageFr ?? ''));
+});
+
+test('a ping is sent on demand, signed like any delivery, logged, and refused for a disabled webhook', async () => {
+  const { cid, admin } = await collectivite();
+  const hook = await subscribe(admin, cid, '/ping');
+  const res = await admin.request('POST', `/api/collectivites/${cid}/webhooks/${hook.id}/ping`, {});
+  assert.equal(res.statusCode, 202, res.body);
+  assert.equal((res.json() as { dossierId: string | null }).dossierId, null);
+  await run();
+  const [got] = hits('/ping');
+  assert.ok(got, 'the ping reached the receiver');
+  assert.equal(got.headers['x-paraphe-event'], 'ping');
+  assert.ok(signatureValid(hook.secret, got));
+  assert.equal((JSON.parse(got.body) as { type: string; webhookId: string }).webhookId, hook.id);
+  const [logged] = await deliveries(admin, cid, hook.id);
+  assert.equal(logged!.state, 'delivered');
+  assert.equal(logged!.transition, 'Test de réception');
+
+  assert.equal((await admin.request('PATCH', `/api/collectivites/${cid}/webhooks/${hook.id}`, { active: false })).statusCode, 200);
+  const refused = await admin.request('POST', `/api/collectivites/${cid}/webhooks/${hook.id}/ping`, {});
+  assert.equal(refused.statusCode, 409);
+  assert.match((refused.json() as { message: string }).message, /Réactivez/);
+  const other = await collectivite({ ownAdmin: true });
+  assert.equal((await other.admin.request('POST', `/api/collectivites/${other.cid}/webhooks/${hook.id}/ping`, {})).statusCode, 404, 'another collectivité cannot ping it');
 });

@@ -66,7 +66,8 @@ test('the collectivité sees every connector’s effective settings with their o
   const sealDefault = (defaults.json() as { items: { connector: string; config: Record<string, unknown> }[] }).items.find((i) => i.connector === 'parapheur-seal')!;
   assert.equal((await op.request('PUT', '/api/connectors/parapheur-seal', { config: { ...sealDefault.config, p12Path: '/srv/cachet-2027.p12' } })).statusCode, 204);
   const row = await p.deps.db.selectFrom('connector_config').select('config').where('scope_type', '=', 'operator').where('connector', '=', 'parapheur-seal').executeTakeFirstOrThrow();
-  assert.deepEqual(row.config, { p12Path: '/srv/cachet-2027.p12', password: 'mot-de-passe-operateur' });
+  assert.deepEqual(p.deps.connectors.openSecrets('parapheur-seal', row.config as Record<string, unknown>), { p12Path: '/srv/cachet-2027.p12', password: 'mot-de-passe-operateur' });
+  assert.ok(!JSON.stringify(row.config).includes('mot-de-passe-operateur'), 'the password is stored sealed, not in clear');
 
   // Only the operator's staff read the defaults.
   assert.equal((await admin.request('GET', '/api/connectors')).statusCode, 403);

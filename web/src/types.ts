@@ -121,8 +121,9 @@ export interface WebhookDelivery {
   id: string;
   eventId: string;
   eventType: string;
-  dossierId: string;
-  dossierVersion: number;
+  /** null for a ping. */
+  dossierId: string | null;
+  dossierVersion: number | null;
   dossierTitle: string;
   transition: string;
   state: 'pending' | 'waiting' | 'delivered' | 'failed';

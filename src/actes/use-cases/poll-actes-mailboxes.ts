@@ -24,7 +24,7 @@ export async function pollActesMailboxes(deps: Deps, ports: ActesPorts): Promise
   const collectivites = await deps.db.selectFrom('collectivite').select('id').execute();
   const boxes = new Map<string, TdtActesConfig>();
   for (const c of collectivites) {
-    const parsed = tdtActesConfig.safeParse((await resolveConnectorConfig(deps.db, c.id, TDT_ACTES)).config);
+    const parsed = tdtActesConfig.safeParse((await resolveConnectorConfig(deps.db, deps.connectors, c.id, TDT_ACTES)).config);
     if (!parsed.success) continue;
     boxes.set(mailboxKey(parsed.data), parsed.data);
   }

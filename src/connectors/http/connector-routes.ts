@@ -47,7 +47,7 @@ export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
   r.get('/api/collectivites/:collectiviteId/connectors/:connector', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Configuration effective (avec l’origine de chaque réglage ; secrets masqués)', params: collectiviteParams.extend({ connector: z.string() }), response: { 200: effectiveView, ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     deps.connectors.get(request.params.connector);
-    const eff = await resolveConnectorConfig(deps.db, access.collectiviteId, request.params.connector);
+    const eff = await resolveConnectorConfig(deps.db, deps.connectors, access.collectiviteId, request.params.connector);
     return { connector: request.params.connector, config: maskSecrets(eff.config), origin: eff.origin };
   });
 
@@ -55,7 +55,7 @@ export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
     const access = tenantOf(request);
     const items = [];
     for (const def of deps.connectors.all()) {
-      const eff = await resolveConnectorConfig(deps.db, access.collectiviteId, def.name);
+      const eff = await resolveConnectorConfig(deps.db, deps.connectors, access.collectiviteId, def.name);
       const parsed = def.schema.safeParse(eff.config);
       items.push({ connector: def.name, label: def.label, config: maskSecrets(eff.config), origin: eff.origin, complete: parsed.success, problems: parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
     }

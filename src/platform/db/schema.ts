@@ -300,7 +300,10 @@ export interface WebhookSubscriptionTable {
   /** null: every dossier type. */
   dossier_types: Json<string[] | null> | null;
   active: Generated<boolean>;
+  /** Sealed with the platform key (`enc:v1:…`), see src/platform/secrets. */
   secret: string;
+  /** The first characters of the secret in clear, to recognise it. */
+  secret_hint: Generated<string>;
   secret_rotated_at: Date | null;
   created_by: string | null;
   created_at: Generated<Date>;
@@ -313,8 +316,9 @@ export interface WebhookDeliveryTable {
   subscription_id: string;
   event_id: string;
   event_type: string;
-  dossier_id: string;
-  dossier_version: number;
+  /** null for a `ping`. */
+  dossier_id: string | null;
+  dossier_version: number | null;
   body: string;
   state: 'pending' | 'waiting' | 'delivered' | 'failed';
   round: Generated<number>;

@@ -11,6 +11,7 @@ import { createWebhookSubscription } from '../create-subscription.ts';
 import { updateWebhookSubscription } from '../update-subscription.ts';
 import { deleteWebhookSubscription } from '../delete-subscription.ts';
 import { rotateWebhookSecret } from '../rotate-secret.ts';
+import { pingWebhook } from '../ping-subscription.ts';
 import { retryWebhookDelivery } from '../retry-delivery.ts';
 import { deliveryDetail, deliveryView, newWebhookInput, notFoundWebhook, presentAttempt, presentDelivery, presentWebhook, webhookPatch, webhookView } from '../subscriptions.ts';
 
@@ -61,6 +62,11 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
     const access = tenantOf(request);
     const { secret, view } = await rotateWebhookSecret(deps, actorOf(principalOf(request)), access.collectiviteId, request.params.webhookId);
     return { ...view, secret };
+  });
+
+  r.post('/api/collectivites/:collectiviteId/webhooks/:webhookId/ping', { config: { permission }, schema: { tags, summary: 'Envoyer un événement « ping » de test, signé comme les autres et visible dans le journal des livraisons', params: webhookParams, body: z.object({}).optional(), response: { 202: deliveryView, ...errorResponses } } }, async (request, reply) => {
+    const access = tenantOf(request);
+    return reply.status(202).send(await pingWebhook(deps, actorOf(principalOf(request)), access.collectiviteId, request.params.webhookId));
   });
 
   r.get('/api/collectivites/:collectiviteId/webhooks/:webhookId/deliveries', { config: { permission }, schema: { tags, summary: 'Journal des livraisons (les plus récentes d’abord)', params: webhookParams, querystring: z.object({ state: z.enum(['pending', 'waiting', 'delivered', 'failed']).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: z.object({ items: z.array(deliveryView) }), ...errorResponses } } }, async (request) => {

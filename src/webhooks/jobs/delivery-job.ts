@@ -14,7 +14,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { WebhookDeliveryRow } from '../../platform/db/schema.ts';
 import { enqueueJob, type JobHandler } from '../../platform/jobs/job-queue.ts';
 import type { WebhookPorts } from '../ports.ts';
-import { signWebhook } from '../signature.ts';
+import { signWebhook, WEBHOOK_SECRET_PURPOSE } from '../signature.ts';
 
 export const WEBHOOK_QUEUE = 'webhook-delivery';
 export const WEBHOOK_MAX_ATTEMPTS = 8;
@@ -35,6 +35,7 @@ export async function dispatchDelivery(trx: Db, deps: Deps, delivery: { id: stri
 
 /** The next delivery of the same dossier to the same subscription, if it waited for this one. */
 async function releaseNext(trx: Db, deps: Deps, d: Pick<WebhookDeliveryRow, 'subscription_id' | 'dossier_id'>): Promise<void> {
+  if (d.dossier_id === null) return; // a ping: ordered with nothing
   const next = await trx
     .selectFrom('webhook_delivery')
     .select('id')
@@ -98,7 +99,7 @@ async function prepare(deps: Deps, deliveryId: string): Promise<Ready | null> {
       await trx.updateTable('webhook_delivery').set({ state: 'waiting', next_attempt_at: null, updated_at: deps.clock.now() }).where('id', '=', delivery.id).execute();
       return null;
     }
-    return { delivery, url, secret };
+    return { delivery, url, secret: deps.secrets.open(secret, WEBHOOK_SECRET_PURPOSE) };
   });
 }
 

@@ -212,9 +212,24 @@ function Deliveries({ cid, id }: { cid: string; id: string }) {
     }
   };
 
+  const ping = async () => {
+    setError(null);
+    setNotice(null);
+    try {
+      await api('POST', `/api/collectivites/${cid}/webhooks/${id}/ping`, {});
+      setNotice('Un événement « ping » signé part vers le logiciel : son résultat s’affiche dans le journal ci-dessous.');
+      list.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
   return (
     <>
       <PageTitle title="Livraisons du webhook" breadcrumb={[{ label: 'Webhooks', href: `/c/${cid}/administration/webhooks` }]}>
+        <Button size="small" priority="secondary" iconId="fr-icon-send-plane-line" onClick={() => void ping()} disabled={hook.data ? !hook.data.active : true}>
+          Tester (ping)
+        </Button>
         <Button size="small" priority="secondary" iconId="fr-icon-refresh-line" onClick={list.reload}>
           Actualiser
         </Button>
@@ -237,10 +252,14 @@ function Deliveries({ cid, id }: { cid: string; id: string }) {
           headers={['Date', 'Dossier', 'Changement', 'État', 'Tentatives', 'Dernier résultat', 'Prochaine tentative', 'Actions']}
           data={list.data.items.map((d) => [
             formatDateTime(d.createdAt),
-            <Link key="d" href={`/c/${cid}/dossiers/${d.dossierId}`}>
-              {d.dossierTitle || 'Dossier'}
-            </Link>,
-            `${d.transition} (version ${d.dossierVersion})`,
+            d.dossierId ? (
+              <Link key="d" href={`/c/${cid}/dossiers/${d.dossierId}`}>
+                {d.dossierTitle || 'Dossier'}
+              </Link>
+            ) : (
+              '—'
+            ),
+            d.dossierVersion === null ? d.transition : `${d.transition} (version ${d.dossierVersion})`,
             <Badge key="s" small severity={STATE_SEVERITY[d.state]}>
               {d.stateLabel}
             </Badge>,
