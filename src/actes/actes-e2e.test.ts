@@ -32,6 +32,8 @@ import { loadTrustAnchors } from '../parapheur/signature/certificates/trust-anch
 import { HttpCrlSource } from '../parapheur/signature/certificates/crl-source.ts';
 import { actesPorts } from './install.ts';
 import { pollActesMailboxes } from './use-cases/poll-actes-mailboxes.ts';
+import { postArchive } from './jobs/send-stored-archive.ts';
+import { readBlob } from './use-cases/support.ts';
 
 const CURRENT = conformancePath('pastell-tdt/test/PHPUnit/connecteur/s2low/fixtures/999-1234----7-2_1.xml'); // 2019-04-18
 const OLDER = conformancePath('pastell-tdt/test/PHPUnit/connecteur/s2low/fixtures/classification-exemple.xml'); // 2019-03-01
@@ -302,6 +304,29 @@ describe('télétransmission ACTES through the platform', () => {
     assert.ok(text.includes(`Envoyé en préfecture le ${fr(acked.dateEnvoi!)}`), text);
     assert.ok(text.includes(`Reçu en préfecture le ${fr(acked.dateReception!)}`), text);
     assert.ok(text.includes(`ID : ${main.idActe}`), text);
+  });
+
+  test('an identical archive posted again (a retry after a crash) gets an "already transmitted" anomaly that undoes nothing and alerts nobody', async () => {
+    const a = await createWithDocs('2026_060');
+    await act(a.dossier.id, 'transmettre');
+    await until('acquitté', async () => (await acte(a.dossier.id)).dossier.state === 'acquitte');
+    // What the transmission job does when it runs again after a crash: count, then post the stored archive.
+    const row = await p.deps.db.selectFrom('actes_acte').select(['archive_name', 'archive_sha256']).where('dossier_id', '=', a.dossier.id).executeTakeFirstOrThrow();
+    await p.deps.db.updateTable('actes_acte').set((eb) => ({ send_count: eb('send_count', '+', 1) })).where('dossier_id', '=', a.dossier.id).execute();
+    const bytes = await readBlob(p.deps, row.archive_sha256!);
+    assert.deepEqual(await postArchive(p.deps, actesPorts(p.deps), cid, { name: row.archive_name!, bytes }), { ok: true, url: sim.ctesUrl });
+    const copies = ((await simGet('/received')) as { idActe?: string; sha256?: string }[]).filter((x) => x.idActe === a.idActe);
+    assert.equal(copies.length, 2);
+    const anomaly = await until('anomalie du renvoi', async () =>
+      p.deps.db.selectFrom('actes_message').select(['content', 'status']).where('dossier_id', '=', a.dossier.id).where('kind', '=', 'AnomalieActe').executeTakeFirst(),
+    );
+    assert.equal((anomaly.content as { renvoiIdentique?: boolean }).renvoiIdentique, true);
+    assert.match(String((anomaly.content as { detail?: string }).detail), /déjà été transmis/);
+    assert.equal((await acte(a.dossier.id)).dossier.state, 'acquitte', 'the first copy was acknowledged: the acte stays so');
+    const journal = await p.deps.db.selectFrom('journal_entry').select('action').where('object_id', '=', a.dossier.id).execute();
+    assert.ok(journal.some((j) => j.action === 'actes.anomalie.renvoi_identique'));
+    await runDueJobs(p.deps.db, p.deps.clock, p.deps.jobHandlers);
+    assert.ok(!notifications.some((n) => n.subject.includes(`Anomalie sur l’acte ${a.idActe}`)), 'no false alarm to the agents');
   });
 
   test('the publication date is recorded, the stamp shows it and the acte appears on the public page', async () => {

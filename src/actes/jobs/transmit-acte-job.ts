@@ -79,6 +79,8 @@ export function transmitActeJob(ports: () => ActesPorts): DossierJobDef {
       const config = await tdtConfig(deps, dossier.collectiviteId);
       // The préfecture answers by mail: make sure the return mailboxes are read (also after a restart).
       await ensureActesPolling(deps);
+      // Counted before posting: a crash right after the post still leaves the count of what may have arrived.
+      await deps.db.updateTable('actes_acte').set((eb) => ({ send_count: eb('send_count', '+', 1) })).where('dossier_id', '=', dossier.id).execute();
       const r = await ports().transport(config).send({ fileName: archive.name, bytes: archive.bytes });
       if (r.status === 'unreachable') throw new AppError('EXTERNAL_FAILURE', r.messageFr, r.messageEn);
       if (r.status === 'refused') return { to: 'erreur_transmission', details: { erreur: r.messageFr, httpStatus: r.httpStatus, archive: archive.name }, documentHashes: [archive.sha256] };

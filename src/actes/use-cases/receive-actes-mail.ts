@@ -37,6 +37,17 @@ function idActeOf(r: ReceivedMessage): string | undefined {
   return r.fileNameParts?.kind === 'message' ? r.fileNameParts.idActe : undefined;
 }
 
+/**
+ * An "already transmitted" anomaly is about our own second post of the same stored archive when that
+ * archive was posted more than once (send_count): the préfecture has the first copy. Sent once only, the
+ * same anomaly means another transmission of this ID (e.g. by another TdT): a real refusal.
+ */
+async function isAnswerToIdenticalResend(trx: Db, t: Target, nature: string | undefined, detail: string): Promise<boolean> {
+  if (!(nature === '001' || /d[ée]j[àa] (été )?transmis|doublon/i.test(detail))) return false;
+  const a = await trx.selectFrom('actes_acte').select(['send_count', 'archive_sha256']).where('dossier_id', '=', t.dossierId).executeTakeFirst();
+  return !!a?.archive_sha256 && a.send_count >= 2;
+}
+
 async function findActe(trx: Db, idActe: string): Promise<Target | undefined> {
   const row = await trx
     .selectFrom('actes_acte')
@@ -156,6 +167,13 @@ export async function receiveActesMail(deps: Deps, mail: ActesMail): Promise<{ a
         case 'AnomalieActe':
         case 'AnomalieEnveloppe': {
           const detail = m.detail ?? '';
+          if (m.kind === 'AnomalieActe' && (await isAnswerToIdenticalResend(trx, t, m.nature, detail))) {
+            // The copy of an archive posted again after a crash: the first copy stands (its AR moves the
+            // acte); nobody is alerted, the message is kept and journaled.
+            await record(t, 'traite', { nature: m.nature ?? null, detail, renvoiIdentique: true });
+            await appendJournal(trx, deps.clock, systemActor, { collectiviteId: t.collectiviteId, action: 'actes.anomalie.renvoi_identique', objectType: 'dossier', objectId: t.dossierId, details: { idActe: t.idActe, nature: m.nature ?? null, detail }, documentHashes: hashes });
+            break;
+          }
           await record(t, 'traite', { nature: m.nature ?? null, detail });
           const moved = await moveDossier(trx, deps, t, ['transmission_en_cours', 'transmis'], 'refuse', 'actes.anomalie.recue', { idActe: t.idActe, nature: m.nature ?? null, detail }, hashes);
           if (moved) await trx.updateTable('actes_acte').set({ live: false }).where('dossier_id', '=', t.dossierId).execute();

@@ -194,6 +194,8 @@ export interface ActesActeTable {
   enveloppe_name: string | null;
   archive_name: string | null;
   archive_sha256: string | null;
+  /** Posts of the archive to @CTES (a retry after a crash sends the same bytes again). */
+  send_count: Generated<number>;
   date_reception: string | null;
   date_publication: string | null;
   created_at: Generated<Date>;

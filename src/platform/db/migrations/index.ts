@@ -9,6 +9,7 @@ import * as m0006 from './0006-webhooks.ts';
 import * as m0007 from './0007-actes-signature.ts';
 import * as m0008 from './0008-helios-signature.ts';
 import * as m0009 from './0009-secrets-at-rest.ts';
+import * as m0010 from './0010-actes-send-count.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
@@ -21,6 +22,7 @@ const versions: Record<string, { statements: string[] }> = {
   '0007-actes-signature': m0007,
   '0008-helios-signature': m0008,
   '0009-secrets-at-rest': m0009,
+  '0010-actes-send-count': m0010,
 };
 
 export const migrations: Record<string, Migration> = Object.fromEntries(
