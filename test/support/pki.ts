@@ -7,10 +7,10 @@
  *
  * Reused by the XAdES and parapheur parts: call `createTestPki(dir)` once per test file and `close()` it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { KeyObject, webcrypto } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import 'reflect-metadata'; // tsyringe, used inside @peculiar/x509, needs the Reflect metadata polyfill
 import * as x509 from '@peculiar/x509';
@@ -50,6 +50,14 @@ export interface TestPki {
   expired: TestIdentity;
   revoked: TestIdentity;
   noNonRepudiation: TestIdentity;
+  /** Agents whose certificates name only an OCSP responder (no CRL): one good, one revoked. */
+  ocspAgent: TestIdentity;
+  ocspRevoked: TestIdentity;
+  /** Delegated OCSP responder (id-kp-OCSPSigning) of the intermediate CA. */
+  ocspResponder: TestIdentity;
+  /** Answered by `openssl ocsp` (the reference implementation) behind the loopback HTTP server. */
+  ocspUrl: string;
+  ocspHits(): number;
   /** Issued by a root that is not in the trust anchors. */
   untrusted: TestIdentity;
   untrustedRoot: TestIdentity;
@@ -95,6 +103,7 @@ interface IssueOptions {
   notBefore?: Date;
   notAfter?: Date;
   crlUrl?: string;
+  ocspUrl?: string;
 }
 
 async function issue(opts: IssueOptions): Promise<Issuer> {
@@ -107,6 +116,7 @@ async function issue(opts: IssueOptions): Promise<Issuer> {
   if (opts.issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert));
   if (opts.eku) extensions.push(new x509.ExtendedKeyUsageExtension(opts.eku.oids, opts.eku.critical));
   if (opts.crlUrl) extensions.push(new x509.CRLDistributionPointsExtension([opts.crlUrl]));
+  if (opts.ocspUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: opts.ocspUrl }));
   const notBefore = opts.notBefore ?? new Date(Date.now() - DAY);
   const notAfter = opts.notAfter ?? new Date(Date.now() + 365 * DAY);
   const cert = opts.issuer
@@ -177,8 +187,25 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   // The CRL server must listen before the certificates are issued: their CRL Distribution Point names its port.
   let crlDer: Uint8Array = new Uint8Array();
   let hits = 0;
+  let ocspHits = 0;
+  const ocspDir = join(dir, 'ocsp');
+  mkdirSync(ocspDir, { recursive: true });
   const server: Server = createServer((req, res) => {
-    if (req.url === '/intermediate.crl') {
+    if (req.url === '/ocsp' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        ocspHits += 1;
+        const reqPath = join(ocspDir, `req-${ocspHits}.der`);
+        const respPath = join(ocspDir, `resp-${ocspHits}.der`);
+        writeFileSync(reqPath, Buffer.concat(chunks));
+        execFile('openssl', ['ocsp', '-index', join(ocspDir, 'index.txt'), '-CA', join(dir, 'intermediate.pem'), '-rsigner', join(dir, 'ocsp-responder.pem'), '-rkey', join(dir, 'ocsp-responder.key'), '-reqin', reqPath, '-respout', respPath, '-ndays', '1'], (err) => {
+          if (err) return void res.writeHead(500).end(String(err));
+          const der = readFileSync(respPath);
+          res.writeHead(200, { 'content-type': 'application/ocsp-response', 'content-length': der.length }).end(der);
+        });
+      });
+    } else if (req.url === '/intermediate.crl') {
       hits += 1;
       res.writeHead(200, { 'content-type': 'application/pkix-crl', 'content-length': crlDer.length });
       res.end(Buffer.from(crlDer));
@@ -190,6 +217,7 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw new Error('CRL server did not bind');
   const crlUrl = `http://127.0.0.1:${addr.port}/intermediate.crl`;
+  const ocspUrl = `http://127.0.0.1:${addr.port}/ocsp`;
 
   const root = await issue({ subject: 'CN=Paraphe Test Root CA, O=Paraphe Tests, C=FR', ca: true, usages: keyCertSign | cRLSign, notBefore: new Date(Date.now() - 800 * DAY), notAfter: new Date(Date.now() + 3650 * DAY) });
   const inter = await issue({ subject: 'CN=Paraphe Test Agents CA, O=Paraphe Tests, C=FR', issuer: root, ca: true, usages: keyCertSign | cRLSign, notBefore: new Date(Date.now() - 800 * DAY), notAfter: new Date(Date.now() + 1825 * DAY) });
@@ -205,6 +233,9 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   const expired = await issue({ subject: 'CN=Agent Expiré, O=Commune de Testville, C=FR', issuer: inter, usages: personal, crlUrl, notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) });
   const revoked = await issue({ subject: 'CN=Agent Révoqué, O=Commune de Testville, C=FR', issuer: inter, usages: personal, crlUrl });
   const noNonRep = await issue({ subject: 'CN=Agent Sans NonRépudiation, O=Commune de Testville, C=FR', issuer: inter, usages: digitalSignature, crlUrl });
+  const ocspResponder = await issue({ subject: 'CN=Paraphe Test OCSP Responder, O=Paraphe Tests, C=FR', issuer: inter, usages: digitalSignature, eku: { oids: ['1.3.6.1.5.5.7.3.9'], critical: false } });
+  const ocspAgent = await issue({ subject: 'CN=Agent OCSP, O=Commune de Testville, C=FR', issuer: inter, usages: personal, ocspUrl });
+  const ocspRevoked = await issue({ subject: 'CN=Agent OCSP Révoqué, O=Commune de Testville, C=FR', issuer: inter, usages: personal, ocspUrl });
   const rogueRoot = await issue({ subject: 'CN=Unknown Root CA, O=Elsewhere, C=FR', ca: true, usages: keyCertSign | cRLSign });
   const untrusted = await issue({ subject: 'CN=Agent Inconnu, O=Elsewhere, C=FR', issuer: rogueRoot, usages: personal });
 
@@ -221,6 +252,13 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   const crlPath = join(dir, 'intermediate.crl');
   writeFileSync(crlPath, crlDer);
 
+  // openssl ocsp's certificate database: V(alid) or R(evoked), expiry, revocation time, serial, file, subject.
+  const asn1Time = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
+  const indexLine = (c: x509.X509Certificate, revokedAt?: Date) =>
+    [revokedAt ? 'R' : 'V', asn1Time(c.notAfter), revokedAt ? asn1Time(revokedAt) : '', c.serialNumber.toUpperCase(), 'unknown', '/' + c.subject.split(', ').reverse().join('/')].join('\t');
+  writeFileSync(join(ocspDir, 'index.txt'), [indexLine(ocspAgent.cert), indexLine(ocspRevoked.cert, new Date(Date.now() - 3600 * 1000))].join('\n') + '\n');
+  writeFileSync(join(ocspDir, 'index.txt.attr'), 'unique_subject = no\n');
+
   const chain = [inter.cert, root.cert];
   const out = {
     root: await writeIdentity(dir, 'root', root, [], false),
@@ -235,6 +273,9 @@ export async function createTestPki(dir: string): Promise<TestPki> {
     expired: await writeIdentity(dir, 'expired', expired, chain, true),
     revoked: await writeIdentity(dir, 'revoked', revoked, chain, true),
     noNonRepudiation: await writeIdentity(dir, 'no-nonrep', noNonRep, chain, true),
+    ocspAgent: await writeIdentity(dir, 'ocsp-agent', ocspAgent, chain, true),
+    ocspRevoked: await writeIdentity(dir, 'ocsp-revoked', ocspRevoked, chain, true),
+    ocspResponder: await writeIdentity(dir, 'ocsp-responder', ocspResponder, chain, false),
     untrustedRoot: await writeIdentity(dir, 'untrusted-root', rogueRoot, [], false),
     untrusted: await writeIdentity(dir, 'untrusted', untrusted, [rogueRoot.cert], true),
   };
@@ -248,6 +289,8 @@ export async function createTestPki(dir: string): Promise<TestPki> {
     crlUrl,
     crlPath,
     crlHits: () => hits,
+    ocspUrl,
+    ocspHits: () => ocspHits,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, type TestIdentity, type TestPki } from '../../../../test/support/pki.ts';
@@ -117,5 +118,65 @@ describe('certificate verification', () => {
     const revoked = { ...input, certificate: pki.revoked.certDer, usage: 'personal' as const };
     await assert.rejects(assertCertificateAcceptable(revoked));
     await assert.rejects(assertCertificateAcceptable(revoked), (e: unknown) => e instanceof AppError && e.messageFr === 'Certificat révoqué');
+  });
+
+  it('checks a certificate that names only an OCSP responder with that responder (openssl ocsp), and keeps the answer as evidence', async () => {
+    const hitsBefore = pki.ocspHits();
+    const ev = await check(pki.ocspAgent, 'personal');
+    assert.equal(ev.valid, true, JSON.stringify(ev));
+    const r = ev.revocation[0]!;
+    assert.equal(r.source, 'ocsp');
+    assert.equal(r.status, 'good');
+    assert.equal(r.url, pki.ocspUrl);
+    assert.match(r.responder ?? '', /OCSP Responder/, 'signed by the delegated responder, whose authority pkijs checked');
+    assert.ok(r.thisUpdate && r.nextUpdate);
+    assert.ok(pki.ocspHits() > hitsBefore, 'the responder was actually asked');
+  });
+
+  it('refuses a certificate the OCSP responder reports revoked, with "Certificat révoqué"', async () => {
+    const ev = await check(pki.ocspRevoked, 'personal');
+    assert.equal(ev.valid, false);
+    assert.equal(ev.failure?.code, 'CERT_REVOKED');
+    assert.equal(ev.failure?.messageFr, 'Certificat révoqué');
+    assert.equal(ev.revocation[0]!.source, 'ocsp');
+    assert.ok(ev.revocation[0]!.revocationDate);
+    // Signed before the revocation: acceptable then.
+    const before = await check(pki.ocspRevoked, 'personal', { at: new Date(Date.now() - 2 * 3600 * 1000) });
+    assert.equal(before.valid, true, JSON.stringify(before.failure));
+    assert.equal(before.revocation[0]!.status, 'revoked-after-validation-time');
+  });
+
+  it('refuses when the OCSP answer cannot be trusted or reached: replayed, signed without authority, altered, responder down', async () => {
+    const base = { certificate: pki.ocspAgent.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'personal' as const };
+    const { HttpOcspSource } = await import('./ocsp.ts');
+    const real = new HttpOcspSource();
+    const captured: Uint8Array[] = [];
+    const recorder = { async query(url: string, req: Uint8Array) { const r = await real.query(url, req); captured.push(r); return r; } };
+    assert.equal((await checkCertificate({ ...base, ocspSource: recorder })).valid, true);
+    // The same response handed back for a new request (another nonce): refused as a replay.
+    const replayed = await checkCertificate({ ...base, ocspSource: { query: async () => captured[0]! } });
+    assert.equal(replayed.valid, false);
+    assert.equal(replayed.failure?.code, 'CERT_REVOCATION_UNAVAILABLE');
+    assert.match(replayed.revocation[0]!.detail ?? '', /nonce/);
+    // A well-formed "good" answer signed by openssl with an agent's key (no id-kp-OCSPSigning): no authority.
+    const rogue = { async query(_url: string, req: Uint8Array) {
+      const reqPath = join(dir, 'rogue-req.der');
+      const respPath = join(dir, 'rogue-resp.der');
+      writeFileSync(reqPath, req);
+      execFileSync('openssl', ['ocsp', '-index', join(pki.dir, 'ocsp', 'index.txt'), '-CA', pki.intermediate.certPath, '-rsigner', pki.agents[0].certPath, '-rkey', pki.agents[0].keyPath, '-reqin', reqPath, '-respout', respPath, '-ndays', '1'], { stdio: 'ignore' });
+      return readFileSync(respPath);
+    } };
+    const usurped = await checkCertificate({ ...base, ocspSource: rogue });
+    assert.equal(usurped.valid, false);
+    assert.equal(usurped.failure?.code, 'CERT_REVOCATION_UNAVAILABLE');
+    assert.match(usurped.revocation[0]!.detail ?? '', /not authorized|responder/i);
+    // A flipped byte in the signature.
+    const forged = Uint8Array.from(captured[0]!);
+    forged[forged.length - 10]! ^= 0xff;
+    const bad = await checkCertificate({ ...base, ocspSource: { query: async () => forged } });
+    assert.equal(bad.valid, false);
+    assert.equal(bad.failure?.messageFr, 'Impossible de vérifier la révocation du certificat');
+    const down = await checkCertificate({ ...base, ocspSource: new HttpOcspSource({ fetch: async () => { throw new Error('ECONNREFUSED'); } }) });
+    assert.equal(down.failure?.code, 'CERT_REVOCATION_UNAVAILABLE');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Signer certificate verification: chain up to a trust anchor, validity dates at the signing time, key usage
- * for the intended use, and revocation through the CRL the certificate names. pkijs reports a chain "valid"
+ * for the intended use, and revocation through the CRL or the OCSP responder the certificate names (OCSP when
+ * there is no CRL or the CRL cannot be used). pkijs reports a chain "valid"
  * when it is given no revocation data, so revocation is checked here, and required as soon as a certificate
  * names a CRL or an OCSP responder. The result is an evidence object recording what was checked, when, and
  * with which outcome; `assertCertificateAcceptable` turns a failure into an AppError with a French message.
@@ -8,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../../shared/errors.ts';
 import { HttpCrlSource, type CrlSource } from './crl-source.ts';
+import { checkOcsp, HttpOcspSource, ocspUrls, type OcspSource } from './ocsp.ts';
 import { certDer, OID, parsePkijsCertificate, pkijs, summarize, toArrayBuffer, x509, type CertificateSummary } from './x509.ts';
 
 export type CertificateUsage = 'personal' | 'seal' | 'timestamping';
@@ -44,8 +46,10 @@ export interface CheckRecord {
 export interface RevocationEvidence {
   subject: string;
   serialNumber: string;
-  source: 'crl' | 'none';
+  source: 'crl' | 'ocsp' | 'none';
   url?: string;
+  /** OCSP: the responder certificate's subject when a delegated responder signed. */
+  responder?: string;
   thisUpdate?: string;
   nextUpdate?: string;
   status: 'good' | 'revoked' | 'revoked-after-validation-time' | 'unavailable' | 'not-published';
@@ -77,6 +81,7 @@ export interface CertificateCheckInput {
   /** Signing time; defaults to now. */
   at?: Date;
   crlSource?: CrlSource;
+  ocspSource?: OcspSource;
   /** Clock, for tests. */
   now?: () => Date;
   /** Reuse a recent positive verdict for the same certificate (only when `at` is "now"). */
@@ -116,6 +121,7 @@ export class CertificateVerdictCache {
 }
 
 const defaultCrlSource = new HttpCrlSource();
+const defaultOcspSource = new HttpOcspSource();
 
 function keyUsageCheck(cert: x509.X509Certificate, usage: CertificateUsage): CertificateFailureCode | null {
   if (usage === 'timestamping') {
@@ -144,11 +150,6 @@ function crlUrls(cert: x509.X509Certificate): string[] {
   return urls;
 }
 
-function hasOcsp(cert: x509.X509Certificate): boolean {
-  const aia = cert.getExtension(x509.AuthorityInfoAccessExtension);
-  return !!aia && aia.ocsp.length > 0;
-}
-
 function sameDer(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
@@ -158,16 +159,31 @@ async function checkRevocation(
   issuer: pkijs.Certificate,
   at: Date,
   now: Date,
-  source: CrlSource,
+  sources: { crl: CrlSource; ocsp: OcspSource },
 ): Promise<RevocationEvidence> {
-  const der = certDer(cert);
-  const xc = new x509.X509Certificate(toArrayBuffer(der));
+  const xc = new x509.X509Certificate(toArrayBuffer(certDer(cert)));
   const base = { subject: xc.subject, serialNumber: xc.serialNumber };
+  const ocsp = ocspUrls(xc);
+  const byOcsp = async (before?: string): Promise<RevocationEvidence> => {
+    const o = await checkOcsp(cert, issuer, ocsp, at, now, sources.ocsp);
+    const detail = [before, o.detail].filter(Boolean).join('; ');
+    return { ...base, source: 'ocsp', ...o, ...(detail ? { detail } : {}) };
+  };
   const urls = crlUrls(xc);
-  if (urls.length === 0) {
-    if (hasOcsp(xc)) return { ...base, source: 'none', status: 'unavailable', detail: 'only OCSP is published; OCSP is not supported yet' };
-    return { ...base, source: 'none', status: 'not-published' };
-  }
+  if (urls.length === 0) return ocsp.length > 0 ? byOcsp() : { ...base, source: 'none', status: 'not-published' };
+  const crl = await checkCrl(cert, issuer, urls, at, now, sources.crl, base);
+  return crl.status === 'unavailable' && ocsp.length > 0 ? byOcsp(`CRL: ${crl.detail ?? 'unavailable'}`) : crl;
+}
+
+async function checkCrl(
+  cert: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+  urls: string[],
+  at: Date,
+  now: Date,
+  source: CrlSource,
+  base: { subject: string; serialNumber: string },
+): Promise<RevocationEvidence> {
   const errors: string[] = [];
   for (const url of urls) {
     let crl: pkijs.CertificateRevocationList;
@@ -257,11 +273,11 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ce
   // 4. revocation of every non-anchor certificate of the path
   if (path.length > 0) {
     const anchorsDer = input.trustAnchors;
-    const crlSource = input.crlSource ?? defaultCrlSource;
+    const sources = { crl: input.crlSource ?? defaultCrlSource, ocsp: input.ocspSource ?? defaultOcspSource };
     for (let i = 0; i < path.length - 1; i++) {
       const cert = path[i]!;
       if (anchorsDer.some((a) => sameDer(a, certDer(cert)))) break;
-      const ev = await checkRevocation(cert, path[i + 1]!, at, now, crlSource);
+      const ev = await checkRevocation(cert, path[i + 1]!, at, now, sources);
       revocation.push(ev);
       if (ev.status === 'revoked') fail('CERT_REVOKED');
       if (ev.status === 'unavailable') fail('CERT_REVOCATION_UNAVAILABLE');
