@@ -415,6 +415,8 @@ export interface ParapheurCircuitTable {
   name: string;
   steps: Json<unknown[]>;
   created_at: Generated<Date>;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
 }
 
 export interface ParapheurTypologieTable {
@@ -426,6 +428,8 @@ export interface ParapheurTypologieTable {
   format: string;
   mark: Json<Record<string, unknown>> | null;
   created_at: Generated<Date>;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
 }
 
 export interface ParapheurDelegationTable {
@@ -450,6 +454,9 @@ export interface ParapheurDossierTable {
   deadline: Date | null;
   sent_at: Date | null;
   finished_at: Date | null;
+  /** The typologie's signature format and visible mark when the dossier was sent (edits apply to the next dossiers). */
+  format: string | null;
+  mark: Json<Record<string, unknown>> | null;
 }
 
 export interface ParapheurStepTable {

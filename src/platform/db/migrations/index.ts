@@ -8,6 +8,7 @@ import * as m0005 from './0005-helios.ts';
 import * as m0006 from './0006-webhooks.ts';
 import * as m0007 from './0007-actes-signature.ts';
 import * as m0008 from './0008-helios-signature.ts';
+import * as m0009 from './0009-parapheur-editable-config.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
@@ -19,6 +20,7 @@ const versions: Record<string, { statements: string[] }> = {
   '0006-webhooks': m0006,
   '0007-actes-signature': m0007,
   '0008-helios-signature': m0008,
+  '0009-parapheur-editable-config': m0009,
 };
 
 export const migrations: Record<string, Migration> = Object.fromEntries(
