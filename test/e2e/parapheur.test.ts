@@ -1,7 +1,7 @@
 /**
  * The parapheur and ACTES screens end to end: a secrétariat agent creates a document à signer and sends it,
  * the DGS vises it, the maire sees the signature command and rejects another one with a motif, an admin
- * builds a circuit in the editor. Screenshots of each main screen; axe-core on each (no serious/critical).
+ * builds a circuit in the editor, then edits it and a typologie in place. Screenshots of each main screen; axe-core on each (no serious/critical).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,6 +137,41 @@ describe('parapheur and ACTES screens', { timeout: 600_000 }, () => {
       await page.getByText('Le circuit « Courrier : visa secrétariat, signature conjointe » a été créé.').waitFor();
       await page.getByRole('cell', { name: '1. Visa Secrétariat → 2. Signature Maire et DGS → 3. Cachet serveur' }).waitFor();
       await check(page, '29-admin-parapheur');
+
+      // Edited in place: a visa by the émetteur's superior added and moved up to step 2 (with the keyboard), the signature made « any ».
+      await page.getByRole('button', { name: 'Modifier le circuit « Courrier : visa secrétariat, signature conjointe »' }).click();
+      await editor.getByRole('heading', { name: 'Modifier le circuit « Courrier : visa secrétariat, signature conjointe »' }).waitFor();
+      assert.equal(await editor.getByLabel('Nom du circuit (obligatoire)').inputValue(), 'Courrier : visa secrétariat, signature conjointe');
+      assert.equal(await editor.getByLabel('Règle de l’étape 2').inputValue(), 'all');
+      await editor.getByRole('button', { name: 'Ajouter une étape' }).click();
+      await editor.getByLabel('Nature de l’étape 4').selectOption('visa');
+      await editor.getByLabel('Qui agit à l’étape 4').selectOption('superieur');
+      await editor.getByRole('button', { name: 'Monter l’étape 4' }).focus();
+      await page.keyboard.press('Enter');
+      await editor.getByLabel('Qui agit à l’étape 3').waitFor();
+      assert.equal(await editor.getByLabel('Qui agit à l’étape 3').inputValue(), 'superieur');
+      await editor.getByRole('button', { name: 'Monter l’étape 3' }).focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await editor.getByLabel('Qui agit à l’étape 2').inputValue(), 'superieur');
+      await editor.getByLabel('Règle de l’étape 3').selectOption('any');
+      await check(page, '29b-admin-editeur-circuit-modification');
+      await editor.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+      await page.getByText('Le circuit « Courrier : visa secrétariat, signature conjointe » a été modifié. Les dossiers déjà envoyés gardent leurs étapes.').waitFor();
+      await page.getByRole('cell', { name: '1. Visa Secrétariat → 2. Visa du supérieur de l’émetteur → 3. Signature Maire ou DGS → 4. Cachet serveur' }).waitFor();
+      await editor.getByRole('heading', { name: 'Nouveau circuit' }).waitFor();
+
+      // A typologie edited in place: its circuit and its visible mark.
+      await page.getByRole('button', { name: 'Modifier la typologie « Actes — Délibération »' }).click();
+      const typologieEditor = page.getByTestId('typologie-editor');
+      await typologieEditor.getByRole('heading', { name: 'Modifier la typologie « Actes — Délibération »' }).waitFor();
+      await typologieEditor.getByLabel('Circuit (obligatoire)').selectOption({ label: 'Courrier : visa secrétariat, signature conjointe' });
+      await typologieEditor.getByLabel('Texte de la mention').fill('Signé électroniquement par {signataire} le {date}');
+      await check(page, '29c-admin-editeur-typologie');
+      await typologieEditor.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+      await page.getByText('La typologie « Actes — Délibération » a été modifiée. Les dossiers déjà envoyés gardent leurs réglages.').waitFor();
+      const row = page.getByRole('row').filter({ hasText: 'Délibération' });
+      await row.getByRole('cell', { name: 'Courrier : visa secrétariat, signature conjointe' }).waitFor();
+      await row.getByRole('cell', { name: 'Signé électroniquement par {signataire} le {date}' }).waitFor();
 
       await page.goto(`/c/${cid}/actes`);
       await page.locator('main h1', { hasText: 'Télétransmission des actes' }).waitFor();
