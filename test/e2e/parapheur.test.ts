@@ -154,10 +154,13 @@ describe('parapheur and ACTES screens', { timeout: 600_000 }, () => {
       await page.keyboard.press('Enter');
       assert.equal(await editor.getByLabel('Qui agit à l’étape 2').inputValue(), 'superieur');
       await editor.getByLabel('Règle de l’étape 3').selectOption('any');
+      // Step 1: a bureau chosen when the dossier is created, instead of the Secrétariat.
+      await editor.getByLabel('Qui agit à l’étape 1').selectOption('variable');
+      await editor.getByLabel('Nom du bureau à choisir pour l’étape 1').fill('service instructeur');
       await check(page, '29b-admin-editeur-circuit-modification');
       await editor.getByRole('button', { name: 'Enregistrer les modifications' }).click();
       await page.getByText('Le circuit « Courrier : visa secrétariat, signature conjointe » a été modifié. Les dossiers déjà envoyés gardent leurs étapes.').waitFor();
-      await page.getByRole('cell', { name: '1. Visa Secrétariat → 2. Visa du supérieur de l’émetteur → 3. Signature Maire ou DGS → 4. Cachet serveur' }).waitFor();
+      await page.getByRole('cell', { name: '1. Visa (bureau « service instructeur » choisi à la création) → 2. Visa du supérieur de l’émetteur → 3. Signature Maire ou DGS → 4. Cachet serveur' }).waitFor();
       await editor.getByRole('heading', { name: 'Nouveau circuit' }).waitFor();
 
       // A typologie edited in place: its circuit and its visible mark.
@@ -172,6 +175,24 @@ describe('parapheur and ACTES screens', { timeout: 600_000 }, () => {
       const row = page.getByRole('row').filter({ hasText: 'Délibération' });
       await row.getByRole('cell', { name: 'Courrier : visa secrétariat, signature conjointe' }).waitFor();
       await row.getByRole('cell', { name: 'Signé électroniquement par {signataire} le {date}' }).waitFor();
+
+      // The next document of this typologie follows the edited circuit: the bureau « service instructeur » is chosen at creation.
+      await page.goto(`/c/${cid}/parapheur`);
+      await page.getByRole('link', { name: 'Nouveau document à signer' }).click();
+      await page.locator('main h1', { hasText: 'Nouveau document à signer' }).waitFor();
+      await page.getByLabel('Titre (obligatoire)').fill('Arrêté de voirie après modification du circuit');
+      await page.getByLabel('Typologie (obligatoire)').selectOption({ label: 'Actes — Délibération' });
+      await page.getByLabel('Bureau émetteur (obligatoire)').selectOption({ label: 'Secrétariat' });
+      await page.getByLabel('Bureau « service instructeur » (obligatoire)').selectOption({ label: 'Maire' });
+      await page.getByTestId('dropzone-principal').locator('input[type=file]').setInputFiles({ name: 'document.pdf', mimeType: 'application/pdf', buffer: await makePdf('Arrêté de voirie') });
+      await page.getByText('document.pdf').waitFor();
+      await page.getByRole('button', { name: 'Créer le document à signer' }).click();
+      await page.waitForURL(/\/parapheur\/dossiers\/[0-9a-f-]{36}/);
+      await send(page);
+      const circuitList = page.getByTestId('circuit');
+      await circuitList.getByText('Maire (attendu)').waitFor();
+      assert.equal(await circuitList.locator('li').count(), 4);
+      await circuitList.locator('li').nth(1).getByText('DGS').waitFor();
 
       await page.goto(`/c/${cid}/actes`);
       await page.locator('main h1', { hasText: 'Télétransmission des actes' }).waitFor();
