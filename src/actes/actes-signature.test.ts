@@ -312,6 +312,43 @@ describe('an acte through the parapheur before its transmission', () => {
     assert.equal((await acte(a.dossier.id)).dossier.state, 'abandonne');
   });
 
+  test('abandoning the acte while its circuit runs stops the child: it leaves the maire’s inbox and a late signature is refused', async () => {
+    const a = await createActe('2026_105', people.secretaire);
+    const s = await ok<ActeView>(people.secretaire, 'POST', A(`/actes/${a.dossier.id}/soumettre-signature`), { typologieId: typologie, bureauEmetteurId: bureaux.secretariat, transmettreApresSignature: false });
+    const child = s.signature!.parapheurDossierId;
+    await ok(people.dgs, 'POST', P(`/dossiers/${child}/viser`), {});
+    const inbox = async () => (await ok<{ items: { id: string }[] }>(people.maire, 'GET', P(`/bureaux/${bureaux.maire}/dossiers?vue=a-traiter`))).items.map((d) => d.id);
+    assert.ok((await inbox()).includes(child), 'the maire’s turn');
+    // The maire's device prepared the signature just before the acte was abandoned.
+    const key = await Pkcs12KeySource.fromFile(pki.agents[2].p12Path, pki.agents[2].p12Password);
+    const chain = (await key.getCertificateChain()).map((c) => Buffer.from(c).toString('base64'));
+    const prepared = await ok<{ sessionId: string; items: { dataToSign: string; digest: string }[] }>(people.maire, 'POST', P(`/dossiers/${child}/signature/prepare`), { certificateChain: chain });
+    const values = await Promise.all(prepared.items.map((i) => key.sign({ data: Buffer.from(i.dataToSign, 'base64'), digest: Buffer.from(i.digest, 'base64'), digestAlgorithm: 'SHA-256' })));
+
+    await ok(people.secretaire, 'POST', A(`/dossiers/${a.dossier.id}/actions/abandonner`), {});
+    const abandoned = await acte(a.dossier.id);
+    assert.equal(abandoned.dossier.state, 'abandonne');
+    assert.equal(abandoned.signature!.etat, 'abandonne');
+    assert.deepEqual(abandoned.signature!.etapes.map((x) => [x.kind, x.state]), [['visa', 'done'], ['signature', 'stopped'], ['cachet', 'stopped']]);
+    assert.ok(abandoned.signature!.etapes.every((x) => x.bureaux.every((b) => !b.pending)), 'no bureau is expected any more');
+    assert.ok(!(await inbox()).includes(child), 'gone from the maire’s inbox');
+    const view = await ok<{ dossier: { state: string }; parapheurActions: unknown[]; acts: { action: string; comment: string | null }[] }>(people.maire, 'GET', P(`/dossiers/${child}`));
+    assert.equal(view.dossier.state, 'abandonne');
+    assert.deepEqual(view.parapheurActions, []);
+    assert.equal(view.acts.at(-1)!.action, 'interrompre');
+    assert.equal(view.acts.at(-1)!.comment, 'L’acte a été abandonné : son circuit de signature est interrompu.');
+
+    const late = await people.maire.request('POST', P(`/dossiers/${child}/signature/complete`), { sessionId: prepared.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
+    assert.equal(late.statusCode, 409, late.body);
+    assert.match((late.json() as { message: string }).message, /L’action « Signer » n’est pas possible dans l’état « Abandonné »/);
+    const again = await people.maire.request('POST', P(`/dossiers/${child}/signature/prepare`), { certificateChain: chain });
+    assert.equal(again.statusCode, 409, again.body);
+    assert.match((again.json() as { message: string }).message, /Abandonné/);
+    assert.ok(!(await acte(a.dossier.id)).dossier.documents.some((d) => d.role === 'signed'), 'nothing signed');
+    assert.ok((await journalOf(child)).includes('parapheur.interrompre'));
+    assert.ok((await journalOf(a.dossier.id)).includes('actes.signature.abandonnee'));
+  });
+
   test('signed with transmettreApresSignature = false: the acte waits, signed, until someone transmits it', async () => {
     const a = await createActe('2026_104');
     const s = await ok<ActeView>(api, 'POST', A(`/actes/${a.dossier.id}/soumettre-signature`), { typologieId: typologieVisa, bureauEmetteurId: bureaux.secretariat, transmettreApresSignature: false });

@@ -292,6 +292,39 @@ describe('a PES flow through the parapheur before its transmission', () => {
     assert.ok(!(await journalOf(id)).includes('dossier.action.transmettre'), 'not transmitted');
   });
 
+  test('abandoning the flow while its circuit runs stops the child: it leaves the maire’s inbox and a late signature is refused', async () => {
+    const created = await deposit('PES-CIRCUIT-ABANDON', [7], people.secretaire);
+    const id = created.dossier.id;
+    const s = await ok<HeliosJson>(people.secretaire, 'POST', H(`/helios/${id}/soumettre-signature`), { typologieId: typologie, bureauEmetteurId: bureaux.finances, transmettreApresSignature: false });
+    const child = s.signature!.parapheurDossierId;
+    await ok(people.dgs, 'POST', P(`/dossiers/${child}/viser`), {});
+    const inbox = async () => (await ok<{ items: { id: string }[] }>(people.maire, 'GET', P(`/bureaux/${bureaux.maire}/dossiers?vue=a-traiter`))).items.map((d) => d.id);
+    assert.ok((await inbox()).includes(child), 'the maire’s turn');
+    const key = await Pkcs12KeySource.fromFile(pki.agents[2].p12Path, pki.agents[2].p12Password);
+    const chain = (await key.getCertificateChain()).map((c) => Buffer.from(c).toString('base64'));
+    const prepared = await ok<{ sessionId: string; items: { dataToSign: string; digest: string }[] }>(people.maire, 'POST', P(`/dossiers/${child}/signature/prepare`), { certificateChain: chain });
+    const values = await Promise.all(prepared.items.map((i) => key.sign({ data: Buffer.from(i.dataToSign, 'base64'), digest: Buffer.from(i.digest, 'base64'), digestAlgorithm: 'SHA-256' })));
+
+    await ok(people.secretaire, 'POST', H(`/dossiers/${id}/actions/abandonner`), {});
+    const abandoned = await flux(id);
+    assert.equal(abandoned.dossier.state, 'abandonne');
+    assert.equal(abandoned.signature!.etat, 'abandonne');
+    assert.deepEqual(abandoned.signature!.etapes.map((x) => [x.kind, x.state]), [['visa', 'done'], ['signature', 'stopped']]);
+    assert.ok(!(await inbox()).includes(child), 'gone from the maire’s inbox');
+    const view = await ok<{ dossier: { state: string }; parapheurActions: unknown[]; acts: { action: string; comment: string | null }[] }>(people.maire, 'GET', P(`/dossiers/${child}`));
+    assert.equal(view.dossier.state, 'abandonne');
+    assert.deepEqual(view.parapheurActions, []);
+    assert.equal(view.acts.at(-1)!.action, 'interrompre');
+    assert.equal(view.acts.at(-1)!.comment, 'Le flux PES a été abandonné : son circuit de signature est interrompu.');
+
+    const late = await people.maire.request('POST', P(`/dossiers/${child}/signature/complete`), { sessionId: prepared.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
+    assert.equal(late.statusCode, 409, late.body);
+    assert.match((late.json() as { message: string }).message, /L’action « Signer » n’est pas possible dans l’état « Abandonné »/);
+    assert.equal((await flux(id)).fichierEnvoye, null, 'nothing sent');
+    assert.ok((await journalOf(child)).includes('parapheur.interrompre'));
+    assert.ok((await journalOf(id)).includes('helios.signature.abandonnee'));
+  });
+
   test('isolation: a child dossier of one collectivité never moves a PES flow of another', async () => {
     const otherFlux = await p.deps.db.insertInto('dossier').values({ collectivite_id: otherCid, type: 'helios', title: 'PES voisin', metadata: JSON.stringify({ signe: false }), state: 'a_signer', created_by: null, updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
     const child = await ok<{ id: string }>(people.secretaire, 'POST', H('/dossiers'), { type: 'pes-a-signer', title: 'PES', metadata: { typologieId: typologie, bureauEmetteurId: bureaux.finances } }, 201);

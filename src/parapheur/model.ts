@@ -18,13 +18,20 @@ export const circuitStep = z.object({
 });
 export type CircuitStep = z.infer<typeof circuitStep>;
 
-export const circuitInput = z
-  .object({ name: z.string().trim().min(1, 'Le nom est obligatoire.').max(200), steps: z.array(circuitStep).min(1, 'Un circuit a au moins une étape.').max(30) })
-  .superRefine((c, ctx) => {
-    c.steps.forEach((s, i) => {
-      if (s.kind !== 'cachet' && !s.actors) ctx.addIssue({ code: 'custom', path: ['steps', i, 'actors'], message: `L’étape ${i + 1} (${s.kind}) doit désigner qui agit.` });
-    });
+const circuitFields = { name: z.string().trim().min(1, 'Le nom est obligatoire.').max(200), steps: z.array(circuitStep).min(1, 'Un circuit a au moins une étape.').max(30) };
+const everyStepSaysWhoActs = (c: { steps: CircuitStep[] }, ctx: z.RefinementCtx) => {
+  c.steps.forEach((s, i) => {
+    if (s.kind !== 'cachet' && !s.actors) ctx.addIssue({ code: 'custom', path: ['steps', i, 'actors'], message: `L’étape ${i + 1} (${s.kind}) doit désigner qui agit.` });
   });
+};
+
+export const circuitInput = z.object(circuitFields).superRefine(everyStepSaysWhoActs);
+
+/** The version an edit started from: `version` of the circuit or typologie as it was read. */
+const expectedVersion = z.number().int().min(1).describe('Version lue avant la modification (un autre enregistrement entre-temps : 409)');
+
+/** Edit in place (PUT): the same fields and rules as creation, plus the version read. */
+export const circuitUpdateInput = z.object({ ...circuitFields, version: expectedVersion }).superRefine(everyStepSaysWhoActs);
 
 export const markSettings = z.object({
   text: z.string().max(200).default('Signé par {signataire} le {date}').describe('{signataire}, {pourCompteDe}, {date} sont remplacés'),
@@ -35,13 +42,15 @@ export const markSettings = z.object({
 });
 export type MarkSettings = z.infer<typeof markSettings>;
 
-export const typologieInput = z.object({
+const typologieFields = {
   type: z.string().trim().min(1, 'Le type est obligatoire.').max(100),
   sousType: z.string().trim().min(1, 'Le sous-type est obligatoire.').max(100),
   circuitId: uuid,
   format: z.enum(['pades', 'xades', 'cades']).default('pades'),
   mark: markSettings.nullable().default(null),
-});
+};
+export const typologieInput = z.object(typologieFields);
+export const typologieUpdateInput = z.object({ ...typologieFields, version: expectedVersion });
 
 export const bureauInput = z.object({
   name: z.string().trim().min(1, 'Le nom est obligatoire.').max(200),

@@ -299,6 +299,8 @@ describe('tenant isolation', () => {
       [/\/titulaires$/, { userIds: [] }],
       [/\/circuits$/, { name: 'C', steps: [{ kind: 'visa', actors: { type: 'bureaux', bureauIds: [w.bureaux.dgs], mode: 'any' } }] }],
       [/\/typologies$/, { type: 'A', sousType: 'B', circuitId: w.circuitId }],
+      [/\/circuits\/:circuitId$/, { name: 'C', steps: [{ kind: 'visa', actors: { type: 'bureaux', bureauIds: [w.bureaux.dgs], mode: 'any' } }], version: 1 }],
+      [/\/typologies\/:typologieId$/, { type: 'A', sousType: 'B', circuitId: w.circuitId, version: 1 }],
       [/\/delegations$/, { fromBureauId: w.bureaux.dgs, toBureauId: w.bureaux.maire, startsAt: t, endsAt: new Date(Date.now() + day).toISOString() }],
       [/\/annoter$/, { text: 'x' }],
       [/\/avis$/, { toBureauId: w.bureaux.maire, question: 'q' }],

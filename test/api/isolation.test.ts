@@ -27,6 +27,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'PUT /api/collectivites/:collectiviteId/connectors/:connector': { config: { path: '/tmp/x' } },
   'POST /api/collectivites/:collectiviteId/parapheur/bureaux': { name: 'Bureau' },
   'PUT /api/collectivites/:collectiviteId/parapheur/bureaux/:bureauId/titulaires': { userIds: [] },
+  'PUT /api/collectivites/:collectiviteId/parapheur/circuits/:circuitId': { name: 'Circuit modifié', steps: [{ kind: 'visa', actors: { type: 'bureaux', bureauIds: [NO_SUCH_ID] } }], version: 1 },
+  'PUT /api/collectivites/:collectiviteId/parapheur/typologies/:typologieId': { type: 'Courrier', sousType: 'Modifié', circuitId: NO_SUCH_ID, version: 1 },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/annoter': { text: 'note' },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/avis': { toBureauId: NO_SUCH_ID, question: 'avis ?' },
   'POST /api/collectivites/:collectiviteId/parapheur/dossiers/:dossierId/transferer': { toBureauId: NO_SUCH_ID },

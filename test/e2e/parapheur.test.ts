@@ -1,7 +1,7 @@
 /**
  * The parapheur and ACTES screens end to end: a secrétariat agent creates a document à signer and sends it,
  * the DGS vises it, the maire sees the signature command and rejects another one with a motif, an admin
- * builds a circuit in the editor. Screenshots of each main screen; axe-core on each (no serious/critical).
+ * builds a circuit in the editor, then edits it and a typologie in place. Screenshots of each main screen; axe-core on each (no serious/critical).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,6 +137,62 @@ describe('parapheur and ACTES screens', { timeout: 600_000 }, () => {
       await page.getByText('Le circuit « Courrier : visa secrétariat, signature conjointe » a été créé.').waitFor();
       await page.getByRole('cell', { name: '1. Visa Secrétariat → 2. Signature Maire et DGS → 3. Cachet serveur' }).waitFor();
       await check(page, '29-admin-parapheur');
+
+      // Edited in place: a visa by the émetteur's superior added and moved up to step 2 (with the keyboard), the signature made « any ».
+      await page.getByRole('button', { name: 'Modifier le circuit « Courrier : visa secrétariat, signature conjointe »' }).click();
+      await editor.getByRole('heading', { name: 'Modifier le circuit « Courrier : visa secrétariat, signature conjointe »' }).waitFor();
+      assert.equal(await editor.getByLabel('Nom du circuit (obligatoire)').inputValue(), 'Courrier : visa secrétariat, signature conjointe');
+      assert.equal(await editor.getByLabel('Règle de l’étape 2').inputValue(), 'all');
+      await editor.getByRole('button', { name: 'Ajouter une étape' }).click();
+      await editor.getByLabel('Nature de l’étape 4').selectOption('visa');
+      await editor.getByLabel('Qui agit à l’étape 4').selectOption('superieur');
+      await editor.getByRole('button', { name: 'Monter l’étape 4' }).focus();
+      await page.keyboard.press('Enter');
+      await editor.getByLabel('Qui agit à l’étape 3').waitFor();
+      assert.equal(await editor.getByLabel('Qui agit à l’étape 3').inputValue(), 'superieur');
+      await editor.getByRole('button', { name: 'Monter l’étape 3' }).focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await editor.getByLabel('Qui agit à l’étape 2').inputValue(), 'superieur');
+      await editor.getByLabel('Règle de l’étape 3').selectOption('any');
+      // Step 1: a bureau chosen when the dossier is created, instead of the Secrétariat.
+      await editor.getByLabel('Qui agit à l’étape 1').selectOption('variable');
+      await editor.getByLabel('Nom du bureau à choisir pour l’étape 1').fill('service instructeur');
+      await check(page, '29b-admin-editeur-circuit-modification');
+      await editor.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+      await page.getByText('Le circuit « Courrier : visa secrétariat, signature conjointe » a été modifié. Les dossiers déjà envoyés gardent leurs étapes.').waitFor();
+      await page.getByRole('cell', { name: '1. Visa (bureau « service instructeur » choisi à la création) → 2. Visa du supérieur de l’émetteur → 3. Signature Maire ou DGS → 4. Cachet serveur' }).waitFor();
+      await editor.getByRole('heading', { name: 'Nouveau circuit' }).waitFor();
+
+      // A typologie edited in place: its circuit and its visible mark.
+      await page.getByRole('button', { name: 'Modifier la typologie « Actes — Délibération »' }).click();
+      const typologieEditor = page.getByTestId('typologie-editor');
+      await typologieEditor.getByRole('heading', { name: 'Modifier la typologie « Actes — Délibération »' }).waitFor();
+      await typologieEditor.getByLabel('Circuit (obligatoire)').selectOption({ label: 'Courrier : visa secrétariat, signature conjointe' });
+      await typologieEditor.getByLabel('Texte de la mention').fill('Signé électroniquement par {signataire} le {date}');
+      await check(page, '29c-admin-editeur-typologie');
+      await typologieEditor.getByRole('button', { name: 'Enregistrer les modifications' }).click();
+      await page.getByText('La typologie « Actes — Délibération » a été modifiée. Les dossiers déjà envoyés gardent leurs réglages.').waitFor();
+      const row = page.getByRole('row').filter({ hasText: 'Délibération' });
+      await row.getByRole('cell', { name: 'Courrier : visa secrétariat, signature conjointe' }).waitFor();
+      await row.getByRole('cell', { name: 'Signé électroniquement par {signataire} le {date}' }).waitFor();
+
+      // The next document of this typologie follows the edited circuit: the bureau « service instructeur » is chosen at creation.
+      await page.goto(`/c/${cid}/parapheur`);
+      await page.getByRole('link', { name: 'Nouveau document à signer' }).click();
+      await page.locator('main h1', { hasText: 'Nouveau document à signer' }).waitFor();
+      await page.getByLabel('Titre (obligatoire)').fill('Arrêté de voirie après modification du circuit');
+      await page.getByLabel('Typologie (obligatoire)').selectOption({ label: 'Actes — Délibération' });
+      await page.getByLabel('Bureau émetteur (obligatoire)').selectOption({ label: 'Secrétariat' });
+      await page.getByLabel('Bureau « service instructeur » (obligatoire)').selectOption({ label: 'Maire' });
+      await page.getByTestId('dropzone-principal').locator('input[type=file]').setInputFiles({ name: 'document.pdf', mimeType: 'application/pdf', buffer: await makePdf('Arrêté de voirie') });
+      await page.getByText('document.pdf').waitFor();
+      await page.getByRole('button', { name: 'Créer le document à signer' }).click();
+      await page.waitForURL(/\/parapheur\/dossiers\/[0-9a-f-]{36}/);
+      await send(page);
+      const circuitList = page.getByTestId('circuit');
+      await circuitList.getByText('Maire (attendu)').waitFor();
+      assert.equal(await circuitList.locator('li').count(), 4);
+      await circuitList.locator('li').nth(1).getByText('DGS').waitFor();
 
       await page.goto(`/c/${cid}/actes`);
       await page.locator('main h1', { hasText: 'Télétransmission des actes' }).waitFor();

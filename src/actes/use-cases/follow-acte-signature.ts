@@ -7,6 +7,8 @@
  * - `rejete`: the acte goes to `signature_refusee` with the motif; it can be submitted again or abandoned.
  * - `abandonne`, or taken back (`reprendre` → `brouillon`): the acte is a draft again; sent again from the
  *   parapheur, it waits for its signature again.
+ * - the acte itself abandoned (`abandonne`) while its circuit runs: the child stops in the same transaction
+ *   (`stopChildCircuit`: `abandonne`, out of every inbox, a late signature refused); its own event then closes the link.
  * Only the acte's current circuit counts, only inside the event's collectivité, and an event seen twice
  * (same or older version) changes nothing.
  */
@@ -20,13 +22,17 @@ import { runDossierActionIn, systemActingAs } from '../../dossiers/run-dossier-a
 import { appendJournal } from '../../journal/append-journal.ts';
 import { systemActor } from '../../identity/principal.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
-import { lastSignedVersion, rejectionOf } from '../../parapheur/workflow/child-circuit.ts';
+import { lastSignedVersion, rejectionOf, stopChildCircuit } from '../../parapheur/workflow/child-circuit.ts';
 import { ACTES_TYPE } from '../dossier-type.ts';
 
 export const ACTES_SIGNATURE_SUBSCRIBER = 'actes-signature';
 
 export function followActeSignature(deps: () => Deps): DossierEventSubscriber {
   return async (trx, e) => {
+    if (e.type === ACTES_TYPE) {
+      if (PARENT_ENDED.includes(e.to)) await parentEnded(trx, deps(), e);
+      return;
+    }
     if (e.type !== 'document-a-signer') return;
     const link = await trx.selectFrom('actes_signature').selectAll().where('collectivite_id', '=', e.collectiviteId).where('child_dossier_id', '=', e.dossierId).forUpdate().executeTakeFirst();
     if (!link || !link.current || e.version <= link.last_event_version) return;
@@ -40,6 +46,15 @@ export function followActeSignature(deps: () => Deps): DossierEventSubscriber {
     else if (e.to === 'abandonne' || (e.to === 'brouillon' && acte.state === 'a_signer')) await withdrawn(trx, d, e, acte);
     else if (e.from === 'brouillon' && ['en_cours', 'cachet_en_cours'].includes(e.to) && acte.state === 'brouillon') await resent(trx, d, e, acte);
   };
+}
+
+/** States of the acte that end its current circuit. */
+const PARENT_ENDED = ['abandonne', 'annule'];
+
+/** The acte was abandoned while its circuit runs: the child stops in this transaction (its own event then closes the link). */
+async function parentEnded(trx: Db, deps: Deps, e: DossierStateChanged): Promise<void> {
+  const link = await trx.selectFrom('actes_signature').select('child_dossier_id').where('collectivite_id', '=', e.collectiviteId).where('acte_dossier_id', '=', e.dossierId).where('current', '=', true).executeTakeFirst();
+  if (link) await stopChildCircuit(trx, deps, e.collectiviteId, link.child_dossier_id, { id: e.dossierId, type: ACTES_TYPE, raisonFr: 'L’acte a été abandonné : son circuit de signature est interrompu.' });
 }
 
 async function journal(trx: Db, deps: Deps, e: DossierStateChanged, acte: DossierRow, action: string, to: string, details: Record<string, unknown>, hashes: string[]): Promise<void> {

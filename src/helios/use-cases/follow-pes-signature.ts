@@ -8,6 +8,8 @@
  * - `rejete`: the flow goes to `signature_refusee` with the motif; it can be submitted again or abandoned.
  * - `abandonne`, or taken back (`reprendre` → `brouillon`): the flow is `poste` again; sent again from the
  *   parapheur, it waits for its signature again.
+ * - the flow itself abandoned (`abandonne`, « Annulé ») while its circuit runs: the child stops in the same
+ *   transaction (`stopChildCircuit`: `abandonne`, out of every inbox, a late signature refused); its own event then closes the link.
  * Only the flow's current circuit counts, only inside the event's collectivité, and an event seen twice
  * (same or older version) changes nothing.
  */
@@ -21,7 +23,7 @@ import { runDossierActionIn, systemActingAs } from '../../dossiers/run-dossier-a
 import { appendJournal } from '../../journal/append-journal.ts';
 import { systemActor } from '../../identity/principal.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
-import { lastSignedVersion, rejectionOf } from '../../parapheur/workflow/child-circuit.ts';
+import { lastSignedVersion, rejectionOf, stopChildCircuit } from '../../parapheur/workflow/child-circuit.ts';
 import { HELIOS_TYPE } from '../dossier-type.ts';
 
 export const HELIOS_SIGNATURE_SUBSCRIBER = 'helios-signature';
@@ -29,6 +31,10 @@ const CHILD_TYPE = 'pes-a-signer';
 
 export function followPesSignature(deps: () => Deps): DossierEventSubscriber {
   return async (trx, e) => {
+    if (e.type === HELIOS_TYPE) {
+      if (PARENT_ENDED.includes(e.to)) await parentEnded(trx, deps(), e);
+      return;
+    }
     if (e.type !== CHILD_TYPE) return;
     const link = await trx.selectFrom('helios_signature').selectAll().where('collectivite_id', '=', e.collectiviteId).where('child_dossier_id', '=', e.dossierId).forUpdate().executeTakeFirst();
     if (!link || !link.current || e.version <= link.last_event_version) return;
@@ -42,6 +48,15 @@ export function followPesSignature(deps: () => Deps): DossierEventSubscriber {
     else if (e.to === 'abandonne' || (e.to === 'brouillon' && flux.state === 'a_signer')) await withdrawn(trx, d, e, flux);
     else if (e.from === 'brouillon' && ['en_cours', 'cachet_en_cours'].includes(e.to) && flux.state === 'poste') await resent(trx, d, e, flux);
   };
+}
+
+/** States of the flow that end its current circuit. */
+const PARENT_ENDED = ['abandonne', 'annule'];
+
+/** The flow was abandoned while its circuit runs: the child stops in this transaction (its own event then closes the link). */
+async function parentEnded(trx: Db, deps: Deps, e: DossierStateChanged): Promise<void> {
+  const link = await trx.selectFrom('helios_signature').select('child_dossier_id').where('collectivite_id', '=', e.collectiviteId).where('helios_dossier_id', '=', e.dossierId).where('current', '=', true).executeTakeFirst();
+  if (link) await stopChildCircuit(trx, deps, e.collectiviteId, link.child_dossier_id, { id: e.dossierId, type: HELIOS_TYPE, raisonFr: 'Le flux PES a été abandonné : son circuit de signature est interrompu.' });
 }
 
 async function journal(trx: Db, deps: Deps, e: DossierStateChanged, flux: DossierRow, action: string, to: string, details: Record<string, unknown>, hashes: string[]): Promise<void> {

@@ -12,3 +12,8 @@ export async function assertBureauxExist(db: Db, collectiviteId: string, ids: st
 export function assertId(id: string, what: string, whatFr: string): void {
   if (!isUuid(id)) throw notFound(what, whatFr);
 }
+
+/** An edit that started from an older version than the one stored: someone else saved in between. */
+export function staleEdit(whatFr: string, what: string, current: number, given: number): AppError {
+  return new AppError('CONFLICT', `${whatFr.charAt(0).toUpperCase()}${whatFr.slice(1)} a été modifié${what === 'typologie' ? 'e' : ''} par quelqu’un d’autre depuis que vous l’avez ouvert${what === 'typologie' ? 'e' : ''} : rechargez la page pour voir la version actuelle, puis refaites votre modification.`, `stale ${what} edit: version ${given}, current ${current}`, { currentVersion: current });
+}

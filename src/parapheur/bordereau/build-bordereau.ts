@@ -11,7 +11,7 @@ import { notFound } from '../../shared/errors.ts';
 import { currentDocument, detachedSignatures } from '../model.ts';
 import { PARAPHEUR_TYPES } from '../workflow/run-parapheur-action.ts';
 
-const ACTION_FR: Record<string, string> = { envoyer: 'Envoi', viser: 'Visa', signer: 'Signature', cachet: 'Cachet serveur', rejeter: 'Rejet', transferer: 'Transfert', reprendre: 'Reprise' };
+const ACTION_FR: Record<string, string> = { envoyer: 'Envoi', viser: 'Visa', signer: 'Signature', cachet: 'Cachet serveur', rejeter: 'Rejet', transferer: 'Transfert', reprendre: 'Reprise', interrompre: 'Circuit interrompu' };
 
 const fmt = (d: Date) => d.toLocaleString('fr-FR', { timeZone: 'Europe/Paris' });
 

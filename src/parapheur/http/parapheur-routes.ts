@@ -9,14 +9,16 @@ import { actorOf } from '../../identity/principal.ts';
 import { presentDossierSummary } from '../../dossiers/presenter.ts';
 import { forbidden, notFound } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
-import { bureauInput, circuitInput, delegationInput, typologieInput } from '../model.ts';
+import { bureauInput, circuitInput, circuitUpdateInput, delegationInput, typologieInput, typologieUpdateInput } from '../model.ts';
 import { createBureau } from '../admin/create-bureau.ts';
 import { deleteBureau } from '../admin/delete-bureau.ts';
 import { setBureauHolders } from '../admin/set-bureau-holders.ts';
 import { createCircuit } from '../admin/create-circuit.ts';
 import { deleteCircuit } from '../admin/delete-circuit.ts';
+import { updateCircuit } from '../admin/update-circuit.ts';
 import { createTypologie } from '../admin/create-typologie.ts';
 import { deleteTypologie } from '../admin/delete-typologie.ts';
+import { updateTypologie } from '../admin/update-typologie.ts';
 import { createDelegation } from '../admin/create-delegation.ts';
 import { revokeDelegation } from '../admin/revoke-delegation.ts';
 import { INBOX_VIEWS, listInbox } from '../inbox/list-inbox.ts';
@@ -39,8 +41,8 @@ const P = '/api/collectivites/:collectiviteId/parapheur';
 const dossierParams = collectiviteParams.extend({ dossierId: z.string() });
 const idParams = (name: string) => collectiviteParams.extend({ [name]: z.string() });
 const bureauView = z.object({ id: z.string(), name: z.string(), superiorId: z.string().nullable(), holderUserIds: z.array(z.string()) });
-const circuitView = z.object({ id: z.string(), name: z.string(), steps: z.array(z.unknown()) });
-const typologieView = z.object({ id: z.string(), type: z.string(), sousType: z.string(), circuitId: z.string(), format: z.string(), mark: z.unknown().nullable() });
+const circuitView = z.object({ id: z.string(), name: z.string(), steps: z.array(z.unknown()), version: z.number().describe('À renvoyer pour modifier le circuit') });
+const typologieView = z.object({ id: z.string(), type: z.string(), sousType: z.string(), circuitId: z.string(), format: z.string(), mark: z.unknown().nullable(), version: z.number().describe('À renvoyer pour modifier la typologie') });
 const delegationView = z.object({ id: z.string(), fromBureauId: z.string(), toBureauId: z.string(), startsAt: z.string(), endsAt: z.string(), typologieIds: z.array(z.string()), revoked: z.boolean() });
 const withBureau = { bureauId: z.string().optional().describe('Bureau au nom duquel agir (si vous en tenez plusieurs)') };
 
@@ -77,15 +79,20 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(204).send(null);
   });
 
+  const presentCircuit = (c: { id: string; name: string; steps: unknown[]; version: number }) => ({ id: c.id, name: c.name, steps: c.steps, version: c.version });
   r.get(`${P}/circuits`, { config: READ, schema: { tags, summary: 'Circuits', params: collectiviteParams, response: { 200: z.object({ items: z.array(circuitView) }), ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     const rows = await deps.db.selectFrom('parapheur_circuit').selectAll().where('collectivite_id', '=', access.collectiviteId).orderBy('name').execute();
-    return { items: rows.map((c) => ({ id: c.id, name: c.name, steps: c.steps })) };
+    return { items: rows.map(presentCircuit) };
   });
   r.post(`${P}/circuits`, { config: ADMIN, schema: { tags, summary: 'Créer un circuit', params: collectiviteParams, body: circuitInput, response: { 201: circuitView, ...errorResponses } } }, async (request, reply) => {
     const access = tenantOf(request);
     const c = await createCircuit(deps, actorOf(who(request)), access.collectiviteId, request.body);
-    return reply.status(201).send({ id: c.id, name: c.name, steps: c.steps });
+    return reply.status(201).send(presentCircuit(c));
+  });
+  r.put(`${P}/circuits/:circuitId`, { config: ADMIN, schema: { tags, summary: 'Modifier un circuit (les dossiers déjà envoyés gardent leurs étapes)', params: idParams('circuitId'), body: circuitUpdateInput, response: { 200: circuitView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
+    return presentCircuit(await updateCircuit(deps, actorOf(who(request)), access.collectiviteId, (request.params as { circuitId: string }).circuitId, request.body));
   });
   r.delete(`${P}/circuits/:circuitId`, { config: ADMIN, schema: { tags, summary: 'Supprimer un circuit inutilisé', params: idParams('circuitId'), response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
     const access = tenantOf(request);
@@ -93,7 +100,7 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(204).send(null);
   });
 
-  const presentTypologie = (t: { id: string; type: string; sous_type: string; circuit_id: string; format: string; mark: unknown }) => ({ id: t.id, type: t.type, sousType: t.sous_type, circuitId: t.circuit_id, format: t.format, mark: t.mark ?? null });
+  const presentTypologie = (t: { id: string; type: string; sous_type: string; circuit_id: string; format: string; mark: unknown; version: number }) => ({ id: t.id, type: t.type, sousType: t.sous_type, circuitId: t.circuit_id, format: t.format, mark: t.mark ?? null, version: t.version });
   r.get(`${P}/typologies`, { config: READ, schema: { tags, summary: 'Typologies (type × sous-type)', params: collectiviteParams, response: { 200: z.object({ items: z.array(typologieView) }), ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     const rows = await deps.db.selectFrom('parapheur_typologie').selectAll().where('collectivite_id', '=', access.collectiviteId).orderBy('type').orderBy('sous_type').execute();
@@ -102,6 +109,10 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
   r.post(`${P}/typologies`, { config: ADMIN, schema: { tags, summary: 'Créer une typologie', params: collectiviteParams, body: typologieInput, response: { 201: typologieView, ...errorResponses } } }, async (request, reply) => {
     const access = tenantOf(request);
     return reply.status(201).send(presentTypologie(await createTypologie(deps, actorOf(who(request)), access.collectiviteId, request.body)));
+  });
+  r.put(`${P}/typologies/:typologieId`, { config: ADMIN, schema: { tags, summary: 'Modifier une typologie (les dossiers déjà envoyés gardent leurs réglages)', params: idParams('typologieId'), body: typologieUpdateInput, response: { 200: typologieView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
+    return presentTypologie(await updateTypologie(deps, actorOf(who(request)), access.collectiviteId, (request.params as { typologieId: string }).typologieId, request.body));
   });
   r.delete(`${P}/typologies/:typologieId`, { config: ADMIN, schema: { tags, summary: 'Supprimer une typologie inutilisée', params: idParams('typologieId'), response: { 204: z.null(), ...errorResponses } } }, async (request, reply) => {
     const access = tenantOf(request);

@@ -23,6 +23,7 @@ import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFil
 import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
+import { signingSettingsOf } from './run-parapheur-action.ts';
 
 interface Payload {
   collectiviteId: string;
@@ -59,14 +60,14 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       if (dossier.state !== 'cachet_en_cours' || !(await activeCachetStep(d.db, p))) return {};
       const source = currentDocument(documents)!;
       const key = await sealKeyFor(d, p.collectiviteId);
-      const pd = await d.db.selectFrom('parapheur_dossier').select('typologie_id').where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
-      const typologie = await d.db.selectFrom('parapheur_typologie').select(['mark', 'format']).where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
+      const pd = await d.db.selectFrom('parapheur_dossier').select(['typologie_id', 'format', 'mark']).where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
+      const signing = await signingSettingsOf(d.db, pd);
       const collectivite = await d.db.selectFrom('collectivite').select('name').where('id', '=', p.collectiviteId).executeTakeFirstOrThrow();
       const tsaUrl = await tsaUrlFor(d, p.collectiviteId);
-      const mark = typologie.mark ? markSettings.parse(typologie.mark) : null;
+      const mark = signing.mark ? markSettings.parse(signing.mark) : null;
       const sourceBytes = await readBlob(d, source.sha256);
-      const isPes = typologie.format === 'xades';
-      const isCades = typologie.format === 'cades';
+      const isPes = signing.format === 'xades';
+      const isCades = signing.format === 'cades';
       const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
         trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
         usage: 'seal',

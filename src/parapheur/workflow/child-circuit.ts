@@ -5,12 +5,14 @@
  * metadata), `abandonEarlierCircuit` for a rejected or taken-back earlier child, and `startChildCircuit`
  * (child dossier with the parent's documents, the module's link row, journal, `sendDossier`). The module's
  * subscriber then follows the child with `lastSignedVersion` / `rejectionOf`; its read side shows
- * `circuitProgress`. The link tables (`actes_signature`, `helios_signature`) stay in their modules.
+ * `circuitProgress`. When the parent itself is abandoned, the module's subscriber stops the child with
+ * `stopChildCircuit`. The link tables (`actes_signature`, `helios_signature`) stay in their modules.
  */
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import type { Principal, TenantAccess } from '../../identity/principal.ts';
-import { actorOf } from '../../identity/principal.ts';
+import { actorOf, systemActor } from '../../identity/principal.ts';
+import { changeDossierState } from '../../dossiers/change-state.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
 import { AppError } from '../../shared/errors.ts';
 import { actingAs, runDossierActionIn } from '../../dossiers/run-dossier-action.ts';
@@ -18,6 +20,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { DocumentRow, DossierRow, ParapheurTypologieRow } from '../../platform/db/schema.ts';
 import { currentDocument, documentASignerMetadata, type DocumentASignerMetadata } from '../model.ts';
 import { sendDossier } from './send-dossier.ts';
+import { PARAPHEUR_TYPES } from './run-parapheur-action.ts';
 
 const uuid = z.uuid('Identifiant invalide.');
 
@@ -53,6 +56,36 @@ const ABANDONABLE = ['brouillon', 'rejete'];
 /** An earlier circuit of the parent (rejected, or taken back) no longer decides anything: it is abandoned. */
 export async function abandonEarlierCircuit(trx: Db, deps: Deps, principal: Principal, access: TenantAccess, child: { id: string; state: string }, reason: string): Promise<void> {
   if (ABANDONABLE.includes(child.state)) await runDossierActionIn(trx, deps, actorOf(principal), actingAs(access, principal.kind), access.collectiviteId, child.id, 'abandonner', reason);
+}
+
+/** Child states in which the circuit may still move (or be sent again): stopped when the parent is abandoned. */
+const STOPPABLE = ['brouillon', 'en_cours', 'cachet_en_cours', 'erreur_cachet', 'rejete'];
+
+/**
+ * The parent (an acte, a PES flow) was abandoned while its child circuit runs: the child is abandoned too, in
+ * the caller's transaction (the parent's state change). Its steps still to do are `stopped` with no pending
+ * bureau, so it leaves every inbox; an `interrompre` act (bordereau, dossier page) and a journal entry say why.
+ * A late signature (prepare or complete of an earlier session) is refused by the `abandonne` state, and a
+ * queued seal job finds no active cachet step. Returns whether the child was stopped.
+ */
+export async function stopChildCircuit(trx: Db, deps: Deps, collectiviteId: string, childId: string, parent: { id: string; type: string; raisonFr: string }): Promise<boolean> {
+  const child = await trx.selectFrom('dossier').selectAll().where('collectivite_id', '=', collectiviteId).where('id', '=', childId).forUpdate().executeTakeFirst();
+  if (!child || !PARAPHEUR_TYPES.has(child.type) || !STOPPABLE.includes(child.state)) return false;
+  const now = deps.clock.now();
+  const hashes = (await trx.selectFrom('document').select('sha256').where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', childId).orderBy('created_at').orderBy('id').execute()).map((d) => d.sha256);
+  const stopped = await trx.updateTable('parapheur_step').set({ state: 'stopped', pending_bureau_ids: JSON.stringify([]) }).where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', childId).where('state', 'in', ['active', 'waiting']).returning('position').execute();
+  await trx.updateTable('parapheur_dossier').set({ current_position: null, finished_at: now }).where('collectivite_id', '=', collectiviteId).where('dossier_id', '=', childId).execute();
+  await trx.insertInto('parapheur_act').values({ collectivite_id: collectiviteId, dossier_id: childId, step_id: null, action: 'interrompre', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: systemActor.label, at: now, comment: parent.raisonFr, certificate: null, signed_sha256: null, document_hashes: JSON.stringify(hashes) }).execute();
+  await changeDossierState(trx, deps, child, 'abandonne');
+  await appendJournal(trx, deps.clock, systemActor, {
+    collectiviteId,
+    action: 'parapheur.interrompre',
+    objectType: 'dossier',
+    objectId: childId,
+    details: { from: child.state, to: 'abandonne', raison: parent.raisonFr, parentDossierId: parent.id, parentType: parent.type, stoppedSteps: stopped.map((s) => s.position).sort((a, b) => a - b) },
+    documentHashes: hashes,
+  });
+  return true;
 }
 
 export interface ChildCircuit {

@@ -23,12 +23,14 @@ import { currentDocument, markSettings } from '../model.ts';
 import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
-import { loadParapheurState, PARAPHEUR_TYPES } from './run-parapheur-action.ts';
+import { loadParapheurState, PARAPHEUR_TYPES, signingSettingsOf } from './run-parapheur-action.ts';
 
 export interface SignatureTurn {
   acting: ActingBureau;
   stepId: string;
   typologieId: string;
+  /** The signature format and visible mark copied from the typologie when the dossier was sent. */
+  signing: { format: string; mark: unknown };
   source: { sha256: string; filename: string };
 }
 
@@ -43,7 +45,7 @@ export async function checkSignatureTurn(db: Db, deps: Deps, principal: Principa
   const acting = await resolveActingBureau(db, access.collectiviteId, principal.userId, step, pd!.typologie_id, deps.clock.now(), wantedBureau);
   if (step!.kind !== 'signature') throw new AppError('INVALID_STATE', 'L’étape en cours est un visa, pas une signature.', `step kind ${step!.kind}`);
   const source = currentDocument(documents)!;
-  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, source: { sha256: source.sha256, filename: source.filename } };
+  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), source: { sha256: source.sha256, filename: source.filename } };
 }
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
@@ -127,15 +129,15 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
   const turn = await checkSignatureTurn(deps.db, deps, principal, access, dossierId, input.bureauId);
   const chain = parseChain(input.certificateChain);
   const cid = access.collectiviteId;
-  const typologie = await deps.db.selectFrom('parapheur_typologie').selectAll().where('id', '=', turn.typologieId).executeTakeFirstOrThrow();
+  const signing = turn.signing;
   const bureau = await deps.db.selectFrom('parapheur_bureau').select('name').where('id', '=', turn.acting.bureauId).executeTakeFirstOrThrow();
-  const mark = typologie.mark ? markSettings.parse(typologie.mark) : null;
+  const mark = signing.mark ? markSettings.parse(signing.mark) : null;
   const who = principal.kind === 'user' ? principal.displayName : '';
   const sourceBytes = await readBlob(deps, turn.source.sha256);
   const onBehalf = turn.acting.viaBureauId ? bureau.name : null;
-  const produced: Produced = typologie.format === 'xades'
+  const produced: Produced = signing.format === 'xades'
     ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name)
-    : typologie.format === 'cades'
+    : signing.format === 'cades'
     ? await prepareCades(deps, cid, sourceBytes, chain)
     : await preparePades(deps, cid, sourceBytes, chain, {
         reason: onBehalf ? `Signé pour le compte du bureau ${bureau.name}` : `Signature — bureau ${bureau.name}`,
@@ -152,9 +154,9 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
       .values({ collectivite_id: cid, dossier_id: dossierId, step_id: turn.stepId, bureau_id: turn.acting.bureauId, via_bureau_id: turn.acting.viaBureauId, user_id: (principal as { userId: string }).userId, dossier_version: dossier.version, source_sha256: turn.source.sha256, prepared_sha256: preparedSha, prepared: JSON.stringify(produced.session), created_at: deps.clock.now() })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await appendJournal(trx, deps.clock, actorOf(principal), { collectiviteId: cid, action: 'parapheur.signature.prepared', objectType: 'dossier', objectId: dossierId, details: { sessionId: row.id, bureauId: turn.acting.bureauId, certificate: produced.evidence.certificate, format: typologie.format }, documentHashes: [turn.source.sha256] });
+    await appendJournal(trx, deps.clock, actorOf(principal), { collectiviteId: cid, action: 'parapheur.signature.prepared', objectType: 'dossier', objectId: dossierId, details: { sessionId: row.id, bureauId: turn.acting.bureauId, certificate: produced.evidence.certificate, format: signing.format }, documentHashes: [turn.source.sha256] });
     return row.id;
   });
   const c = produced.evidence.certificate;
-  return { sessionId, format: typologie.format === 'xades' || typologie.format === 'cades' ? typologie.format : 'pades', items: produced.items, digestAlgorithm: 'SHA-256', certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber } };
+  return { sessionId, format: signing.format === 'xades' || signing.format === 'cades' ? signing.format : 'pades', items: produced.items, digestAlgorithm: 'SHA-256', certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber } };
 }

@@ -57,6 +57,16 @@ export async function loadParapheurState(db: Db, collectiviteId: string, dossier
   return { pd, step };
 }
 
+/**
+ * The signature format and visible mark of a sent dossier: the copy made at envoi, so that editing the
+ * typologie never changes a dossier already in its circuit (the typologie's own values for older rows).
+ */
+export async function signingSettingsOf(db: Db, pd: Pick<ParapheurDossierRow, 'typologie_id' | 'format' | 'mark'>): Promise<{ format: string; mark: unknown }> {
+  if (pd.format) return { format: pd.format, mark: pd.mark };
+  const t = await db.selectFrom('parapheur_typologie').select(['format', 'mark']).where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
+  return { format: t.format, mark: t.mark };
+}
+
 export async function runParapheurAction(
   deps: Deps,
   principal: Principal,

@@ -421,6 +421,8 @@ export interface ParapheurCircuitTable {
   name: string;
   steps: Json<unknown[]>;
   created_at: Generated<Date>;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
 }
 
 export interface ParapheurTypologieTable {
@@ -432,6 +434,8 @@ export interface ParapheurTypologieTable {
   format: string;
   mark: Json<Record<string, unknown>> | null;
   created_at: Generated<Date>;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
 }
 
 export interface ParapheurDelegationTable {
@@ -456,6 +460,9 @@ export interface ParapheurDossierTable {
   deadline: Date | null;
   sent_at: Date | null;
   finished_at: Date | null;
+  /** The typologie's signature format and visible mark when the dossier was sent (edits apply to the next dossiers). */
+  format: string | null;
+  mark: Json<Record<string, unknown>> | null;
 }
 
 export interface ParapheurStepTable {

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Button } from '@codegouvfr/react-dsfr/Button';
@@ -19,6 +19,8 @@ export function ParapheurAdminPage({ cid }: { cid: string }) {
   const typologies = useResource<{ items: Typologie[] }>(`${P(cid)}/typologies`);
   const users = useResource<{ items: Member[] }>(`/api/collectivites/${cid}/users`);
   const [notice, setNotice] = useState<string | null>(null);
+  const [editCircuit, setEditCircuit] = useState<Circuit | null>(null);
+  const [editTypologie, setEditTypologie] = useState<Typologie | null>(null);
   const breadcrumb = [{ label: 'Administration', href: `/c/${cid}/administration/utilisateurs` }];
 
   if (!can.admin(roleIn(session, cid))) {
@@ -31,6 +33,8 @@ export function ParapheurAdminPage({ cid }: { cid: string }) {
   const cName = new Map(circuits.data.items.map((c) => [c.id, c.name]));
   const done = (msg: string) => {
     setNotice(msg);
+    setEditCircuit(null);
+    setEditTypologie(null);
     bureaux.reload();
     circuits.reload();
     typologies.reload();
@@ -51,15 +55,32 @@ export function ParapheurAdminPage({ cid }: { cid: string }) {
           className="paraphe-table"
           caption="Circuits"
           noCaption
-          headers={['Circuit', 'Étapes']}
-          data={circuits.data.items.map((c) => [c.name, c.steps.map((s, i) => `${i + 1}. ${describeStep(s, bName)}`).join(' → ')])}
+          headers={['Circuit', 'Étapes', 'Actions']}
+          data={circuits.data.items.map((c) => [
+            c.name,
+            c.steps.map((s, i) => `${i + 1}. ${describeStep(s, bName)}`).join(' → '),
+            <Button key="edit" type="button" size="small" priority="secondary" onClick={() => setEditCircuit(c)}>Modifier<span className="fr-sr-only"> le circuit « {c.name} »</span></Button>,
+          ])}
         />
-        <CircuitEditor cid={cid} bureaux={bureaux.data.items} onDone={done} />
+        <CircuitEditor key={editCircuit ? `${editCircuit.id}:${editCircuit.version}` : 'new'} cid={cid} bureaux={bureaux.data.items} editing={editCircuit} onDone={done} onCancel={() => setEditCircuit(null)} />
       </section>
       <section className="fr-mb-6w" aria-labelledby="typologies-title">
         <h2 id="typologies-title" className="fr-h4">Typologies</h2>
-        <Table className="paraphe-table" caption="Typologies" noCaption headers={['Type', 'Sous-type', 'Circuit', 'Format de signature']} data={typologies.data.items.map((t) => [t.type, t.sousType, cName.get(t.circuitId) ?? '—', t.format.toUpperCase()])} />
-        <TypologieForm cid={cid} circuits={circuits.data.items} onDone={done} />
+        <Table
+          className="paraphe-table"
+          caption="Typologies"
+          noCaption
+          headers={['Type', 'Sous-type', 'Circuit', 'Format de signature', 'Mention visible', 'Actions']}
+          data={typologies.data.items.map((t) => [
+            t.type,
+            t.sousType,
+            cName.get(t.circuitId) ?? '—',
+            t.format.toUpperCase(),
+            t.mark ? t.mark.text : '—',
+            <Button key="edit" type="button" size="small" priority="secondary" onClick={() => setEditTypologie(t)}>Modifier<span className="fr-sr-only"> la typologie « {t.type} — {t.sousType} »</span></Button>,
+          ])}
+        />
+        <TypologieForm key={editTypologie ? `${editTypologie.id}:${editTypologie.version}` : 'new'} cid={cid} circuits={circuits.data.items} editing={editTypologie} onDone={done} onCancel={() => setEditTypologie(null)} />
       </section>
     </>
   );
@@ -119,22 +140,32 @@ function BureauForm({ cid, bureaux, users, onDone }: { cid: string; bureaux: Bur
   );
 }
 
-type ActorType = 'bureaux' | 'emetteur' | 'superieur';
+type ActorType = 'bureaux' | 'emetteur' | 'superieur' | 'variable';
 interface DraftStep {
   key: number;
   kind: 'visa' | 'signature' | 'cachet';
   actorType: ActorType;
   bureauIds: string[];
   mode: 'all' | 'any';
+  variableKey: string;
 }
 let nextKey = 1;
-const newStep = (kind: DraftStep['kind'] = 'visa'): DraftStep => ({ key: nextKey++, kind, actorType: 'bureaux', bureauIds: [], mode: 'any' });
+const newStep = (kind: DraftStep['kind'] = 'visa'): DraftStep => ({ key: nextKey++, kind, actorType: 'bureaux', bureauIds: [], mode: 'any', variableKey: '' });
+const draftOf = (s: CircuitStep): DraftStep => {
+  const a = s.actors;
+  return { ...newStep(s.kind), actorType: a?.type ?? 'bureaux', bureauIds: a?.type === 'bureaux' ? a.bureauIds : [], mode: a?.type === 'bureaux' ? a.mode : 'any', variableKey: a?.type === 'variable' ? a.key : '' };
+};
 
-function CircuitEditor({ cid, bureaux, onDone }: { cid: string; bureaux: Bureau[]; onDone: (m: string) => void }) {
-  const [name, setName] = useState('');
-  const [steps, setSteps] = useState<DraftStep[]>(() => [newStep('visa')]);
+/** Creates a circuit, or edits `editing` in place (the server refuses a stale edit: someone saved in between). */
+function CircuitEditor({ cid, bureaux, editing, onDone, onCancel }: { cid: string; bureaux: Bureau[]; editing: Circuit | null; onDone: (m: string) => void; onCancel: () => void }) {
+  const [name, setName] = useState(editing?.name ?? '');
+  const [steps, setSteps] = useState<DraftStep[]>(() => (editing ? editing.steps.map(draftOf) : [newStep('visa')]));
   const [error, setError] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (editing) title.current?.focus();
+  }, [editing]);
   const update = (i: number, patch: Partial<DraftStep>) => setSteps(steps.map((s, j) => (j === i ? { ...s, ...patch } : s)));
   const move = (i: number, by: number) => {
     const next = [...steps];
@@ -149,26 +180,34 @@ function CircuitEditor({ cid, bureaux, onDone }: { cid: string; bureaux: Bureau[
     if (!name.trim()) local.name = 'Le nom du circuit est obligatoire.';
     steps.forEach((s, i) => {
       if (s.kind !== 'cachet' && s.actorType === 'bureaux' && s.bureauIds.length === 0) local[`steps.${i}.actors`] = `Choisissez au moins un bureau pour l’étape ${i + 1}.`;
+      if (s.kind !== 'cachet' && s.actorType === 'variable' && !s.variableKey.trim()) local[`steps.${i}.actors.key`] = `Nommez le bureau à choisir à la création pour l’étape ${i + 1}.`;
     });
     setErrors(local);
     if (Object.keys(local).length) return setError('Le circuit contient des erreurs : corrigez les champs signalés.');
     const body = {
       name: name.trim(),
-      steps: steps.map((s) => (s.kind === 'cachet' ? { kind: 'cachet' } : { kind: s.kind, actors: s.actorType === 'bureaux' ? { type: 'bureaux', bureauIds: s.bureauIds, mode: s.mode } : { type: s.actorType } })),
+      steps: steps.map((s) => (s.kind === 'cachet' ? { kind: 'cachet' } : { kind: s.kind, actors: s.actorType === 'bureaux' ? { type: 'bureaux', bureauIds: s.bureauIds, mode: s.mode } : s.actorType === 'variable' ? { type: 'variable', key: s.variableKey.trim() } : { type: s.actorType } })),
     };
     try {
-      await api('POST', `${P(cid)}/circuits`, body);
-      onDone(`Le circuit « ${name.trim()} » a été créé.`);
-      setName('');
-      setSteps([newStep('visa')]);
+      if (editing) {
+        await api('PUT', `${P(cid)}/circuits/${editing.id}`, { ...body, version: editing.version });
+        onDone(`Le circuit « ${name.trim()} » a été modifié. Les dossiers déjà envoyés gardent leurs étapes.`);
+      } else {
+        await api('POST', `${P(cid)}/circuits`, body);
+        onDone(`Le circuit « ${name.trim()} » a été créé.`);
+        setName('');
+        setSteps([newStep('visa')]);
+      }
     } catch (err) {
       setErrors(fieldErrors(err));
       setError(errorMessage(err));
     }
   };
+  const heading = editing ? `Modifier le circuit « ${editing.name} »` : 'Nouveau circuit';
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-card fr-p-3w fr-mt-2w" aria-labelledby="new-circuit-title" data-testid="circuit-editor">
-      <h3 id="new-circuit-title" className="fr-h6">Nouveau circuit</h3>
+    <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-card fr-p-3w fr-mt-2w" aria-labelledby="circuit-editor-title" data-testid="circuit-editor">
+      <h3 id="circuit-editor-title" className="fr-h6" ref={title} tabIndex={-1}>{heading}</h3>
+      {editing && <p className="fr-text--sm">Les dossiers déjà envoyés dans ce circuit gardent les étapes avec lesquelles ils sont partis ; les modifications s’appliquent aux prochains envois.</p>}
       <ErrorAlert message={error} title="Le circuit n’a pas pu être enregistré" />
       <Input label="Nom du circuit (obligatoire)" state={errors.name ? 'error' : 'default'} stateRelatedMessage={errors.name} nativeInputProps={{ value: name, maxLength: 200, onChange: (e) => setName(e.target.value) }} />
       <ol className="paraphe-steps">
@@ -190,8 +229,20 @@ function CircuitEditor({ cid, bureaux, onDone }: { cid: string; bureaux: Bureau[
                       <option value="bureaux">Un ou plusieurs bureaux désignés</option>
                       <option value="emetteur">Le bureau émetteur</option>
                       <option value="superieur">Le supérieur du bureau émetteur</option>
+                      <option value="variable">Un bureau choisi à la création du dossier</option>
                     </Select>
                   </div>
+                  {s.actorType === 'variable' && (
+                    <div className="fr-fieldset__element">
+                      <Input
+                        label={`Nom du bureau à choisir pour l’étape ${i + 1}`}
+                        hintText="Par exemple « service instructeur » : il sera demandé à la création du dossier."
+                        state={errors[`steps.${i}.actors.key`] ? 'error' : 'default'}
+                        stateRelatedMessage={errors[`steps.${i}.actors.key`]}
+                        nativeInputProps={{ value: s.variableKey, maxLength: 50, onChange: (e) => update(i, { variableKey: e.target.value }) }}
+                      />
+                    </div>
+                  )}
                   {s.actorType === 'bureaux' && (
                     <>
                       <div className="fr-fieldset__element">
@@ -233,34 +284,55 @@ function CircuitEditor({ cid, bureaux, onDone }: { cid: string; bureaux: Bureau[
       </ol>
       <ul className="fr-btns-group fr-btns-group--inline">
         <li><Button type="button" priority="secondary" onClick={() => setSteps([...steps, newStep('signature')])}>Ajouter une étape</Button></li>
-        <li><Button type="submit">Créer le circuit</Button></li>
+        <li><Button type="submit">{editing ? 'Enregistrer les modifications' : 'Créer le circuit'}</Button></li>
+        {editing && <li><Button type="button" priority="tertiary" onClick={onCancel}>Annuler la modification</Button></li>}
       </ul>
     </form>
   );
 }
 
-function TypologieForm({ cid, circuits, onDone }: { cid: string; circuits: Circuit[]; onDone: (m: string) => void }) {
-  const [type, setType] = useState('');
-  const [sousType, setSousType] = useState('');
-  const [circuitId, setCircuitId] = useState('');
-  const [format, setFormat] = useState('pades');
+const optionalNumber = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v));
+
+/** Creates a typologie, or edits `editing` in place: circuit, format, visible mark (PAdES). */
+function TypologieForm({ cid, circuits, editing, onDone, onCancel }: { cid: string; circuits: Circuit[]; editing: Typologie | null; onDone: (m: string) => void; onCancel: () => void }) {
+  const [type, setType] = useState(editing?.type ?? '');
+  const [sousType, setSousType] = useState(editing?.sousType ?? '');
+  const [circuitId, setCircuitId] = useState(editing?.circuitId ?? '');
+  const [format, setFormat] = useState(editing?.format ?? 'pades');
+  const [withMark, setWithMark] = useState(editing ? editing.mark !== null : true);
+  const [markText, setMarkText] = useState(editing?.mark?.text ?? 'Signé par {signataire} le {date}');
+  const [markTag, setMarkTag] = useState(editing?.mark?.tag ?? '');
+  const [markPage, setMarkPage] = useState(editing?.mark?.page?.toString() ?? '');
   const [error, setError] = useState<string | null>(null);
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (editing) title.current?.focus();
+  }, [editing]);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     if (!type.trim() || !sousType.trim() || !circuitId) return setError('Le type, le sous-type et le circuit sont obligatoires.');
+    const page = optionalNumber(markPage);
+    if (page !== undefined && (!Number.isInteger(page) || page < 1)) return setError('La page de la mention est un numéro de page (1, 2, …).');
+    const mark = format === 'pades' && withMark ? { ...(editing?.mark ?? {}), text: markText, ...(markTag.trim() ? { tag: markTag.trim() } : { tag: undefined }), page } : null;
+    const body = { type: type.trim(), sousType: sousType.trim(), circuitId, format, mark };
     try {
-      await api('POST', `${P(cid)}/typologies`, { type: type.trim(), sousType: sousType.trim(), circuitId, format, mark: { text: 'Signé par {signataire} le {date}' } });
-      setType('');
-      setSousType('');
-      onDone(`La typologie « ${type.trim()} — ${sousType.trim()} » a été créée.`);
+      if (editing) {
+        await api('PUT', `${P(cid)}/typologies/${editing.id}`, { ...body, version: editing.version });
+        onDone(`La typologie « ${type.trim()} — ${sousType.trim()} » a été modifiée. Les dossiers déjà envoyés gardent leurs réglages.`);
+      } else {
+        await api('POST', `${P(cid)}/typologies`, body);
+        setType('');
+        setSousType('');
+        onDone(`La typologie « ${type.trim()} — ${sousType.trim()} » a été créée.`);
+      }
     } catch (err) {
       setError(errorMessage(err));
     }
   };
   return (
-    <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-card fr-p-3w fr-mt-2w paraphe-form" aria-labelledby="new-typologie-title">
-      <h3 id="new-typologie-title" className="fr-h6">Nouvelle typologie</h3>
+    <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-card fr-p-3w fr-mt-2w paraphe-form" aria-labelledby="typologie-editor-title" data-testid="typologie-editor">
+      <h3 id="typologie-editor-title" className="fr-h6" ref={title} tabIndex={-1}>{editing ? `Modifier la typologie « ${editing.type} — ${editing.sousType} »` : 'Nouvelle typologie'}</h3>
       <ErrorAlert message={error} />
       <Input label="Type (obligatoire)" nativeInputProps={{ value: type, maxLength: 100, onChange: (e) => setType(e.target.value) }} />
       <Input label="Sous-type (obligatoire)" nativeInputProps={{ value: sousType, maxLength: 100, onChange: (e) => setSousType(e.target.value) }} />
@@ -273,7 +345,34 @@ function TypologieForm({ cid, circuits, onDone }: { cid: string; circuits: Circu
         <option value="xades">XAdES (XML)</option>
         <option value="cades">CAdES détachée (autres fichiers : .p7s)</option>
       </Select>
-      <Button type="submit">Créer la typologie</Button>
+      {format === 'pades' && (
+        <fieldset className="fr-fieldset">
+          <legend className="fr-fieldset__legend fr-text--regular">Mention visible de signature (PDF)</legend>
+          <div className="fr-fieldset__element">
+            <div className="fr-checkbox-group fr-checkbox-group--sm">
+              <input type="checkbox" id="typologie-mark" checked={withMark} onChange={(e) => setWithMark(e.target.checked)} />
+              <label className="fr-label" htmlFor="typologie-mark">Apposer une mention visible sur le PDF</label>
+            </div>
+          </div>
+          {withMark && (
+            <>
+              <div className="fr-fieldset__element">
+                <Input label="Texte de la mention" hintText="{signataire}, {pourCompteDe} et {date} sont remplacés." nativeInputProps={{ value: markText, maxLength: 200, onChange: (e) => setMarkText(e.target.value) }} />
+              </div>
+              <div className="fr-fieldset__element">
+                <Input label="Étiquette de placement dans le PDF (facultatif)" hintText="Par exemple #signature# : la mention est placée à cet endroit." nativeInputProps={{ value: markTag, maxLength: 50, onChange: (e) => setMarkTag(e.target.value) }} />
+              </div>
+              <div className="fr-fieldset__element">
+                <Input label="Page de la mention (facultatif)" nativeInputProps={{ value: markPage, inputMode: 'numeric', onChange: (e) => setMarkPage(e.target.value) }} />
+              </div>
+            </>
+          )}
+        </fieldset>
+      )}
+      <ul className="fr-btns-group fr-btns-group--inline">
+        <li><Button type="submit">{editing ? 'Enregistrer les modifications' : 'Créer la typologie'}</Button></li>
+        {editing && <li><Button type="button" priority="tertiary" onClick={onCancel}>Annuler la modification</Button></li>}
+      </ul>
     </form>
   );
 }

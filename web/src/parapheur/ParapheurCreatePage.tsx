@@ -9,16 +9,19 @@ import { navigate } from '../router';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { DropZone } from '../components/DropZone';
 import type { Dossier } from '../types';
-import { P, type Bureau, type Typologie } from './types';
+import { P, type Bureau, type Circuit, type Typologie } from './types';
 
 /**
  * Creation of a `document-a-signer` dossier: a typologie (which picks the circuit), the émetteur's bureau,
- * the document: a PDF (PAdES), or another file for a CAdES typologie (detached .p7s signatures).
+ * the bureaux of the circuit's « chosen at creation » steps, the document: a PDF (PAdES), or another file for
+ * a CAdES typologie (detached .p7s signatures).
  */
 export function ParapheurCreatePage({ cid }: { cid: string }) {
   const { session } = useSession();
   const bureaux = useResource<{ items: Bureau[] }>(`${P(cid)}/bureaux`);
   const typologies = useResource<{ items: Typologie[] }>(`${P(cid)}/typologies`);
+  const circuits = useResource<{ items: Circuit[] }>(`${P(cid)}/circuits`);
+  const [variables, setVariables] = useState<Record<string, string>>({});
   const [title, setTitle] = useState('');
   const [typologieId, setTypologieId] = useState('');
   const [bureauId, setBureauId] = useState('');
@@ -35,7 +38,9 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
     if (mine.length === 1 && !bureauId) setBureauId(mine[0]!.id);
   }, [mine, bureauId]);
 
-  if (!bureaux.data || !typologies.data) return <><PageTitle title="Nouveau document à signer" breadcrumb={breadcrumb} /><ErrorAlert message={bureaux.error ?? typologies.error} /><Loading /></>;
+  if (!bureaux.data || !typologies.data || !circuits.data) return <><PageTitle title="Nouveau document à signer" breadcrumb={breadcrumb} /><ErrorAlert message={bureaux.error ?? typologies.error ?? circuits.error} /><Loading /></>;
+  const circuit = circuits.data.items.find((c) => c.id === typologies.data!.items.find((t) => t.id === typologieId)?.circuitId);
+  const variableKeys = [...new Set((circuit?.steps ?? []).flatMap((s) => (s.actors?.type === 'variable' ? [s.actors.key] : [])))];
 
   const isCades = typologies.data.items.find((t) => t.id === typologieId)?.format === 'cades';
 
@@ -46,6 +51,7 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
     if (!title.trim()) local.title = 'Le titre est obligatoire.';
     if (!typologieId) local.typologieId = 'Choisissez la typologie.';
     if (!bureauId) local.bureauEmetteurId = 'Choisissez le bureau émetteur.';
+    for (const k of variableKeys) if (!variables[k]) local[`bureauxVariables.${k}`] = `Choisissez le bureau « ${k} ».`;
     if (principal.length === 0) local.principal = isCades ? 'Ajoutez le document à signer.' : 'Ajoutez le document PDF à signer.';
     else if (!isCades && !/\.pdf$/i.test(principal[0]!.name) && principal[0]!.type !== 'application/pdf') local.principal = 'Le document à signer doit être un PDF.';
     setErrors(local);
@@ -55,7 +61,7 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
     }
     setBusy(true);
     try {
-      const metadata: Record<string, unknown> = { typologieId, bureauEmetteurId: bureauId };
+      const metadata: Record<string, unknown> = { typologieId, bureauEmetteurId: bureauId, bureauxVariables: Object.fromEntries(variableKeys.map((k) => [k, variables[k]!])) };
       if (deadline) metadata.dateLimite = new Date(`${deadline}T23:59:00`).toISOString();
       const dossier = await api<Dossier>('POST', `/api/collectivites/${cid}/dossiers`, { type: 'document-a-signer', title: title.trim(), metadata });
       await uploadFile(`/api/collectivites/${cid}/dossiers/${dossier.id}/documents?role=principal`, principal[0]!, () => undefined);
@@ -83,6 +89,12 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
           <option value="">Choisir un bureau</option>
           {mine.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
         </Select>
+        {variableKeys.map((k) => (
+          <Select key={k} label={`Bureau « ${k} » (obligatoire)`} hint="Le circuit de cette typologie fait intervenir un bureau choisi à la création." state={errors[`bureauxVariables.${k}`] ? 'error' : 'default'} stateRelatedMessage={errors[`bureauxVariables.${k}`]} nativeSelectProps={{ value: variables[k] ?? '', required: true, onChange: (e) => setVariables({ ...variables, [k]: e.target.value }) }}>
+            <option value="">Choisir un bureau</option>
+            {bureaux.data!.items.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
+          </Select>
+        ))}
         <Input label="Date limite de traitement (facultatif)" state={errors.dateLimite ? 'error' : 'default'} stateRelatedMessage={errors.dateLimite} nativeInputProps={{ type: 'date', value: deadline, onChange: (e) => setDeadline(e.target.value) }} />
         <fieldset className="fr-fieldset fr-mt-2w">
           <legend className="fr-fieldset__legend">Documents</legend>

@@ -15,6 +15,15 @@ export interface Circuit {
   id: string;
   name: string;
   steps: CircuitStep[];
+  /** Sent back with an edit: a stale one is refused (409). */
+  version: number;
+}
+export interface MarkSettings {
+  text: string;
+  tag?: string;
+  page?: number;
+  x?: number;
+  y?: number;
 }
 export interface Typologie {
   id: string;
@@ -22,6 +31,8 @@ export interface Typologie {
   sousType: string;
   circuitId: string;
   format: string;
+  mark: MarkSettings | null;
+  version: number;
 }
 export interface InboxItem {
   id: string;
@@ -58,7 +69,7 @@ export const INBOX_VIEWS = [
 ] as const;
 
 export const STEP_KIND_LABELS: Record<string, string> = { visa: 'Visa', signature: 'Signature', cachet: 'Cachet serveur' };
-export const STEP_STATE_LABELS: Record<string, string> = { done: 'Terminée', active: 'En cours', waiting: 'À venir', rejected: 'Rejetée' };
-export const ACT_LABELS: Record<string, string> = { envoyer: 'Envoi dans le circuit', viser: 'Visa', signer: 'Signature', rejeter: 'Rejet', transferer: 'Transfert', reprendre: 'Reprise', cachet: 'Cachet serveur', demander_avis: 'Demande d’avis', donner_avis: 'Avis donné', annoter: 'Annotation' };
+export const STEP_STATE_LABELS: Record<string, string> = { done: 'Terminée', active: 'En cours', waiting: 'À venir', rejected: 'Rejetée', stopped: 'Interrompue' };
+export const ACT_LABELS: Record<string, string> = { envoyer: 'Envoi dans le circuit', viser: 'Visa', signer: 'Signature', rejeter: 'Rejet', transferer: 'Transfert', reprendre: 'Reprise', cachet: 'Cachet serveur', demander_avis: 'Demande d’avis', donner_avis: 'Avis donné', annoter: 'Annotation', interrompre: 'Circuit interrompu' };
 
 export const P = (cid: string) => `/api/collectivites/${cid}/parapheur`;

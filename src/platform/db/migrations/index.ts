@@ -10,6 +10,7 @@ import * as m0007 from './0007-actes-signature.ts';
 import * as m0008 from './0008-helios-signature.ts';
 import * as m0009 from './0009-secrets-at-rest.ts';
 import * as m0010 from './0010-actes-send-count.ts';
+import * as m0011 from './0011-parapheur-editable-config.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
@@ -23,6 +24,7 @@ const versions: Record<string, { statements: string[] }> = {
   '0008-helios-signature': m0008,
   '0009-secrets-at-rest': m0009,
   '0010-actes-send-count': m0010,
+  '0011-parapheur-editable-config': m0011,
 };
 
 export const migrations: Record<string, Migration> = Object.fromEntries(
