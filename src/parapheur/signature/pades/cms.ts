@@ -74,6 +74,20 @@ class EncodedCertificate extends pkijs.Certificate {
   }
 }
 
+/** Makes a pkijs object write its current encoding, computed once (the object must not change afterwards). */
+function frozen<T extends { toSchema(): unknown }>(object: T): T {
+  const block = new EncodedBlock(new Uint8Array((object.toSchema() as asn1js.BaseBlock).toBER(false)));
+  object.toSchema = () => block;
+  return object;
+}
+
+const sha256Algorithm = frozen(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }));
+const dataContentInfo = frozen(new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }));
+const signatureAlgorithms = new Map<string, pkijs.AlgorithmIdentifier>([
+  [OID.sha256WithRSA, frozen(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRSA, algorithmParams: new asn1js.Null() }))],
+  [OID.ecdsaWithSHA256, frozen(new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 }))],
+]);
+
 const certificateParts = new Map<string, CertificateParts>();
 const MAX_CACHED_CERTIFICATES = 256;
 
@@ -199,12 +213,9 @@ export function buildCms(input: CmsInput): Uint8Array {
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
     sid: signer.sid,
-    digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
+    digestAlgorithm: sha256Algorithm,
     signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: input.attributes }),
-    signatureAlgorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: signer.signatureAlgorithm,
-      ...(signer.signatureAlgorithm === OID.sha256WithRSA ? { algorithmParams: new asn1js.Null() } : {}),
-    }),
+    signatureAlgorithm: signatureAlgorithms.get(signer.signatureAlgorithm)!,
     signature: new asn1js.OctetString({ valueHex: toArrayBuffer(input.signatureValue) }),
   });
   if (input.timestampToken) {
@@ -217,8 +228,8 @@ export function buildCms(input: CmsInput): Uint8Array {
   }
   const signedData = new pkijs.SignedData({
     version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],
+    encapContentInfo: dataContentInfo,
+    digestAlgorithms: [sha256Algorithm],
     certificates: [signer.encoded, ...rest.map((der) => partsOf(der).encoded)],
     signerInfos: [signerInfo],
   });
