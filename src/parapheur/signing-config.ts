@@ -62,7 +62,7 @@ export async function tsaUrlFor(deps: Deps, collectiviteId: string): Promise<str
 /** The collectivité's seal key: a PKCS#12 file or a PKCS#11 token, behind the one key-source interface. */
 export async function sealKeyFor(deps: Deps, collectiviteId: string): Promise<PadesKeySource> {
   const c = await connectorConfigFor<z.infer<typeof sealConfig>>(deps.db, deps.connectors, collectiviteId, CONNECTOR_SEAL);
-  return 'pkcs11' in c ? Pkcs11KeySource.open(c.pkcs11) : Pkcs12KeySource.fromFile(c.p12Path, c.password);
+  return 'pkcs11' in c ? Pkcs11KeySource.open(c.pkcs11) : Pkcs12KeySource.openFile(c.p12Path, c.password);
 }
 
 export function markText(template: string, v: { signataire: string; pourCompteDe: string | null; date: Date }): string {

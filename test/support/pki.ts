@@ -69,6 +69,8 @@ export interface TestPki {
   crlPath: string;
   /** Number of CRL downloads served (lets tests check revocation was actually fetched). */
   crlHits(): number;
+  /** Publishes a new CRL of the intermediate CA (thisUpdate now) revoking these certificates too; returns its DER. */
+  revokeAlso(...identities: TestIdentity[]): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -239,16 +241,19 @@ export async function createTestPki(dir: string): Promise<TestPki> {
   const rogueRoot = await issue({ subject: 'CN=Unknown Root CA, O=Elsewhere, C=FR', ca: true, usages: keyCertSign | cRLSign });
   const untrusted = await issue({ subject: 'CN=Agent Inconnu, O=Elsewhere, C=FR', issuer: rogueRoot, usages: personal });
 
-  const crl = await x509.X509CrlGenerator.create({
-    issuer: inter.cert.subject,
-    thisUpdate: new Date(Date.now() - 3600 * 1000),
-    nextUpdate: new Date(Date.now() + 7 * DAY),
-    entries: [{ serialNumber: revoked.cert.serialNumber, revocationDate: new Date(Date.now() - 3600 * 1000), reason: x509.X509CrlReason.keyCompromise }],
-    signingAlgorithm: ALG,
-    signingKey: inter.keys.privateKey,
-    extensions: [await x509.AuthorityKeyIdentifierExtension.create(inter.cert)],
-  });
-  crlDer = new Uint8Array(crl.rawData);
+  const makeCrl = async (extra: x509.X509Certificate[], thisUpdate: Date): Promise<Uint8Array> => {
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: inter.cert.subject,
+      thisUpdate,
+      nextUpdate: new Date(Date.now() + 7 * DAY),
+      entries: [revoked.cert, ...extra].map((c) => ({ serialNumber: c.serialNumber, revocationDate: new Date(Date.now() - 3600 * 1000), reason: x509.X509CrlReason.keyCompromise })),
+      signingAlgorithm: ALG,
+      signingKey: inter.keys.privateKey,
+      extensions: [await x509.AuthorityKeyIdentifierExtension.create(inter.cert)],
+    });
+    return new Uint8Array(crl.rawData);
+  };
+  crlDer = await makeCrl([], new Date(Date.now() - 3600 * 1000));
   const crlPath = join(dir, 'intermediate.crl');
   writeFileSync(crlPath, crlDer);
 
@@ -291,6 +296,10 @@ export async function createTestPki(dir: string): Promise<TestPki> {
     crlHits: () => hits,
     ocspUrl,
     ocspHits: () => ocspHits,
+    revokeAlso: async (...identities: TestIdentity[]) => {
+      crlDer = await makeCrl(identities.map((i) => i.cert), new Date(Date.now() - 1000));
+      return crlDer;
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -107,12 +107,12 @@ describe('certificate verification', () => {
     assert.equal((await check(pki.agents[0], 'timestamping')).failure?.code, 'CERT_NOT_TIMESTAMPING');
   });
 
-  it('reuses a recent positive verdict from the cache, never a refusal', async () => {
+  it('reuses a recent positive verdict from the cache while the CRL is the same, never a refusal', async () => {
     const cache = new CertificateVerdictCache(60_000);
     const input = { certificate: pki.seal.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'seal' as const, cache };
     const first = await assertCertificateAcceptable(input);
     const hits = pki.crlHits();
-    const second = await assertCertificateAcceptable({ ...input, crlSource: { fetchCrl: () => Promise.reject(new Error('must not be called')) } });
+    const second = await assertCertificateAcceptable(input);
     assert.equal(second, first);
     assert.equal(pki.crlHits(), hits);
     const revoked = { ...input, certificate: pki.revoked.certDer, usage: 'personal' as const };
@@ -178,5 +178,32 @@ describe('certificate verification', () => {
     assert.equal(bad.failure?.messageFr, 'Impossible de vérifier la révocation du certificat');
     const down = await checkCertificate({ ...base, ocspSource: new HttpOcspSource({ fetch: async () => { throw new Error('ECONNREFUSED'); } }) });
     assert.equal(down.failure?.code, 'CERT_REVOCATION_UNAVAILABLE');
+  });
+
+  it('checks again when the CRL can no longer be fetched: no cached verdict without revocation data', async () => {
+    const cache = new CertificateVerdictCache(60_000);
+    const input = { certificate: pki.seal.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'seal' as const, cache };
+    await assertCertificateAcceptable(input);
+    await assert.rejects(
+      assertCertificateAcceptable({ ...input, crlSource: { fetchCrl: () => Promise.reject(new Error('network down')) } }),
+      (e: unknown) => e instanceof AppError && e.messageFr === 'Impossible de vérifier la révocation du certificat',
+    );
+  });
+
+  it('honours a new CRL revoking the certificate although its verdict is cached', async () => {
+    const cache = new CertificateVerdictCache(60_000);
+    const crlSource = new HttpCrlSource({ maxAgeMs: 0 }); // downloads the current CRL at every check
+    const input = { certificate: pki.seal.certDer, intermediates: [pki.intermediate.certDer], trustAnchors: anchors, usage: 'seal' as const, cache, crlSource };
+    const first = await assertCertificateAcceptable(input);
+    assert.equal(await assertCertificateAcceptable(input), first, 'same CRL: the cached verdict is reused');
+    await pki.revokeAlso(pki.seal);
+    try {
+      await assert.rejects(assertCertificateAcceptable(input), (e: unknown) => e instanceof AppError && e.messageFr === 'Certificat révoqué');
+    } finally {
+      await pki.revokeAlso();
+    }
+    const again = await assertCertificateAcceptable(input);
+    assert.notEqual(again, first, 'a new CRL: a new check and new evidence');
+    assert.equal(again.revocation[0]!.status, 'good');
   });
 });

@@ -88,14 +88,31 @@ export interface CertificateCheckInput {
   cache?: CertificateVerdictCache;
 }
 
+/** One CRL download made during a check: its bytes, or null when the download failed. */
+interface CrlUse {
+  url: string;
+  der: Uint8Array | null;
+}
+
+interface CacheEntry {
+  evidence: CertificateEvidence;
+  from: number;
+  until: number;
+  crls: CrlUse[];
+}
+
 /**
- * Short-lived cache of positive verdicts, for a server seal signing many documents in a row. An entry lives
- * at most `ttlMs`, and never past the nextUpdate of a CRL it relied on nor past the certificate's notAfter.
- * The evidence keeps its original `checkedAt`, so it states truthfully when the checks ran.
+ * Positive verdicts per (certificate, intermediates, trust anchors, usage) and per CRL: a hit requires the CRL
+ * source to hand, for every CRL the check downloaded, the very bytes the verdict relied on (a new CRL, e.g. one
+ * revoking the certificate, means a full check again), and the current time to lie between the check and the
+ * first of: the nextUpdate of those CRLs, the notAfter of every certificate of the path. Within these bounds a
+ * new check would reach the same verdict. Without any CRL (none published, or OCSP), an entry lives `ttlMs`. Refusals
+ * are never cached. The evidence keeps its original `checkedAt`, so it states truthfully when the checks ran,
+ * and which CRL (thisUpdate, nextUpdate) they used.
  */
 export class CertificateVerdictCache {
-  private readonly entries = new Map<string, { evidence: CertificateEvidence; until: number }>();
-  constructor(private readonly ttlMs = 60_000) {}
+  private readonly entries = new Map<string, CacheEntry>();
+  constructor(private readonly ttlMs = 60_000, private readonly maxEntries = 256) {}
 
   static key(input: CertificateCheckInput): string {
     const h = createHash('sha256');
@@ -104,24 +121,51 @@ export class CertificateVerdictCache {
     return h.digest('hex');
   }
 
-  get(input: CertificateCheckInput, now: Date): CertificateEvidence | undefined {
+  async get(input: CertificateCheckInput, now: Date, crlSource: CrlSource): Promise<CertificateEvidence | undefined> {
     const key = CertificateVerdictCache.key(input);
     const hit = this.entries.get(key);
-    if (hit && hit.until > now.getTime()) return hit.evidence;
-    if (hit) this.entries.delete(key);
-    return undefined;
+    if (!hit) return undefined;
+    const t = now.getTime();
+    if (t < hit.from || t >= hit.until) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    for (const use of hit.crls) {
+      let current: Uint8Array | null;
+      try {
+        current = await crlSource.fetchCrl(use.url);
+      } catch {
+        current = null;
+      }
+      const same = current === use.der || (!!current && !!use.der && Buffer.from(current.buffer, current.byteOffset, current.byteLength).equals(Buffer.from(use.der.buffer, use.der.byteOffset, use.der.byteLength)));
+      if (!same) {
+        this.entries.delete(key);
+        return undefined;
+      }
+    }
+    return hit.evidence;
   }
 
-  set(input: CertificateCheckInput, evidence: CertificateEvidence, now: Date): void {
+  set(input: CertificateCheckInput, evidence: CertificateEvidence, now: Date, crls: CrlUse[] = []): void {
     if (!evidence.valid) return;
-    const limits = [now.getTime() + this.ttlMs, Date.parse(evidence.certificate.notAfter)];
-    for (const r of evidence.revocation) if (r.nextUpdate) limits.push(Date.parse(r.nextUpdate));
-    this.entries.set(CertificateVerdictCache.key(input), { evidence, until: Math.min(...limits) });
+    const limits = [Date.parse(evidence.certificate.notAfter), ...evidence.chain.map((c) => Date.parse(c.notAfter))];
+    const fromCrl = evidence.revocation.filter((r) => r.source === 'crl');
+    if (fromCrl.length === 0 || fromCrl.some((r) => !r.nextUpdate)) limits.push(now.getTime() + this.ttlMs);
+    for (const r of fromCrl) if (r.nextUpdate) limits.push(Date.parse(r.nextUpdate));
+    // An OCSP answer is not fetched again on a hit: the verdict lives ttlMs at most, and never past its nextUpdate.
+    for (const r of evidence.revocation) if (r.source === 'ocsp') limits.push(now.getTime() + this.ttlMs, ...(r.nextUpdate ? [Date.parse(r.nextUpdate)] : []));
+    const key = CertificateVerdictCache.key(input);
+    this.entries.delete(key);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { evidence, from: now.getTime(), until: Math.min(...limits), crls });
   }
 }
 
 const defaultCrlSource = new HttpCrlSource();
 const defaultOcspSource = new HttpOcspSource();
+
+/** Used by signing when the caller brings no cache of its own (see CertificateVerdictCache: hits are exact). */
+export const defaultCertificateVerdictCache = new CertificateVerdictCache();
 
 function keyUsageCheck(cert: x509.X509Certificate, usage: CertificateUsage): CertificateFailureCode | null {
   if (usage === 'timestamping') {
@@ -330,10 +374,25 @@ function trustedPathExists(cert: pkijs.Certificate, intermediates: pkijs.Certifi
 /** Same checks; throws an AppError (French message) when the certificate is not acceptable. */
 export async function assertCertificateAcceptable(input: CertificateCheckInput): Promise<CertificateEvidence> {
   const now = (input.now ?? (() => new Date()))();
-  const cached = input.cache && !input.at ? input.cache.get(input, now) : undefined;
+  const crlSource = input.crlSource ?? defaultCrlSource;
+  const cache = input.at ? undefined : input.cache;
+  const cached = cache ? await cache.get(input, now, crlSource) : undefined;
   if (cached) return cached;
-  const evidence = await checkCertificate(input);
-  if (input.cache && !input.at) input.cache.set(input, evidence, now);
+  const crls: CrlUse[] = [];
+  const recording: CrlSource = {
+    async fetchCrl(url) {
+      try {
+        const der = await crlSource.fetchCrl(url);
+        crls.push({ url, der });
+        return der;
+      } catch (err) {
+        crls.push({ url, der: null });
+        throw err;
+      }
+    },
+  };
+  const evidence = await checkCertificate({ ...input, crlSource: cache ? recording : crlSource, now: () => now });
+  if (cache) cache.set(input, evidence, now, crls);
   if (evidence.failure) {
     throw new AppError('UNPROCESSABLE', evidence.failure.messageFr, `${evidence.failure.messageEn}: ${evidence.certificate.subject}`, {
       reason: evidence.failure.code,

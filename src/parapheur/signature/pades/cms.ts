@@ -8,7 +8,7 @@
  * The same builder makes the detached CAdES signatures of other files (../cades): there the baseline
  * (ETSI EN 319 122-1 §5.2.1) requires the signing-time attribute, passed as `signingTime`.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { asn1js, OID, parsePkijsCertificate, pkijs, toArrayBuffer, x509 } from '../certificates/x509.ts';
 
 export interface SignedAttributesResult {
@@ -18,25 +18,105 @@ export interface SignedAttributesResult {
 }
 
 /**
- * Parsed certificates, per DER buffer: a seal's key source hands the same chain buffers for every signature,
- * and parsing a certificate with pkijs costs more than the RSA signature itself. The objects are only read.
+ * What does not change between two signatures with the same certificate is built once, per certificate DER:
+ * the parsed certificate, its encoding for the CMS certificate set, the signer identifier (issuer and serial),
+ * the ESS signing-certificate-v2 attribute and the content-type attribute. asn1js re-encodes a parsed
+ * structure node by node (about 0.5 ms for one certificate), so these parts are kept encoded (EncodedBlock)
+ * and copied as they are into each SignedData built by pkijs. The cache is keyed by the DER's SHA-256 (the
+ * two-phase flow hands new buffers for the same certificate), bounded, and only read.
  */
-const parsedCertificates = new WeakMap<Uint8Array, pkijs.Certificate>();
-function parsedCertificate(der: Uint8Array): pkijs.Certificate {
-  let cert = parsedCertificates.get(der);
-  if (!cert) {
-    cert = parsePkijsCertificate(der);
-    parsedCertificates.set(der, cert);
-  }
-  return cert;
+interface CertificateParts {
+  cert: pkijs.Certificate;
+  /** The certificate for SignedData.certificates, written as its original DER. */
+  encoded: pkijs.Certificate;
+  sid: EncodedBlock;
+  signatureAlgorithm: string;
+  essAttribute: EncodedAttribute;
+  publicKey: KeyObject;
 }
+
+/** An asn1js block whose DER is already known: written as is by the enclosing structure's toBER. */
+export class EncodedBlock extends asn1js.BaseBlock {
+  constructor(readonly der: Uint8Array) {
+    super({});
+  }
+
+  override toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    const buf = sizeOnly ? new ArrayBuffer(this.der.byteLength) : toArrayBuffer(this.der);
+    if (writer) writer.write(buf);
+    return buf;
+  }
+}
+
+/** A pkijs Attribute that keeps its exact DER (signed attributes must be written as they were signed). */
+class EncodedAttribute extends pkijs.Attribute {
+  constructor(type: string, values: unknown[], readonly der: Uint8Array) {
+    super({ type, values });
+  }
+
+  override toSchema(): asn1js.Sequence {
+    return new EncodedBlock(this.der) as unknown as asn1js.Sequence;
+  }
+}
+
+function encodeAttribute(attribute: pkijs.Attribute): EncodedAttribute {
+  return new EncodedAttribute(attribute.type, attribute.values, new Uint8Array(attribute.toSchema().toBER(false)));
+}
+
+/** A pkijs Certificate written as its original DER in a certificate set. */
+class EncodedCertificate extends pkijs.Certificate {
+  constructor(schema: asn1js.AsnType, readonly der: Uint8Array) {
+    super({ schema });
+  }
+
+  override toSchema(): asn1js.Sequence {
+    return new EncodedBlock(this.der) as unknown as asn1js.Sequence;
+  }
+}
+
+/** Makes a pkijs object write its current encoding, computed once (the object must not change afterwards). */
+function frozen<T extends { toSchema(): unknown }>(object: T): T {
+  const block = new EncodedBlock(new Uint8Array((object.toSchema() as asn1js.BaseBlock).toBER(false)));
+  object.toSchema = () => block;
+  return object;
+}
+
+const sha256Algorithm = frozen(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }));
+const dataContentInfo = frozen(new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }));
+const signatureAlgorithms = new Map<string, pkijs.AlgorithmIdentifier>([
+  [OID.sha256WithRSA, frozen(new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256WithRSA, algorithmParams: new asn1js.Null() }))],
+  [OID.ecdsaWithSHA256, frozen(new pkijs.AlgorithmIdentifier({ algorithmId: OID.ecdsaWithSHA256 }))],
+]);
+
+const certificateParts = new Map<string, CertificateParts>();
+const MAX_CACHED_CERTIFICATES = 256;
 
 function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-function signingCertificateV2(certDer: Uint8Array): pkijs.Attribute {
-  const cert = parsedCertificate(certDer);
+function partsOf(der: Uint8Array): CertificateParts {
+  const key = Buffer.from(sha256(der)).toString('hex');
+  let parts = certificateParts.get(key);
+  if (parts) return parts;
+  const cert = parsePkijsCertificate(der);
+  const asn = asn1js.fromBER(toArrayBuffer(der));
+  if (asn.offset === -1) throw new Error('certificate is not DER');
+  const sid = new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber });
+  parts = {
+    cert,
+    encoded: new EncodedCertificate(asn.result, new Uint8Array(der)),
+    sid: new EncodedBlock(new Uint8Array(sid.toSchema().toBER(false))),
+    signatureAlgorithm: algorithmOf(cert, der),
+    essAttribute: encodeAttribute(signingCertificateV2(cert, der)),
+    publicKey: new X509Certificate(Buffer.from(der)).publicKey,
+  };
+  if (certificateParts.size >= MAX_CACHED_CERTIFICATES) certificateParts.delete(certificateParts.keys().next().value!);
+  certificateParts.set(key, parts);
+  return parts;
+}
+
+function signingCertificateV2(cert: pkijs.Certificate, certDer: Uint8Array): pkijs.Attribute {
   const issuerSerial = new pkijs.IssuerSerial({
     issuer: new pkijs.GeneralNames({ names: [new pkijs.GeneralName({ type: 4, value: cert.issuer })] }),
     serialNumber: cert.serialNumber,
@@ -47,11 +127,11 @@ function signingCertificateV2(certDer: Uint8Array): pkijs.Attribute {
   return new pkijs.Attribute({ type: OID.signingCertificateV2, values: [signingCertV2] });
 }
 
+const contentTypeAttribute = encodeAttribute(new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }));
+
 /** DER SET OF requires the elements sorted by their encodings. */
-function sortForDer(attrs: pkijs.Attribute[]): pkijs.Attribute[] {
-  const encoded = attrs.map((a) => ({ a, der: Buffer.from(a.toSchema().toBER(false)) }));
-  encoded.sort((x, y) => Buffer.compare(x.der, y.der));
-  return encoded.map((e) => e.a);
+function sortForDer(attrs: EncodedAttribute[]): EncodedAttribute[] {
+  return [...attrs].sort((x, y) => Buffer.compare(x.der, y.der));
 }
 
 /** The bytes a CMS signature covers: the signed attributes re-tagged from [0] IMPLICIT to SET (RFC 5652 §5.4). */
@@ -71,27 +151,51 @@ function signingTimeAttribute(at: Date): pkijs.Attribute {
 
 export function buildSignedAttributes(documentDigest: Uint8Array, signerCertDer: Uint8Array, options: { signingTime?: Date } = {}): SignedAttributesResult {
   const attributes = sortForDer([
-    new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-    new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(documentDigest) })] }),
-    ...(options.signingTime ? [signingTimeAttribute(options.signingTime)] : []),
-    signingCertificateV2(signerCertDer),
+    contentTypeAttribute,
+    encodeAttribute(new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(documentDigest) })] })),
+    ...(options.signingTime ? [encodeAttribute(signingTimeAttribute(options.signingTime))] : []),
+    partsOf(signerCertDer).essAttribute,
   ]);
-  return { attributes, der: signedAttributesDer(attributes) };
+  const der = signedAttributesDer(attributes);
+  builtAttributes.set(der, { der: new Uint8Array(der), attributes });
+  return { attributes, der };
 }
 
-/** Re-reads signed attributes from their DER (SET OF), e.g. when assembling a two-phase signature. */
+/** Attributes built in this process, by the DER buffer handed out: the one-step path need not parse them back. */
+const builtAttributes = new WeakMap<Uint8Array, { der: Uint8Array; attributes: pkijs.Attribute[] }>();
+
+/**
+ * Re-reads signed attributes from their DER (SET OF), e.g. when assembling a two-phase signature. Each
+ * attribute keeps its exact encoding, so the CMS carries the bytes that were signed.
+ */
 export function parseSignedAttributes(der: Uint8Array): pkijs.Attribute[] {
+  const built = builtAttributes.get(der);
+  if (built && Buffer.from(built.der).equals(Buffer.from(der))) return built.attributes;
   const asn = asn1js.fromBER(toArrayBuffer(der));
   if (asn.offset === -1 || !(asn.result instanceof asn1js.Set)) throw new Error('signed attributes are not a DER SET');
-  return asn.result.valueBlock.value.map((v) => new pkijs.Attribute({ schema: v }));
+  return asn.result.valueBlock.value.map((v) => {
+    const items = v instanceof asn1js.Sequence ? v.valueBlock.value : [];
+    const [type, values] = items;
+    if (items.length !== 2 || !(type instanceof asn1js.ObjectIdentifier) || !(values instanceof asn1js.Set)) throw new Error('signed attribute is not a SEQUENCE { OID, SET }');
+    return new EncodedAttribute(type.valueBlock.toString(), values.valueBlock.value, new Uint8Array(v.valueBeforeDecodeView));
+  });
 }
 
-export function signatureAlgorithmOid(certDer: Uint8Array): string {
-  const spkiAlg = parsedCertificate(certDer).subjectPublicKeyInfo.algorithm.algorithmId;
+function algorithmOf(cert: pkijs.Certificate, der: Uint8Array): string {
+  const spkiAlg = cert.subjectPublicKeyInfo.algorithm.algorithmId;
   if (spkiAlg === OID.ecPublicKey) return OID.ecdsaWithSHA256;
   if (spkiAlg === OID.rsaEncryption) return OID.sha256WithRSA;
   // other encodings of the key: let @peculiar/x509 name the algorithm
-  return new x509.X509Certificate(toArrayBuffer(certDer)).publicKey.algorithm.name === 'ECDSA' ? OID.ecdsaWithSHA256 : OID.sha256WithRSA;
+  return new x509.X509Certificate(toArrayBuffer(der)).publicKey.algorithm.name === 'ECDSA' ? OID.ecdsaWithSHA256 : OID.sha256WithRSA;
+}
+
+/** The certificate's public key for node:crypto (parsed once per certificate). */
+export function certificatePublicKey(certDer: Uint8Array): KeyObject {
+  return partsOf(certDer).publicKey;
+}
+
+export function signatureAlgorithmOid(certDer: Uint8Array): string {
+  return partsOf(certDer).signatureAlgorithm;
 }
 
 export interface CmsInput {
@@ -105,17 +209,13 @@ export interface CmsInput {
 export function buildCms(input: CmsInput): Uint8Array {
   const [signerDer, ...rest] = input.certificates;
   if (!signerDer) throw new Error('no signer certificate');
-  const signer = parsedCertificate(signerDer);
-  const signatureAlgorithm = signatureAlgorithmOid(signerDer);
+  const signer = partsOf(signerDer);
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
-    sid: new pkijs.IssuerAndSerialNumber({ issuer: signer.issuer, serialNumber: signer.serialNumber }),
-    digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
+    sid: signer.sid,
+    digestAlgorithm: sha256Algorithm,
     signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: input.attributes }),
-    signatureAlgorithm: new pkijs.AlgorithmIdentifier({
-      algorithmId: signatureAlgorithm,
-      ...(signatureAlgorithm === OID.sha256WithRSA ? { algorithmParams: new asn1js.Null() } : {}),
-    }),
+    signatureAlgorithm: signatureAlgorithms.get(signer.signatureAlgorithm)!,
     signature: new asn1js.OctetString({ valueHex: toArrayBuffer(input.signatureValue) }),
   });
   if (input.timestampToken) {
@@ -123,14 +223,14 @@ export function buildCms(input: CmsInput): Uint8Array {
     if (token.offset === -1) throw new Error('timestamp token is not DER');
     signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
       type: 1,
-      attributes: [new pkijs.Attribute({ type: OID.timeStampToken, values: [token.result] })],
+      attributes: [new pkijs.Attribute({ type: OID.timeStampToken, values: [new EncodedBlock(new Uint8Array(input.timestampToken.subarray(0, token.offset)))] })],
     });
   }
   const signedData = new pkijs.SignedData({
     version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],
-    certificates: [signer, ...rest.map(parsedCertificate)],
+    encapContentInfo: dataContentInfo,
+    digestAlgorithms: [sha256Algorithm],
+    certificates: [signer.encoded, ...rest.map((der) => partsOf(der).encoded)],
     signerInfos: [signerInfo],
   });
   const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });

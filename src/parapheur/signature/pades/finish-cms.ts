@@ -4,14 +4,14 @@
  * the content (message-digest) and the certificate (ESS signing-certificate-v2), the certificate may be
  * checked again (revocation between the phases), then the B-T timestamp and the CMS SignedData.
  */
-import { createHash, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { createHash, verify as cryptoVerify } from 'node:crypto';
 import { AppError } from '../../../shared/errors.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../certificates/verify-certificate.ts';
 import type { CrlSource } from '../certificates/crl-source.ts';
 import { OID } from '../certificates/x509.ts';
 import { HttpTimestampClient, type TimestampClient } from '../tsa/tsa-client.ts';
 import { inspectTimestampToken } from '../tsa/verify-timestamp.ts';
-import { buildCms, parseSignedAttributes } from './cms.ts';
+import { buildCms, certificatePublicKey, parseSignedAttributes } from './cms.ts';
 import type { SignatureUsage } from './sign-pdf.ts';
 
 export interface FinishCmsOptions {
@@ -45,9 +45,9 @@ export async function finishCmsSignature(
 ): Promise<{ cms: Uint8Array; certificate: CertificateEvidence; timestampTime?: string }> {
   const signerCert = prepared.certificateChain[0];
   if (!signerCert) throw signatureMismatch('prepared signature without certificate');
-  const key = new X509Certificate(Buffer.from(signerCert)).publicKey;
   let ok = false;
   try {
+    const key = certificatePublicKey(signerCert);
     ok = cryptoVerify('sha256', prepared.signedAttributesDer, { key, ...(key.asymmetricKeyType === 'ec' ? { dsaEncoding: 'der' as const } : {}) }, signatureValue);
   } catch {
     ok = false;

@@ -6,7 +6,7 @@
  * Implementations: PKCS#12 file (read with pkijs, key handed to node:crypto). The "external" source is the
  * two-phase flow of sign-pdf.ts (prepare, sign elsewhere, assemble). PKCS#11 can implement the same interface.
  */
-import { createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../../shared/errors.ts';
 import { certDer, pkijs, toArrayBuffer, x509 } from '../certificates/x509.ts';
@@ -33,18 +33,42 @@ const BAG_CERT = '1.2.840.113549.1.12.10.1.3';
 const badP12 = (en: string): AppError =>
   new AppError('BAD_INPUT', 'Fichier PKCS#12 illisible ou mot de passe incorrect', `PKCS#12 rejected: ${en}`);
 
+async function readP12(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new AppError('BAD_INPUT', 'Fichier PKCS#12 introuvable', `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Key sources opened by openFile, by SHA-256 of (file bytes, password). */
+const opened = new Map<string, Promise<Pkcs12KeySource>>();
+const MAX_OPENED = 32;
+
 /** A PKCS#12 (.p12/.pfx) file: PBES2 encryption (OpenSSL 3 default, and most current exports). */
 export class Pkcs12KeySource implements PadesKeySource {
   private constructor(private readonly privateKey: KeyObject, private readonly chain: Uint8Array[]) {}
 
   static async fromFile(path: string, password: string): Promise<Pkcs12KeySource> {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(path));
-    } catch (err) {
-      throw new AppError('BAD_INPUT', 'Fichier PKCS#12 introuvable', `cannot read ${path}: ${(err as Error).message}`);
+    return Pkcs12KeySource.fromBytes(await readP12(path), password);
+  }
+
+  /**
+   * Same as fromFile, but reuses the key source opened earlier from the same bytes with the same password
+   * (a server seal signing one document per job): decrypting a PKCS#12 (PBKDF2, then the key bag) costs
+   * several times a signature. The file is read every time, so a replaced file is opened again.
+   */
+  static async openFile(path: string, password: string): Promise<Pkcs12KeySource> {
+    const bytes = await readP12(path);
+    const key = createHash('sha256').update(bytes).update('\0').update(password).digest('hex');
+    let source = opened.get(key);
+    if (!source) {
+      source = Pkcs12KeySource.fromBytes(bytes, password);
+      source.catch(() => opened.delete(key));
+      if (opened.size >= MAX_OPENED) opened.delete(opened.keys().next().value!);
+      opened.set(key, source);
     }
-    return Pkcs12KeySource.fromBytes(bytes, password);
+    return source;
   }
 
   static async fromBytes(bytes: Uint8Array, password: string): Promise<Pkcs12KeySource> {

@@ -241,6 +241,17 @@ describe('PAdES refusals', () => {
     await assert.rejects(Pkcs12KeySource.fromFile(pki.agents[0].p12Path, 'mauvais'), rejectsWith(/mot de passe incorrect/));
   });
 
+  it('reuses an opened PKCS#12 while its bytes and password are the same, and opens a replaced file again', async () => {
+    const p12 = write('seal-copy.p12', readFileSync(pki.seal.p12Path));
+    const first = await Pkcs12KeySource.openFile(p12, pki.seal.p12Password);
+    assert.equal(await Pkcs12KeySource.openFile(p12, pki.seal.p12Password), first);
+    await assert.rejects(Pkcs12KeySource.openFile(p12, 'mauvais'), rejectsWith(/mot de passe incorrect/));
+    writeFileSync(p12, readFileSync(pki.agents[0].p12Path));
+    const replaced = await Pkcs12KeySource.openFile(p12, pki.agents[0].p12Password);
+    assert.notEqual(replaced, first);
+    assert.ok(Buffer.from((await replaced.getCertificateChain())[0]!).equals(Buffer.from(pki.agents[0].certDer)));
+  });
+
   it('detects a modification of signed bytes', async () => {
     const tampered = new Uint8Array(threeSigned);
     // change one hex digit of the first text-showing operator of the original content stream

@@ -2,24 +2,26 @@
  * PAdES baseline signing: B-B, and B-T when a TSA is configured.
  *
  * Flow (also the two-phase API):
- *   1. preparePadesSignature: checks the signer certificate, optionally draws the visible mark (incremental
- *      update), lets @libpdf/core add the signature dictionary and field with a 32 KiB /Contents placeholder
- *      (incremental update), reads the ByteRange back, digests it and builds the CMS signed attributes
- *      (no signing-time, see cms.ts). Returns the prepared PDF + the DER of the signed attributes and its SHA-256.
+ *   1. preparePadesSignature: checks the signer certificate, optionally draws the visible mark, adds the
+ *      signature dictionary (32 KiB /Contents placeholder) and its field with @libpdf/core's objects, and saves
+ *      all of it as one incremental update; fills in the ByteRange, digests it and builds the CMS signed
+ *      attributes (no signing-time, see cms.ts). Returns the prepared PDF + the DER of the signed attributes and
+ *      its SHA-256. The document is parsed once (@libpdf/core loads objects lazily; only the page tree and the
+ *      form are read) and not reloaded.
  *   2. the key source (or an external device/service) signs those bytes.
  *   3. assemblePadesSignature: checks that the signature value matches the prepared data and the certificate,
  *      adds the signature timestamp (B-T), builds the CMS and writes it into /Contents.
  * Only /Contents (outside the ByteRange) is written in place; everything else is appended, so earlier
  * signatures stay valid.
  */
-import { PDF, PdfNumber } from '@libpdf/core';
+import { PdfArray, PdfDict, PdfName, PdfNumber, PdfString, type PDF } from '@libpdf/core';
 import { AppError } from '../../../shared/errors.ts';
-import { assertCertificateAcceptable, type CertificateEvidence, type CertificateVerdictCache } from '../certificates/verify-certificate.ts';
+import { assertCertificateAcceptable, defaultCertificateVerdictCache, type CertificateEvidence, type CertificateVerdictCache } from '../certificates/verify-certificate.ts';
 import type { CrlSource } from '../certificates/crl-source.ts';
-import { toArrayBuffer, x509 } from '../certificates/x509.ts';
 import { type TimestampClient } from '../tsa/tsa-client.ts';
 import { buildSignedAttributes } from './cms.ts';
 import { finishCmsSignature, sha256, type FinishCmsOptions } from './finish-cms.ts';
+import { createHash } from 'node:crypto';
 import type { PadesKeySource } from './key-source.ts';
 import { loadPdf } from './pdf-input.ts';
 import { drawVisibleMark, type MarkPlacement, type VisibleMarkOptions } from './visible-mark.ts';
@@ -93,21 +95,101 @@ function resolveLevel(options: Pick<PadesSignOptions, 'level' | 'tsaUrl' | 'time
   return level;
 }
 
-function byteRangeOf(pdf: PDF, fieldName: string): [number, number, number, number] {
-  const dict = pdf.getForm()?.getSignatureField(fieldName)?.getSignatureDict();
-  const items = dict?.getArray('ByteRange')?.toArray();
-  if (!items || items.length !== 4 || !items.every((i) => i instanceof PdfNumber)) {
-    throw new AppError('INTERNAL', 'Échec de la préparation de la signature', `ByteRange of ${fieldName} not found after placeholder`);
-  }
-  return items.map((i) => (i as PdfNumber).value) as [number, number, number, number];
+/** SHA-256 over the two parts of the ByteRange, read in place (no copy of the document). */
+function digestByteRange(pdf: Uint8Array, br: readonly number[]): Uint8Array {
+  const [a, b, c, d] = br as [number, number, number, number];
+  return new Uint8Array(createHash('sha256').update(pdf.subarray(a, a + b)).update(pdf.subarray(c, c + d)).digest());
 }
 
-function signedBytes(pdf: Uint8Array, br: readonly number[]): Uint8Array {
-  const [a, b, c, d] = br as [number, number, number, number];
-  const out = new Uint8Array(b + d);
-  out.set(pdf.subarray(a, a + b), 0);
-  out.set(pdf.subarray(c, c + d), b);
-  return out;
+type PdfWriter = Parameters<PdfString['toBytes']>[0];
+
+/**
+ * The /Contents placeholder: a hex string of zero bytes, exactly what PdfString.fromBytes(new Uint8Array(size))
+ * writes, but in one block (PdfString writes hex strings character by character: about 1 ms for 32 KiB).
+ */
+class ZeroHexString extends PdfString {
+  private static readonly encodings = new Map<number, Uint8Array>();
+  private readonly encoded: Uint8Array;
+
+  constructor(size: number) {
+    super(new Uint8Array(size), 'hex');
+    this.encoded = ZeroHexString.encoding(size);
+  }
+
+  /** `<00…00>`: 2 × size hex digits. */
+  static encoding(size: number): Uint8Array {
+    let encoded = ZeroHexString.encodings.get(size);
+    if (!encoded) {
+      encoded = new Uint8Array(Buffer.from(`<${'0'.repeat(size * 2)}>`, 'latin1'));
+      ZeroHexString.encodings.set(size, encoded);
+    }
+    return encoded;
+  }
+
+  override toBytes(writer: PdfWriter): void {
+    writer.writeBytes(this.encoded);
+  }
+}
+
+/** ByteRange placeholder: wide numbers, replaced in place (same length, space padded) once the offsets are known. */
+const BYTE_RANGE_PLACEHOLDER = 9_999_999_999;
+const BYTE_RANGE_MARKER = Buffer.from(`/ByteRange [0 ${BYTE_RANGE_PLACEHOLDER} ${BYTE_RANGE_PLACEHOLDER} ${BYTE_RANGE_PLACEHOLDER}]`, 'latin1');
+const CONTENTS_KEY = Buffer.from('/Contents ', 'latin1');
+
+function pdfDate(at: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `D:${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}Z`;
+}
+
+const placeholderFailure = (en: string): AppError => new AppError('INTERNAL', 'Échec de la préparation de la signature', en);
+
+/**
+ * Finds our placeholders in the incremental update just written (never in the earlier revisions), fills in the
+ * ByteRange and returns it. The signature dictionary is the only object holding the ByteRange marker.
+ */
+function fillByteRange(pdf: Uint8Array, updateStart: number, reserved: number): [number, number, number, number] {
+  const buf = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
+  const at = buf.indexOf(BYTE_RANGE_MARKER, updateStart);
+  if (at < 0 || buf.lastIndexOf(BYTE_RANGE_MARKER) !== at) throw placeholderFailure('ByteRange placeholder not found once in the incremental update');
+  const key = buf.indexOf(CONTENTS_KEY, at + BYTE_RANGE_MARKER.length);
+  const b = key + CONTENTS_KEY.length;
+  const c = b + reserved * 2 + 2;
+  if (key < 0 || c > buf.length || Buffer.compare(buf.subarray(b, c), ZeroHexString.encoding(reserved)) !== 0) {
+    throw placeholderFailure('Contents placeholder not found after the ByteRange');
+  }
+  const byteRange: [number, number, number, number] = [0, b, c, pdf.length - c];
+  const arrayStart = at + BYTE_RANGE_MARKER.indexOf('[');
+  const text = `[${byteRange.join(' ')}]`;
+  const width = at + BYTE_RANGE_MARKER.length - arrayStart;
+  if (text.length > width) throw placeholderFailure(`ByteRange ${text} longer than its placeholder`);
+  buf.write(`${text.slice(0, -1)}${' '.repeat(width - text.length)}]`, arrayStart, 'latin1');
+  return byteRange;
+}
+
+/** Signature dictionary and field (an invisible widget on the first page, as @libpdf/core's own sign() makes it). */
+function addSignaturePlaceholder(pdf: PDF, fieldName: string, reserved: number, options: PadesSignOptions): void {
+  const firstPage = pdf.context.pages.getPage(0);
+  if (!firstPage) throw new AppError('BAD_INPUT', 'Le fichier PDF ne contient aucune page', 'PDF has no pages');
+  const sig = PdfDict.of({
+    Type: PdfName.of('Sig'),
+    Filter: PdfName.of('Adobe.PPKLite'),
+    SubFilter: PdfName.of('ETSI.CAdES.detached'),
+    ByteRange: new PdfArray([0, BYTE_RANGE_PLACEHOLDER, BYTE_RANGE_PLACEHOLDER, BYTE_RANGE_PLACEHOLDER].map((n) => PdfNumber.of(n))),
+    Contents: new ZeroHexString(reserved),
+  });
+  sig.set('M', PdfString.fromString(pdfDate(new Date())));
+  if (options.reason) sig.set('Reason', PdfString.fromString(options.reason));
+  if (options.location) sig.set('Location', PdfString.fromString(options.location));
+  if (options.contactInfo) sig.set('ContactInfo', PdfString.fromString(options.contactInfo));
+  const sigRef = pdf.context.registry.register(sig);
+  const field = pdf.getOrCreateForm().createSignatureField(fieldName).getDict();
+  field.set('V', sigRef);
+  field.delete('Kids');
+  field.set('Type', PdfName.of('Annot'));
+  field.set('Subtype', PdfName.of('Widget'));
+  field.set('F', PdfNumber.of(132));
+  field.set('P', firstPage);
+  field.set('Rect', new PdfArray([0, 0, 0, 0].map((n) => PdfNumber.of(n))));
 }
 
 function uniqueFieldName(pdf: PDF, wanted?: string): string {
@@ -131,52 +213,27 @@ export async function preparePadesSignature(
   const level = resolveLevel(options);
   const signerCert = certificateChain[0];
   if (!signerCert) throw new AppError('BAD_INPUT', 'Certificat du signataire absent', 'empty certificate chain');
-  let pdf = await loadPdf(input, 'sign');
+  const pdf = await loadPdf(input, 'sign');
   const certificate = await assertCertificateAcceptable({
     certificate: signerCert,
     intermediates: certificateChain.slice(1),
     trustAnchors: options.trustAnchors,
     usage: options.usage ?? 'personal',
     crlSource: options.crlSource,
-    ...(options.certificateCache ? { cache: options.certificateCache } : {}),
+    cache: options.certificateCache ?? defaultCertificateVerdictCache,
   });
 
-  let bytes = input;
-  let mark: MarkPlacement | undefined;
-  if (options.mark) {
-    mark = drawVisibleMark(pdf, options.mark, countSignatures(pdf));
-    bytes = await pdf.save({ incremental: true });
-    pdf = await PDF.load(bytes);
-  }
-
+  // The mark, the signature dictionary and its field go in one incremental update, written once.
+  const mark = options.mark ? drawVisibleMark(pdf, options.mark, countSignatures(pdf)) : undefined;
   const fieldName = uniqueFieldName(pdf, options.fieldName);
-  const keyAlg = new x509.X509Certificate(toArrayBuffer(signerCert)).publicKey.algorithm.name;
-  // @libpdf/core writes the dictionary, field and placeholder; its CMS (with signing-time) is thrown away.
-  const placeholderSigner = {
-    certificate: signerCert,
-    certificateChain: certificateChain.slice(1),
-    keyType: keyAlg === 'ECDSA' ? ('EC' as const) : ('RSA' as const),
-    signatureAlgorithm: keyAlg === 'ECDSA' ? ('ECDSA' as const) : ('RSASSA-PKCS1-v1_5' as const),
-    sign: () => Promise.resolve(new Uint8Array(64)),
-  };
   const reserved = options.reservedBytes ?? DEFAULT_RESERVED_BYTES;
-  const signed = await pdf.sign({
-    signer: placeholderSigner,
-    subFilter: 'ETSI.CAdES.detached',
-    estimatedSize: reserved,
-    fieldName,
-    ...(options.reason ? { reason: options.reason } : {}),
-    ...(options.location ? { location: options.location } : {}),
-    ...(options.contactInfo ? { contactInfo: options.contactInfo } : {}),
-  });
-  const prepared = new Uint8Array(signed.bytes);
-  const byteRange = byteRangeOf(pdf, fieldName); // sign() reloaded `pdf` with the placeholder revision
-  const [a, b, c, d] = byteRange;
-  if (a !== 0 || c + d !== prepared.length || prepared[b] !== 0x3c || prepared[c - 1] !== 0x3e) {
-    throw new AppError('INTERNAL', 'Échec de la préparation de la signature', `unexpected ByteRange ${byteRange.join(' ')} for ${prepared.length} bytes`);
+  addSignaturePlaceholder(pdf, fieldName, reserved, options);
+  const prepared = await pdf.save({ incremental: true });
+  if (prepared.length <= input.length || Buffer.compare(prepared.subarray(0, input.length), input) !== 0) {
+    throw placeholderFailure('the save was not an incremental update of the input');
   }
-  prepared.fill(0x30, b + 1, c - 1); // '0' hex digits: no CMS until assembled
-  const documentDigest = sha256(signedBytes(prepared, byteRange));
+  const byteRange = fillByteRange(prepared, input.length, reserved);
+  const documentDigest = digestByteRange(prepared, byteRange);
   const attrs = buildSignedAttributes(documentDigest, signerCert);
   return {
     pdf: prepared,
@@ -201,14 +258,18 @@ export async function assemblePadesSignature(
   signatureValue: Uint8Array,
   options: AssembleOptions = {},
 ): Promise<PadesSignResult> {
-  const { cms, certificate, timestampTime } = await finishCmsSignature(prepared, sha256(signedBytes(prepared.pdf, prepared.byteRange)), signatureValue, options);
+  // The prepared object travelled between the phases: digest its ByteRange again, and leave it untouched.
+  return assemble(prepared, digestByteRange(prepared.pdf, prepared.byteRange), signatureValue, options, new Uint8Array(prepared.pdf));
+}
+
+async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Array, signatureValue: Uint8Array, options: AssembleOptions, out: Uint8Array): Promise<PadesSignResult> {
+  const { cms, certificate, timestampTime } = await finishCmsSignature(prepared, contentDigest, signatureValue, options);
   const [, b, c] = prepared.byteRange;
   const capacity = c - b - 2;
   const hex = Buffer.from(cms).toString('hex').toUpperCase();
   if (hex.length > capacity) {
     throw new AppError('INTERNAL', 'La signature dépasse l’espace réservé dans le PDF', `CMS of ${cms.length} bytes exceeds the ${capacity / 2} reserved`);
   }
-  const out = new Uint8Array(prepared.pdf);
   out.set(Buffer.from(hex, 'latin1'), b + 1);
   return {
     pdf: out,
@@ -220,10 +281,13 @@ export async function assemblePadesSignature(
   };
 }
 
-/** One-step signing with a key source (PKCS#12 today, PKCS#11 later). */
+/**
+ * One-step signing with a key source (PKCS#12, PKCS#11). The prepared PDF never leaves this function: its
+ * ByteRange digest is the one just computed, and the CMS is written into it in place.
+ */
 export async function signPdf(input: Uint8Array, keySource: PadesKeySource, options: PadesSignOptions): Promise<PadesSignResult> {
   const chain = await keySource.getCertificateChain();
   const prepared = await preparePadesSignature(input, chain, options);
   const signatureValue = await keySource.sign({ data: prepared.signedAttributesDer, digest: prepared.signedAttributesDigest, digestAlgorithm: 'SHA-256' });
-  return assemblePadesSignature(prepared, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {});
+  return assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {}, prepared.pdf);
 }
