@@ -3,7 +3,8 @@
  * préfecture simulator as a separate process and a real Dovecot return mailbox. Each acte goes
  * create (API) → document upload → transmettre → job: archive built, schema-validated and kept with its
  * SHA-256 (the sealed evidence) → mTLS upload to @CTES → AR mailed by the simulator → mailbox polling →
- * acquitté → stamped PDF (API). C clients submit actes concurrently; the platform runs W job workers.
+ * acquitté → stamped PDF (API). C clients submit actes concurrently; the platform's job worker runs W jobs at a time (as `serve` with
+ * PARAPHE_JOB_CONCURRENCY=W), woken by NOTIFY.
  * Prints actes per second and p50/p95 latency per acte, beside references measured in the same run: the
  * pack-only rate (archive build + validation) and the raw @CTES upload rate of a pre-built archive.
  * Then the CPU time each process spent per acte during the end-to-end phase (this process, the simulator,
@@ -135,14 +136,12 @@ export async function run(args: string[]): Promise<void> {
     }
     const uploadRate = refN / ((performance.now() - t) / 1000);
 
-    // The platform: HTTP API in process, W job workers (mailbox polling is one of the jobs).
+    // The platform: HTTP API in process, the job worker running W jobs at a time (mailbox polling is one of the jobs).
     const app = await buildApp(deps);
     await app.ready();
     stops.push(() => app.close());
-    const workers = Array.from({ length: W }, () => startJobWorker(db, deps.clock, deps.jobHandlers, 20));
-    stops.push(async () => {
-      for (const w of workers) await w.stop();
-    });
+    const worker = startJobWorker(db, deps.clock, deps.jobHandlers, { intervalMs: 1000, concurrency: W });
+    stops.push(() => worker.stop());
     const auth = { authorization: `Bearer ${token}` };
     const acquitted = new Map<string, () => void>();
     let watching = true;
