@@ -1,12 +1,12 @@
 /**
  * The job worker: it wakes up when a job is enqueued (NOTIFY at the enqueuing transaction's commit) rather
- * than on its next poll, and runs several jobs at a time.
+ * than on its next poll, runs several jobs at a time, and claims the queues marked "first" before the others.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../support/test-db.ts';
 import { systemClock } from '../../src/platform/clock/clock.ts';
-import { enqueueJob, startJobWorker, type JobHandlers } from '../../src/platform/jobs/job-queue.ts';
+import { enqueueJob, runDueJobs, startJobWorker, type JobHandlers } from '../../src/platform/jobs/job-queue.ts';
 
 let t: TestDb;
 const clock = systemClock;
@@ -71,4 +71,20 @@ test('a worker runs several jobs at the same time', { timeout: 60_000 }, async (
     rows.map((r) => r.state),
     ['done', 'done', 'done'],
   );
+});
+
+test('a queue marked "first" is claimed before older due jobs of other queues', async () => {
+  const order: string[] = [];
+  const handler = (name: string, first = false) => ({ backoffSeconds: 1, first, run: async () => (order.push(name), {}) });
+  const handlers: JobHandlers = new Map([
+    ['backlog-test', handler('backlog')],
+    ['urgent-test', handler('urgent', true)],
+  ]);
+  const earlier = new Date(Date.now() - 60_000);
+  for (let i = 0; i < 3; i++) await enqueueJob(t.db, clock, { queue: 'backlog-test', payload: { i }, runAt: earlier });
+  await enqueueJob(t.db, clock, { queue: 'urgent-test', payload: {} });
+  assert.equal(await runDueJobs(t.db, clock, handlers, { max: 1 }), 1);
+  assert.deepEqual(order, ['urgent']);
+  await runDueJobs(t.db, clock, handlers);
+  assert.deepEqual(order, ['urgent', 'backlog', 'backlog', 'backlog']);
 });

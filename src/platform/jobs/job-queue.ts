@@ -49,6 +49,11 @@ export interface JobResult {
 
 export type JobHandler = {
   backoffSeconds: number;
+  /**
+   * Claimed before the other due jobs: a short job others wait on (the mailbox poll that brings the
+   * answers), which must not queue behind a backlog of long ones.
+   */
+  first?: boolean;
   run(job: JobRow): Promise<JobResult>;
   /** Called in a transaction when the last attempt failed. */
   exhausted?(trx: Db, job: JobRow, error: string): Promise<void>;
@@ -63,8 +68,10 @@ export function leaseSeconds(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** Claims the next due job (or one whose lease expired) in one statement. */
-async function claimOne(db: Db, clock: Clock, queues: string[]): Promise<JobRow | undefined> {
+async function claimOne(db: Db, clock: Clock, handlers: JobHandlers): Promise<JobRow | undefined> {
   const now = clock.now();
+  const queues = [...handlers.keys()];
+  const first = queues.filter((q) => handlers.get(q)!.first);
   return db
     .updateTable('job')
     .set({ state: 'running', attempts: sql`attempts + 1`, locked_until: new Date(now.getTime() + leaseSeconds() * 1000) })
@@ -74,6 +81,7 @@ async function claimOne(db: Db, clock: Clock, queues: string[]): Promise<JobRow 
         .select('id')
         .where('queue', 'in', queues)
         .where((w) => w.or([w.and([w('state', '=', 'pending'), w('run_at', '<=', now)]), w.and([w('state', '=', 'running'), w('locked_until', '<', now)])]))
+        .$if(first.length > 0, (q) => q.orderBy(sql`case when queue in (${sql.join(first)}) then 0 else 1 end`))
         .orderBy('run_at')
         .limit(1)
         .forUpdate()
@@ -111,7 +119,7 @@ export async function runDueJobs(db: Db, clock: Clock, handlers: JobHandlers, op
   if (queues.length === 0) return 0;
   let count = 0;
   while (count < (opts.max ?? Infinity)) {
-    const job = await claimOne(db, clock, queues);
+    const job = await claimOne(db, clock, handlers);
     if (!job) break;
     count++;
     await runClaimed(db, clock, handlers.get(job.queue)!, job);
@@ -169,7 +177,7 @@ export function startJobWorker(db: Db, clock: Clock, handlers: JobHandlers, opti
         try {
           let idle = false;
           while (!stopped && running.size < concurrency) {
-            const job = await claimOne(db, clock, queues);
+            const job = await claimOne(db, clock, handlers);
             if (!job) {
               idle = true;
               break;
