@@ -1,16 +1,23 @@
 /**
- * `npm run bench -- actes [--actes N] [--clients C] [--workers W]`: ACTES end to end on PostgreSQL with the
+ * `npm run bench -- actes [--actes N] [--clients C] [--workers W] [--cpu-prof DIR]`: ACTES end to end on PostgreSQL with the
  * préfecture simulator as a separate process and a real Dovecot return mailbox. Each acte goes
  * create (API) → document upload → transmettre → job: archive built, schema-validated and kept with its
  * SHA-256 (the sealed evidence) → mTLS upload to @CTES → AR mailed by the simulator → mailbox polling →
- * acquitté → stamped PDF (API). C clients submit actes concurrently; the platform runs W job workers.
+ * acquitté → stamped PDF (API). C clients submit actes concurrently; the platform's job worker runs W jobs at a time (as `serve` with
+ * PARAPHE_JOB_CONCURRENCY=W), woken by NOTIFY.
  * Prints actes per second and p50/p95 latency per acte, beside references measured in the same run: the
  * pack-only rate (archive build + validation) and the raw @CTES upload rate of a pre-built archive.
+ * Then the CPU time each process spent per acte during the end-to-end phase (this process, the simulator,
+ * Dovecot, PostgreSQL), so the floor set by the parts we do not write is visible. `--cpu-prof DIR` also
+ * writes the platform's CPU profile of that phase (the simulator's: PARAPHE_SIM_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=DIR").
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
 import { migrateToLatest } from '../src/platform/db/database.ts';
 import { createDeps } from '../src/app/create-deps.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -31,6 +38,7 @@ import { startDovecot } from '../test/support/dovecot.ts';
 import { createTestPki } from '../test/support/tls.ts';
 import { multipartBody } from '../test/support/test-app.ts';
 import { ms, pct, benchDatabase } from './support.ts';
+import { cpuDelta, treeCpuMs } from './process-cpu.ts';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -39,7 +47,27 @@ function arg(args: string[], name: string, def: number): number {
 
 const CURRENT = join(conformanceDir, 'pastell-tdt/test/PHPUnit/connecteur/s2low/fixtures/999-1234----7-2_1.xml');
 const actor = { userId: null, tokenId: null, label: 'bench' };
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+/** CPU profile of this process (the platform) over one phase, written as DIR/actes-plateforme.cpuprofile (Chrome DevTools format). */
+async function startProfiler(): Promise<{ stop(dir: string): Promise<string> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 1000 });
+  await post('Profiler.start');
+  return {
+    async stop(dir) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, 'actes-plateforme.cpuprofile');
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
 
 export async function run(args: string[]): Promise<void> {
   const N = arg(args, 'actes', 300);
@@ -107,27 +135,42 @@ export async function run(args: string[]): Promise<void> {
     }
     const uploadRate = refN / ((performance.now() - t) / 1000);
 
-    // The platform: HTTP API in process, W job workers (mailbox polling is one of the jobs).
+    // The platform: HTTP API in process, the job worker running W jobs at a time (mailbox polling is one of the jobs).
     const app = await buildApp(deps);
     await app.ready();
     stops.push(() => app.close());
-    const workers = Array.from({ length: W }, () => startJobWorker(db, deps.clock, deps.jobHandlers, 20));
-    stops.push(async () => {
-      for (const w of workers) await w.stop();
-    });
+    const worker = startJobWorker(db, deps.clock, deps.jobHandlers, { intervalMs: 1000, concurrency: W });
+    stops.push(() => worker.stop());
     const auth = { authorization: `Bearer ${token}` };
     const acquitted = new Map<string, () => void>();
+    // The bench's clients wait for "acquitté": the state change event names the candidates (it fires
+    // inside the transaction, before its commit), a query confirms them once committed. Polling the
+    // dossiers every few ms instead cost PostgreSQL more than the platform's own work.
+    const candidates = new Set<string>();
+    let nudge: (() => void) | undefined;
+    deps.dossierEvents.subscribe('bench-acquitte', async (_trx, e) => {
+      if (e.to === 'acquitte') {
+        candidates.add(e.dossierId);
+        nudge?.();
+      }
+    });
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        if (acquitted.size) {
-          const rows = await db.selectFrom('dossier').select('id').where('id', 'in', [...acquitted.keys()]).where('state', '=', 'acquitte').execute();
+        if (candidates.size) {
+          const ids = [...candidates];
+          const rows = await db.selectFrom('dossier').select('id').where('id', 'in', ids).where('state', '=', 'acquitte').execute();
           for (const r of rows) {
-            acquitted.get(r.id)!();
+            candidates.delete(r.id);
+            acquitted.get(r.id)?.();
             acquitted.delete(r.id);
           }
         }
-        await sleep(10);
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, candidates.size ? 5 : 50);
+          nudge = () => (clearTimeout(timer), r());
+        });
+        nudge = undefined;
       }
     })();
     const latencies: number[] = [];
@@ -148,6 +191,22 @@ export async function run(args: string[]): Promise<void> {
       if (st.statusCode !== 200) throw new Error(`tampon: ${st.body}`);
       latencies.push(performance.now() - t0);
     };
+    // CPU per party over the end-to-end run: this process (API + jobs + mailbox polling, and the bench's
+    // own clients, in process), the simulator, Dovecot (IMAP + LMTP, the SMTP side of the answers) and
+    // PostgreSQL (the whole cluster: postmaster and backends).
+    const pgDataDir = (await sql<{ setting: string }>`select setting from pg_settings where name = 'data_directory'`.execute(db)).rows[0]?.setting;
+    let postmaster: number | undefined;
+    try {
+      postmaster = Number(readFileSync(join(pgDataDir ?? '', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      postmaster = undefined; // a remote server: not measured
+    }
+    const roots = { simulateur: sim.pid, dovecot: dovecot.pid, postgresql: postmaster };
+    const profileDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
+    const profiler = profileDir ? await startProfiler() : undefined;
+    const pgCounters = async () => (await sql<{ xacts: string; rows: string }>`select xact_commit + xact_rollback as xacts, tup_returned + tup_fetched + tup_inserted + tup_updated + tup_deleted as rows from pg_stat_database where datname = current_database()`.execute(db)).rows[0]!;
+    const pg0 = await pgCounters();
+    const cpu0 = { plateforme: process.cpuUsage(), trees: treeCpuMs(roots) };
     let next = 0;
     const tStart = performance.now();
     await Promise.all(
@@ -159,6 +218,11 @@ export async function run(args: string[]): Promise<void> {
       }),
     );
     const wall = (performance.now() - tStart) / 1000;
+    const platformCpu = process.cpuUsage(cpu0.plateforme);
+    await sql`select pg_stat_force_next_flush()`.execute(db).catch(() => undefined);
+    const pg1 = await pgCounters();
+    if (profiler && profileDir) console.log(`profil CPU de la plateforme (phase de bout en bout) : ${await profiler.stop(profileDir)}`);
+    const cpu: Record<string, number> = { plateforme: (platformCpu.user + platformCpu.system) / 1000, ...cpuDelta(cpu0.trees, treeCpuMs(roots)) };
     watching = false;
     await watcher;
     latencies.sort((a, b) => a - b);
@@ -196,6 +260,17 @@ export async function run(args: string[]): Promise<void> {
     console.log(`${'latence par acte p95'.padEnd(48)}${ms(pct(latencies, 0.95)).padStart(14)}`);
     console.log('phases (p50 / p95) :');
     for (const l of phaseLines) console.log(l);
+    const done = Math.max(1, latencies.length);
+    const perActe = (k: string) => (cpu[k] ?? 0) / done;
+    const totalPerActe = Object.keys(cpu).reduce((a, k) => a + perActe(k), 0);
+    const outside = perActe('dovecot') + perActe('postgresql');
+    console.log('CPU par acte et par processus (utime + stime, /proc) :');
+    for (const k of Object.keys(cpu)) console.log(`  ${k.padEnd(54)}${`${perActe(k).toFixed(1)} ms`.padStart(10)}  (${((cpu[k]! / 1000 / wall) * 100).toFixed(0)} % d’un cœur)`);
+    console.log(`  ${'total'.padEnd(54)}${`${totalPerActe.toFixed(1)} ms`.padStart(10)}  → plafond sur 2 cœurs : ${(2000 / totalPerActe).toFixed(0)} actes/s`);
+    console.log(`  ${'dont Dovecot + PostgreSQL (hors de notre code)'.padEnd(54)}${`${outside.toFixed(1)} ms`.padStart(10)}  → plafond sur 2 cœurs : ${outside > 0 ? (2000 / outside).toFixed(0) : '∞'} actes/s`);
+    console.log(`transactions PostgreSQL par acte : ${((Number(pg1.xacts) - Number(pg0.xacts)) / done).toFixed(0)} (lignes lues ou écrites : ${((Number(pg1.rows) - Number(pg0.rows)) / done).toFixed(0)})`);
+    const scans = await sql<{ relname: string; seq_scan: string; seq_tup_read: string; idx_scan: string }>`select relname, seq_scan, seq_tup_read, idx_scan from pg_stat_user_tables order by seq_tup_read desc limit 4`.execute(db);
+    console.log(`lectures séquentielles (table : parcours / lignes lues, sur tout le banc) : ${scans.rows.map((r) => `${r.relname} ${r.seq_scan} / ${r.seq_tup_read}`).join(' ; ')}`);
     console.log(`durée ${wall.toFixed(1)} s ; actes reçus par le simulateur : ${simReceived} ; échecs : ${failures.length}${failures.length ? ` (${failures[0]})` : ''}`);
     if (failures.length || simReceived !== N) process.exitCode = 1;
   } finally {

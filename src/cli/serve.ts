@@ -1,13 +1,13 @@
 import type { Deps } from '../app/deps.ts';
 import { buildApp } from '../http/app.ts';
-import { startJobWorker } from '../platform/jobs/job-queue.ts';
+import { jobWorkerOptionsFromEnv, startJobWorker } from '../platform/jobs/job-queue.ts';
 import { timestampJournalHeads } from '../journal/timestamp-journal.ts';
 import { HttpTimestampClient } from '../parapheur/signature/tsa/tsa-client.ts';
 
 /** Serves the API and runs background jobs until SIGINT/SIGTERM. */
 export async function serve(deps: Deps, opts: { port: number; host: string }): Promise<string> {
   const app = await buildApp(deps, { logger: process.env.LOG_LEVEL !== 'silent' });
-  const worker = startJobWorker(deps.db, deps.clock, deps.jobHandlers, Number(process.env.PARAPHE_JOB_POLL_MS ?? 1000) || 1000);
+  const worker = startJobWorker(deps.db, deps.clock, deps.jobHandlers, jobWorkerOptionsFromEnv());
   const url = await app.listen({ port: opts.port, host: opts.host });
   // With a TSA configured, chain heads are time-stamped periodically (the journal's external anchor).
   const tsaUrl = process.env.PARAPHE_TSA_URL;

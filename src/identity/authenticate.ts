@@ -32,6 +32,10 @@ export async function authenticateToken(deps: Deps, token: string): Promise<Prin
   if (!/^pph_[A-Za-z0-9_-]{8}_[A-Za-z0-9_-]{20,}$/.test(token)) return null;
   const row = await deps.db.selectFrom('api_token').selectAll().where('token_hash', '=', sha256Hex(token)).where('revoked_at', 'is', null).executeTakeFirst();
   if (!row) return null;
-  await deps.db.updateTable('api_token').set({ last_used_at: deps.clock.now() }).where('id', '=', row.id).execute();
+  // "Last used" to the minute: a busy client (business software) does not write the row at every request.
+  const now = deps.clock.now();
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= 60_000 || now < new Date(row.last_used_at)) {
+    await deps.db.updateTable('api_token').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  }
   return { kind: 'token', tokenId: row.id, name: row.name, collectiviteId: row.collectivite_id, permissions: row.permissions as Permission[] };
 }

@@ -19,8 +19,14 @@ export interface JournalEvent {
  */
 export async function appendJournal(trx: Db, clock: Clock, actor: Actor, event: JournalEvent): Promise<{ seq: number; hash: string }> {
   const chain = event.collectiviteId ?? OPERATOR_CHAIN;
-  await trx.insertInto('journal_head').values({ chain, seq: 0, hash: GENESIS_HASH }).onConflict((oc) => oc.column('chain').doNothing()).execute();
-  const head = await trx.selectFrom('journal_head').select(['seq', 'hash']).where('chain', '=', chain).forUpdate().executeTakeFirstOrThrow();
+  const lockHead = () => trx.selectFrom('journal_head').select(['seq', 'hash']).where('chain', '=', chain).forUpdate().executeTakeFirst();
+  let head = await lockHead();
+  if (!head) {
+    // First entry of the chain (or a concurrent first one): create the head, then lock it.
+    await trx.insertInto('journal_head').values({ chain, seq: 0, hash: GENESIS_HASH }).onConflict((oc) => oc.column('chain').doNothing()).execute();
+    head = await lockHead();
+    if (!head) throw new Error(`journal head of chain ${chain} missing`);
+  }
   const entry: ChainedEntry = {
     chain,
     seq: head.seq + 1,
@@ -38,25 +44,29 @@ export async function appendJournal(trx: Db, clock: Clock, actor: Actor, event: 
     prevHash: head.hash,
   };
   const hash = entryHash(entry);
+  // The entry and the new head in one statement: the chain stays locked for one round trip (and the commit).
   await trx
-    .insertInto('journal_entry')
-    .values({
-      chain,
-      seq: entry.seq,
-      collectivite_id: entry.collectiviteId,
-      at: entry.at,
-      actor_user_id: entry.actorUserId,
-      actor_token_id: entry.actorTokenId,
-      actor_label: entry.actorLabel,
-      action: entry.action,
-      object_type: entry.objectType,
-      object_id: entry.objectId,
-      details: JSON.stringify(entry.details),
-      document_hashes: JSON.stringify(entry.documentHashes),
-      prev_hash: entry.prevHash,
-      hash,
-    })
+    .with('entry', (db) =>
+      db.insertInto('journal_entry').values({
+        chain,
+        seq: entry.seq,
+        collectivite_id: entry.collectiviteId,
+        at: entry.at,
+        actor_user_id: entry.actorUserId,
+        actor_token_id: entry.actorTokenId,
+        actor_label: entry.actorLabel,
+        action: entry.action,
+        object_type: entry.objectType,
+        object_id: entry.objectId,
+        details: JSON.stringify(entry.details),
+        document_hashes: JSON.stringify(entry.documentHashes),
+        prev_hash: entry.prevHash,
+        hash,
+      }),
+    )
+    .updateTable('journal_head')
+    .set({ seq: entry.seq, hash, timestamp_token: null, timestamped_at: null })
+    .where('chain', '=', chain)
     .execute();
-  await trx.updateTable('journal_head').set({ seq: entry.seq, hash, timestamp_token: null, timestamped_at: null }).where('chain', '=', chain).execute();
   return { seq: entry.seq, hash };
 }

@@ -23,6 +23,8 @@ export interface DovecotInstance {
   lmtpPort: number;
   users: DovecotUser[];
   dir: string;
+  /** Process id of the Dovecot master (its imap, lmtp and auth processes are its children). */
+  pid: number;
   /** The server's log so far (for failure messages). */
   log(): string;
   stop(): Promise<void>;
@@ -223,5 +225,5 @@ export async function startDovecot(users: DovecotUser[]): Promise<DovecotInstanc
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { host: '127.0.0.1', imapPort, lmtpPort, users, dir, log, stop };
+  return { host: '127.0.0.1', imapPort, lmtpPort, users, dir, pid: child.pid!, log, stop };
 }

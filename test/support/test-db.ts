@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
-import { migrateToLatest, openDatabase, type Db } from '../../src/platform/db/database.ts';
+import { migrateToLatest, openDatabase, pgliteDb, type Db } from '../../src/platform/db/database.ts';
 import { PGlitePool } from '../../src/platform/db/pglite-pool.ts';
 import { migrations } from '../../src/platform/db/migrations/index.ts';
 import type { Database } from '../../src/platform/db/schema.ts';
@@ -72,7 +72,7 @@ async function templateDump(): Promise<Blob> {
 async function createPgliteTestDb(): Promise<TestDb> {
   const dump = await templateDump();
   const lite = await PGlite.create({ loadDataDir: dump, parsers: { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) } });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) as unknown as pg.Pool }) });
+  const db = pgliteDb(lite);
   await migrateToLatest(db);
   return { db, close: () => db.destroy() };
 }

@@ -27,6 +27,8 @@ export async function ensureActesPolling(d: Deps): Promise<void> {
 export function pollHandler(deps: () => Deps, ports: () => ActesPorts): JobHandler {
   return {
     backoffSeconds: 60,
+    // The answers of every transmission wait for it: it must not queue behind the transmissions.
+    first: true,
     async run() {
       const d = deps();
       try {

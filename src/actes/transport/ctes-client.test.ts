@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../shared/errors.ts';
-import { HttpsCtesClient, multipartBody } from './ctes-client.ts';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createTestPki } from '../../../test/support/tls.ts';
+import { closeCtesConnections, HttpsCtesClient, multipartBody } from './ctes-client.ts';
 
 const creds = { clientCert: 'CERT', clientKey: 'KEY' };
 
@@ -40,4 +43,29 @@ test('the multipart body carries the archive bytes unchanged in the field "file"
   assert.ok(text.endsWith(`\r\n--${boundary}--\r\n`));
   const start = body.indexOf('\r\n\r\n') + 4;
   assert.deepEqual(body.subarray(start, start + bytes.length), bytes);
+});
+
+test('successive sendings reuse one mutual-TLS connection instead of a handshake each', async () => {
+  const pki = createTestPki();
+  const connections: string[] = [];
+  const server = createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('OK\n'));
+  });
+  server.on('secureConnection', (s) => connections.push(String(s.getPeerCertificate().subject?.CN)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/ctes`;
+    const credentials = { clientCert: pki.client.cert, clientKey: pki.client.key, ca: pki.ca.cert };
+    // Two clients with the same credentials, as the transmission jobs create one per sending.
+    for (const [i, c] of [new HttpsCtesClient({ url, ...credentials }), new HttpsCtesClient({ url, ...credentials })].entries()) {
+      const r = await c.send({ fileName: `PAR-EACT--214400152--20240306-${i + 1}.tar.gz`, bytes: Buffer.from('archive') });
+      assert.equal(r.status, 'accepted');
+    }
+    assert.equal(connections.length, 1, 'one TLS connection for both sendings');
+  } finally {
+    closeCtesConnections();
+    await new Promise((r) => server.close(r));
+    pki.cleanup();
+  }
 });

@@ -2,9 +2,12 @@
  * Sending an archive to @CTES (PROTOCOLS A.9): HTTPS POST multipart/form-data, field `file` = the
  * `.tar.gz`, with mutual TLS (the TdT's homologation certificate). When the main URL fails (network or TLS
  * error, or a 5xx answer), the rescue URL is tried. A 4xx answer is a refusal: it is not retried.
+ *
+ * Connections are kept alive and shared by every client with the same certificate, key and CA: a sending
+ * costs one request, not a TCP connection, a mutual-TLS handshake and the parsing of the key each time.
  */
-import { request } from 'node:https';
-import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:https';
+import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
 import { ARCHIVE_NAME_RE } from '../archive/names.ts';
 
@@ -46,6 +49,44 @@ export interface CtesClientConfig {
   timeoutMs?: number;
   /** Longest answer body kept (default 64 KiB). */
   maxResponseBytes?: number;
+  /** Reuse connections (default true); false opens one connection per sending. */
+  keepAlive?: boolean;
+}
+
+/** Keep-alive agents, one per credentials (certificate, key, passphrase, CA). */
+const agents = new Map<string, Agent>();
+
+function agentFor(cfg: CtesClientConfig): Agent {
+  const key = createHash('sha256')
+    .update(String(cfg.clientCert))
+    .update('\0')
+    .update(String(cfg.clientKey))
+    .update('\0')
+    .update(cfg.keyPassphrase ?? '')
+    .update('\0')
+    .update(String(cfg.ca ?? ''))
+    .digest('hex');
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      keepAlive: true,
+      // Idle sockets are closed after a few seconds (and before the server's own Keep-Alive timeout).
+      timeout: 4_000,
+      maxFreeSockets: 16,
+      cert: cfg.clientCert,
+      key: cfg.clientKey,
+      ...(cfg.keyPassphrase ? { passphrase: cfg.keyPassphrase } : {}),
+      ...(cfg.ca ? { ca: cfg.ca } : {}),
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** Closes the kept-alive connections (tests, shutdown). */
+export function closeCtesConnections(): void {
+  for (const a of agents.values()) a.destroy();
+  agents.clear();
 }
 
 function checkUrl(u: string, what: string): URL {
@@ -112,7 +153,7 @@ function post(url: URL, cfg: CtesClientConfig, archive: ArchiveToSend): Promise<
         key: cfg.clientKey,
         ...(cfg.keyPassphrase ? { passphrase: cfg.keyPassphrase } : {}),
         ...(cfg.ca ? { ca: cfg.ca } : {}),
-        agent: false,
+        agent: cfg.keepAlive === false ? false : agentFor(cfg),
         headers: { 'content-type': contentType, 'content-length': String(body.length), accept: '*/*' },
       },
       (res) => {

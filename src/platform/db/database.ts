@@ -21,12 +21,43 @@ const NUMERIC = 1700;
 pg.types.setTypeParser(INT8, (v) => Number(v));
 pg.types.setTypeParser(NUMERIC, (v) => Number(v));
 
+/** Subscribes to a NOTIFY channel; resolves with the unsubscribe function. */
+export type NotificationListener = (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
+
+const listeners = new WeakMap<Db, NotificationListener>();
+
+/**
+ * LISTEN for the database (PostgreSQL: a dedicated connection; PGlite: its single connection), or
+ * undefined for a Db not opened by openDatabase. Notifications sent in a transaction arrive at its commit.
+ */
+export function notificationListener(db: Db): NotificationListener | undefined {
+  return listeners.get(db);
+}
+
+function postgresListener(url: string): NotificationListener {
+  return async (channel, onNotify) => {
+    const client = new pg.Client({ connectionString: url });
+    // A lost connection only loses the wake-ups: the listeners' callers also poll.
+    client.on('error', (e) => console.error('database notification connection lost:', e.message));
+    await client.connect();
+    client.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      await client.end().catch(() => undefined);
+    };
+  };
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.url, max: Number(process.env.PARAPHE_DB_POOL ?? 10) });
     // An idle connection dropped by the server (restart, admin command) must not crash the process.
     pool.on('error', (e) => console.error('database connection lost:', e.message));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    listeners.set(db, postgresListener(target.url));
+    return db;
   }
   const parsers = { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) };
   let lite: PGlite | undefined;
@@ -45,8 +76,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
     lite = await PGlite.create(target.dataDir ?? undefined, { parsers });
   }
   // Kysely only needs connect()/end(): the adapter gives it PGlite's single connection.
-  const pool = new PGlitePool(lite) as unknown as pg.Pool;
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return pgliteDb(lite);
+}
+
+/** Kysely over an in-process PGlite (the same dialect and driver code as PostgreSQL), with its LISTEN. */
+export function pgliteDb(lite: PGlite): Db {
+  const litePool = new PGlitePool(lite);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: litePool as unknown as pg.Pool }) });
+  listeners.set(db, (channel, onNotify) => litePool.listen(channel, onNotify));
+  return db;
 }
 
 export function databaseTargetFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {

@@ -46,6 +46,25 @@ export class PGlitePool {
     };
   }
 
+  /** LISTEN on the single connection, between two holders (never inside someone's transaction). */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const c = await this.connect();
+    let unlisten: () => Promise<void>;
+    try {
+      unlisten = await this.#db.listen(channel, onNotify);
+    } finally {
+      c.release();
+    }
+    return async () => {
+      const u = await this.connect();
+      try {
+        await unlisten();
+      } finally {
+        u.release();
+      }
+    };
+  }
+
   async end(): Promise<void> {
     await this.#queue;
     await this.#db.close();

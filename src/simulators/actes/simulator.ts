@@ -134,6 +134,7 @@ export interface RunningActesSimulator {
 }
 
 const EXT_OK = new Set<string>(ALLOWED_EXTENSIONS);
+const SAVE_DELAY_MS = 200;
 
 class Refusal extends Error {
   constructor(
@@ -152,6 +153,7 @@ export class ActesPrefectureSimulator {
   private readonly mailer;
   private readonly pending = new Set<Promise<void>>();
   private failNext: { status: number; count: number } = { status: 503, count: 0 };
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: ActesSimulatorOptions) {
     for (const d of ['received', 'sent']) mkdirSync(join(o.dataDir, d), { recursive: true });
@@ -163,14 +165,25 @@ export class ActesPrefectureSimulator {
     } else {
       this.classificationDate = o.classificationDate;
     }
-    this.mailer = nodemailer.createTransport({ host: o.smtp.host, port: o.smtp.port, lmtp: o.smtp.lmtp, secure: false, ignoreTLS: true });
+    // Pooled: the answers go over a few kept-open SMTP/LMTP sessions, not one connection per mail.
+    this.mailer = nodemailer.createTransport({ pool: true, maxConnections: 4, host: o.smtp.host, port: o.smtp.port, lmtp: o.smtp.lmtp, secure: false, ignoreTLS: true });
   }
 
   private log(line: string): void {
     (this.o.log ?? ((l: string) => console.log(l)))(line);
   }
 
+  /**
+   * The state file is rewritten whole: at most every SAVE_DELAY_MS (it grows with every archive and mail,
+   * and writing it at each one made the simulator quadratic), and at close.
+   */
   private save(): void {
+    this.saveTimer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS);
+  }
+
+  private flush(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     const p = join(this.o.dataDir, 'state.json');
     writeFileSync(`${p}.tmp`, JSON.stringify(this.state, null, 2));
     renameSync(`${p}.tmp`, p);
@@ -568,6 +581,7 @@ export class ActesPrefectureSimulator {
         await admin.close();
         await Promise.allSettled([...this.pending]);
         this.mailer.close();
+        this.flush();
       },
     };
   }

@@ -9,6 +9,8 @@ import { repoRoot } from '../../shared/paths.ts';
 export interface SimulatorProcess {
   ctesUrl: string;
   adminUrl: string;
+  /** Process id of the simulator. */
+  pid: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function spawnActesSimulator(args: string[]): Promise<SimulatorProc
   });
   return {
     ...urls,
+    pid: child.pid!,
     output: () => out,
     stop: async () => {
       if (!exited) {
