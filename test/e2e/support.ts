@@ -177,6 +177,35 @@ export async function timedGoto(page: Page, path: string, name: string, ready?: 
   return ms;
 }
 
+/** A main page of the application whose load time is measured. `ready` waits for what makes it usable beyond its heading. */
+export interface TimedPage {
+  name: string;
+  path: string;
+  ready?: (p: Page) => Promise<unknown>;
+}
+
+/**
+ * Times each page twice, from navigation to usable: cold (a new browser context, so an empty HTTP cache, with
+ * the given session cookies carried over) then warm (the same page loaded again in that context, assets
+ * cached). Records both in test-artifacts/load-times.json as "<name> (froid)" and "<name> (chaud)".
+ */
+export async function timeColdAndWarm(browser: Browser, baseURL: string, cookies: Parameters<BrowserContext['addCookies']>[0], pages: TimedPage[]): Promise<Record<string, { froid: number; chaud: number }>> {
+  const out: Record<string, { froid: number; chaud: number }> = {};
+  for (const p of pages) {
+    const ctx = await newContext(browser, baseURL);
+    try {
+      if (cookies.length) await ctx.addCookies(cookies);
+      const page = await ctx.newPage();
+      const froid = await timedGoto(page, p.path, `${p.name} (froid)`, p.ready);
+      const chaud = await timedGoto(page, p.path, `${p.name} (chaud)`, p.ready);
+      out[p.name] = { froid, chaud };
+    } finally {
+      await ctx.close();
+    }
+  }
+  return out;
+}
+
 /** A one-page PDF made on the spot (pdf-lib, already a dependency). */
 export async function makePdf(text: string): Promise<Buffer> {
   const { PDFDocument, StandardFonts } = await import('@cantoo/pdf-lib');

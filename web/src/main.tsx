@@ -11,6 +11,7 @@ import '@codegouvfr/react-dsfr/dsfr/utility/icons/icons-arrows/icons-arrows.main
 import './app.css';
 import { Link } from './router';
 import { App } from './App';
+import { preloadRoute } from './routes';
 
 declare module '@codegouvfr/react-dsfr/spa' {
   interface RegisterLink {
@@ -19,6 +20,7 @@ declare module '@codegouvfr/react-dsfr/spa' {
 }
 
 startReactDsfr({ defaultColorScheme: 'light', Link });
+preloadRoute(window.location.pathname);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
