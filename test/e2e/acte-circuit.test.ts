@@ -70,7 +70,7 @@ describe('an acte through the visa + signature + cachet circuit to the préfectu
       await page.getByLabel('Matière de la classification (obligatoire)').selectOption('7.1');
       await page.getByLabel('Numéro de l’acte (obligatoire)').fill(NUMERO);
       const today = new Intl.DateTimeFormat('fr-CA', { timeZone: 'Europe/Paris' }).format(new Date());
-      await page.getByLabel('Date de la décision (obligatoire)').fill(today);
+      await page.getByLabel('Date de la décision (obligatoire)').fill(today.split('-').reverse().join('/')); // typed as in France, JJ/MM/AAAA
       await page.getByLabel('Objet (obligatoire)').fill(OBJET);
       await page.getByLabel('Type de pièce de l’acte (obligatoire)').selectOption('99_DE');
       // The PDF arrives by drag and drop, as from the file manager.

@@ -100,17 +100,17 @@ describe('HELIOS, délégations, signing settings and dashboard screens', { time
         if (typologie) await page.locator('label', { hasText: typologie }).click();
         await page.getByRole('button', { name: 'Créer la délégation' }).click();
       };
-      await create('Maire', 'DGS', '2030-03-01', '2030-03-15', 'Actes — Délibération');
+      await create('Maire', 'DGS', '01/03/2030', '15/03/2030', 'Actes — Délibération');
       await page.getByText('Délégation créée : « Maire » délègue à « DGS » du 1 mars 2030 au 15 mars 2030.').waitFor();
       const row = page.getByRole('row', { name: /Maire DGS 1 mars 2030 15 mars 2030 Actes — Délibération À venir/ });
       await row.waitFor();
       await check(page, '50-delegations-admin');
 
       // Same bureau, overlapping period, a shared typologie (none chosen: all): refused.
-      await create('Maire', 'Secrétariat', '2030-03-10', '2030-03-20');
+      await create('Maire', 'Secrétariat', '10/03/2030', '20/03/2030');
       await page.getByRole('alert').filter({ hasText: 'Délégation refusée' }).getByText(/ne peuvent pas se chevaucher/).waitFor();
       // DGS → Maire while Maire → DGS: a loop.
-      await create('DGS', 'Maire', '2030-03-05', '2030-03-06');
+      await create('DGS', 'Maire', '05/03/2030', '06/03/2030');
       await page.getByRole('alert').filter({ hasText: 'Délégation refusée' }).getByText(/boucle de délégations \(circulaire\)/).waitFor();
       await check(page, '51-delegations-refus');
 
@@ -123,8 +123,9 @@ describe('HELIOS, délégations, signing settings and dashboard screens', { time
     }
   });
 
-  test('a bureau holder sees « mes délégations » from Mon parapheur and delegates only the bureaux they hold', async () => {
-    const ctx = await newContext(browser, platform.url);
+  test('a bureau holder sees « mes délégations » from Mon parapheur and delegates only the bureaux they hold, dates typed JJ/MM/AAAA even in an English browser', async () => {
+    // Chromium in English, in New York: the days are still typed and shown as in France, in Paris time.
+    const ctx = await browser.newContext({ baseURL: platform.url, locale: 'en-US', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
     try {
       await login(page, 'agent@saint-exemple.paraphe.test');
@@ -137,11 +138,15 @@ describe('HELIOS, délégations, signing settings and dashboard screens', { time
       assert.deepEqual(options.slice(1).sort(), ['DGS', 'Secrétariat']);
       await page.getByLabel('Bureau délégant (obligatoire)').selectOption({ label: 'DGS' });
       await page.getByLabel('Bureau délégué (obligatoire)').selectOption({ label: 'Secrétariat' });
-      await page.getByLabel(/^Du \(obligatoire\)/).fill('2030-06-01');
-      await page.getByLabel(/^Au \(obligatoire\)/).fill('2030-05-01');
+      assert.match((await page.getByText('Format attendu : JJ/MM/AAAA').allTextContents()).join(), /JJ\/MM\/AAAA/);
+      await page.getByLabel(/^Du \(obligatoire\)/).fill('31/02/2030');
+      await page.getByLabel(/^Au \(obligatoire\)/).focus();
+      await page.getByText('Date invalide : saisissez le jour, le mois et l’année au format JJ/MM/AAAA').waitFor();
+      await page.getByLabel(/^Du \(obligatoire\)/).fill('01/06/2030');
+      await page.getByLabel(/^Au \(obligatoire\)/).fill('01/05/2030');
       await page.getByRole('button', { name: 'Créer la délégation' }).click();
       await page.getByText('La date de fin doit être le même jour que la date de début ou après.').waitFor();
-      await page.getByLabel(/^Au \(obligatoire\)/).fill('2030-06-30');
+      await page.getByLabel(/^Au \(obligatoire\)/).fill('30/06/2030');
       await page.getByRole('button', { name: 'Créer la délégation' }).click();
       await page.getByRole('row', { name: /DGS Secrétariat 1 juin 2030 30 juin 2030 Toutes À venir/ }).waitFor();
       await check(page, '52-mes-delegations');

@@ -177,6 +177,65 @@ export async function timedGoto(page: Page, path: string, name: string, ready?: 
   return ms;
 }
 
+/** A main page of the application whose load time is measured. `ready` waits for what makes it usable beyond its heading. */
+export interface TimedPage {
+  name: string;
+  path: string;
+  ready?: (p: Page) => Promise<unknown>;
+}
+
+/**
+ * Times each page twice, from navigation to usable: cold (a new browser context, so an empty HTTP cache, with
+ * the given session cookies carried over) then warm (the same page loaded again in that context, assets
+ * cached). Records both in test-artifacts/load-times.json as "<name> (froid)" and "<name> (chaud)".
+ */
+export async function timeColdAndWarm(browser: Browser, baseURL: string, cookies: Parameters<BrowserContext['addCookies']>[0], pages: TimedPage[]): Promise<Record<string, { froid: number; chaud: number }>> {
+  const out: Record<string, { froid: number; chaud: number }> = {};
+  for (const p of pages) {
+    const ctx = await newContext(browser, baseURL);
+    try {
+      if (cookies.length) await ctx.addCookies(cookies);
+      const page = await ctx.newPage();
+      const froid = await timedGoto(page, p.path, `${p.name} (froid)`, p.ready);
+      const chaud = await timedGoto(page, p.path, `${p.name} (chaud)`, p.ready);
+      out[p.name] = { froid, chaud };
+    } finally {
+      await ctx.close();
+    }
+  }
+  return out;
+}
+
+/**
+ * The demo's main pages as the admin of Saint-Exemple sees them, with the session cookies of that login (for
+ * timeColdAndWarm and scripts/measure-web-load.ts). The login page itself is timed without cookies.
+ */
+export async function demoMainPages(browser: Browser, baseURL: string): Promise<{ cookies: Parameters<BrowserContext['addCookies']>[0]; pages: TimedPage[] }> {
+  const ctx = await newContext(browser, baseURL);
+  try {
+    const page = await ctx.newPage();
+    await login(page, 'admin@saint-exemple.paraphe.test');
+    const cid = collectiviteIdOf(page);
+    const list = (await (await page.request.get(`/api/collectivites/${cid}/dossiers?limit=1`)).json()) as { items: { id: string }[] };
+    const pages: TimedPage[] = [
+      { name: 'tableau de bord', path: `/c/${cid}`, ready: (p) => p.getByText('Ce qui m’attend').waitFor() },
+      { name: 'mon parapheur', path: `/c/${cid}/parapheur` },
+      { name: 'dossiers', path: `/c/${cid}/dossiers` },
+      { name: 'nouveau dossier', path: `/c/${cid}/dossiers/nouveau` },
+      ...(list.items[0] ? [{ name: 'dossier avec PDF affiché', path: `/c/${cid}/dossiers/${list.items[0].id}`, ready: (p: Page) => p.locator('[data-testid=pdf-canvas][data-rendered-page="1"]').waitFor() }] : []),
+      { name: 'actes', path: `/c/${cid}/actes` },
+      { name: 'helios', path: `/c/${cid}/helios` },
+      { name: 'utilisateurs', path: `/c/${cid}/administration/utilisateurs` },
+      { name: 'administration parapheur', path: `/c/${cid}/administration/parapheur` },
+      { name: 'jetons', path: `/c/${cid}/administration/jetons` },
+      { name: 'journal vérifié', path: `/c/${cid}/administration/journal`, ready: (p) => p.getByText('Journal intègre').waitFor() },
+    ];
+    return { cookies: await ctx.cookies(), pages };
+  } finally {
+    await ctx.close();
+  }
+}
+
 /** A one-page PDF made on the spot (pdf-lib, already a dependency). */
 export async function makePdf(text: string): Promise<Buffer> {
   const { PDFDocument, StandardFonts } = await import('@cantoo/pdf-lib');

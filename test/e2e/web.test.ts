@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { collectiviteIdOf, check, launchBrowser, login, makePdf, newContext, startPlatform, timedGoto, type Platform } from './support.ts';
+import { collectiviteIdOf, check, demoMainPages, launchBrowser, login, makePdf, newContext, startPlatform, timeColdAndWarm, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -236,37 +236,17 @@ describe('web application', { timeout: 600_000 }, () => {
     }
   });
 
-  test('page load times of the demo pages are measured (navigation to usable)', async () => {
-    const ctx = await newContext(browser, platform.url);
-    const page = await ctx.newPage();
-    try {
-      const times: Record<string, number> = {};
-      times['connexion (froid)'] = await timedGoto(page, '/connexion', 'connexion (froid)');
-      await login(page, 'admin@saint-exemple.paraphe.test');
-      const cid = collectiviteIdOf(page);
-      const list = (await (await page.request.get(`/api/collectivites/${cid}/dossiers?limit=1`)).json()) as { items: { id: string }[] };
-      times['tableau de bord'] = await timedGoto(page, `/c/${cid}`, 'tableau de bord');
-      times['dossiers'] = await timedGoto(page, `/c/${cid}/dossiers`, 'dossiers');
-      times['nouveau dossier'] = await timedGoto(page, `/c/${cid}/dossiers/nouveau`, 'nouveau dossier');
-      if (list.items[0]) {
-        times['dossier avec PDF affiché'] = await timedGoto(page, `/c/${cid}/dossiers/${list.items[0].id}`, 'dossier avec PDF affiché', (p) => p.locator('[data-testid=pdf-canvas][data-rendered-page="1"]').waitFor());
-      }
-      times['utilisateurs'] = await timedGoto(page, `/c/${cid}/administration/utilisateurs`, 'utilisateurs');
-      times['jetons'] = await timedGoto(page, `/c/${cid}/administration/jetons`, 'jetons');
-      times['journal vérifié'] = await timedGoto(page, `/c/${cid}/administration/journal`, 'journal vérifié', (p) => p.getByText('Journal intègre').waitFor());
-      // A first visit with an empty browser cache (the session cookie carried over): every asset downloaded.
-      const cold = await newContext(browser, platform.url);
-      try {
-        await cold.addCookies(await ctx.cookies());
-        times['tableau de bord (froid)'] = await timedGoto(await cold.newPage(), `/c/${cid}`, 'tableau de bord (froid)');
-      } finally {
-        await cold.close();
-      }
-      console.log('Temps de chargement (ms, navigation complète jusqu’à page utilisable) :', times);
-      for (const [k, v] of Object.entries(times)) assert.ok(v > 0, k);
-    } finally {
-      await ctx.close();
-    }
+  test('page load times of the demo pages are measured, cold and warm (navigation to usable)', async () => {
+    // Cold: a new browser context (empty HTTP cache, the session cookie carried over); warm: the same page again.
+    const { cookies, pages } = await demoMainPages(browser, platform.url);
+    const times = {
+      ...(await timeColdAndWarm(browser, platform.url, [], [{ name: 'connexion', path: '/connexion' }])),
+      ...(await timeColdAndWarm(browser, platform.url, cookies, pages)),
+    };
+    console.log('Temps de chargement (ms, navigation complète jusqu’à page utilisable ; test-artifacts/load-times.json) :');
+    console.table(times);
+    assert.ok(times['dossier avec PDF affiché'], 'the dossiers created above include one with its PDF');
+    for (const [k, v] of Object.entries(times)) assert.ok(v.froid > 0 && v.chaud > 0, k);
   });
 });
 

@@ -43,6 +43,28 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   } catch {
     throw new ApiError(0, { code: 'NETWORK', message: 'Le serveur ne répond pas : vérifiez votre connexion puis réessayez.', details: null });
   }
+  return read<T>(res);
+}
+
+declare global {
+  interface Window {
+    /** The session request started by index.html before the application's script is loaded. */
+    __parapheSession?: Promise<Response | null>;
+  }
+}
+
+/**
+ * GET /api/auth/session: the first time, the response of the request index.html started early (if it got
+ * one), afterwards a new request.
+ */
+export async function sessionRequest<T>(): Promise<T> {
+  const early = window.__parapheSession;
+  window.__parapheSession = undefined;
+  const res = early ? await early : null;
+  return res ? read<T>(res) : api<T>('GET', '/api/auth/session');
+}
+
+async function read<T>(res: Response): Promise<T> {
   const text = await res.text();
   if (!res.ok) throw toError(res.status, text);
   return (text ? JSON.parse(text) : null) as T;

@@ -6,7 +6,6 @@ import type { Deps } from '../../app/deps.ts';
 import { principalOf } from '../../http/auth.ts';
 import { collectiviteParams, errorResponses, tenantOf } from '../../http/route-kit.ts';
 import { actorOf } from '../../identity/principal.ts';
-import { presentDossierSummary } from '../../dossiers/presenter.ts';
 import { forbidden, notFound } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { bureauInput, circuitInput, circuitUpdateInput, delegationInput, typologieInput, typologieUpdateInput } from '../model.ts';
@@ -22,6 +21,7 @@ import { updateTypologie } from '../admin/update-typologie.ts';
 import { createDelegation } from '../admin/create-delegation.ts';
 import { revokeDelegation } from '../admin/revoke-delegation.ts';
 import { INBOX_VIEWS, listInbox } from '../inbox/list-inbox.ts';
+import { inboxItemView, presentInboxItem } from '../inbox/inbox-item.ts';
 import { parapheurDossierView, parapheurView } from '../parapheur-view.ts';
 import { buildBordereau } from '../bordereau/build-bordereau.ts';
 import { heldBureaux } from '../workflow/acting-bureau.ts';
@@ -138,7 +138,7 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   // --- bannettes
-  r.get(`${P}/bureaux/:bureauId/dossiers`, { config: READ, schema: { tags, summary: 'Bannette d’un bureau', params: idParams('bureauId'), querystring: z.object({ vue: z.enum(INBOX_VIEWS).default('a-traiter') }), response: { 200: z.object({ items: z.array(z.object({ id: z.string(), title: z.string(), state: z.string(), stateLabel: z.string(), updatedAt: z.string(), deadline: z.string().nullable() })) }), ...errorResponses } } }, async (request) => {
+  r.get(`${P}/bureaux/:bureauId/dossiers`, { config: READ, schema: { tags, summary: 'Bannette d’un bureau', params: idParams('bureauId'), querystring: z.object({ vue: z.enum(INBOX_VIEWS).default('a-traiter') }), response: { 200: z.object({ items: z.array(inboxItemView) }), ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     const { bureauId } = request.params as { bureauId: string };
     if (!isUuid(bureauId)) throw notFound('bureau', 'Bureau');
@@ -147,7 +147,7 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
     const p = who(request);
     if (!access.permissions.has('user:manage') && (p.kind !== 'user' || !(await heldBureaux(deps.db, access.collectiviteId, p.userId)).includes(bureauId))) throw forbidden('Vous ne tenez pas ce bureau.', 'not a holder');
     const rows = await listInbox(deps, access.collectiviteId, bureauId, request.query.vue);
-    return { items: rows.map((d) => { const s = presentDossierSummary(deps.dossierTypes.get(d.type), d); return { id: s.id, title: s.title, state: s.state, stateLabel: s.stateLabel, updatedAt: s.updatedAt, deadline: d.deadline?.toISOString() ?? null }; }) };
+    return { items: rows.map((d) => presentInboxItem(deps, d)) };
   });
 
   // --- a dossier in the parapheur

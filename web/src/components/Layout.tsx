@@ -87,6 +87,7 @@ export function Layout({ children }: { children: ReactNode }) {
         serviceTitle="Paraphe"
         serviceTagline={current ? current.name : 'Parapheur et télétransmissions des collectivités'}
         navigation={navigation}
+        disableDisplay
         quickAccessItems={[
           { iconId: 'fr-icon-account-circle-line', text: `${session.user.displayName}${roleLabel ? ` (${roleLabel})` : ''}`, linkProps: { href: cid ? `/c/${cid}` : '/', 'aria-label': `Connecté : ${session.user.displayName}${roleLabel ? `, ${roleLabel}` : ''} — accueil` } },
           { iconId: 'fr-icon-logout-box-r-line', text: 'Se déconnecter', buttonProps: { onClick: () => void logout() } },

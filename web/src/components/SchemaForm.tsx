@@ -2,6 +2,7 @@ import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import type { JsonSchema } from '../types';
+import { DateInput } from './DateInput';
 
 /**
  * A form generated from a dossier type's JSON Schema (the same zod schema the API validates with).
@@ -76,6 +77,7 @@ export function SchemaForm({ schema, values, onChange, errors, idPrefix }: { sch
             </Select>
           );
         }
+        if (kd === 'date') return <DateInput key={key} label={label} state={state} stateRelatedMessage={err} required={req} value={String(values[key] ?? '')} onChange={(v) => set(v)} />;
         const hint = kd === 'array' ? 'Plusieurs valeurs possibles, séparées par des virgules' : s.maxLength ? `${s.maxLength} caractères au plus` : undefined;
         return (
           <Input
@@ -84,7 +86,7 @@ export function SchemaForm({ schema, values, onChange, errors, idPrefix }: { sch
             hintText={hint}
             state={state}
             stateRelatedMessage={err}
-            nativeInputProps={{ id, required: req, type: kd === 'number' ? 'number' : kd === 'date' ? 'date' : 'text', inputMode: kd === 'number' ? 'decimal' : undefined, value: String(values[key] ?? ''), onChange: (e) => set(e.target.value) }}
+            nativeInputProps={{ id, required: req, type: kd === 'number' ? 'number' : 'text', inputMode: kd === 'number' ? 'decimal' : undefined, value: String(values[key] ?? ''), onChange: (e) => set(e.target.value) }}
           />
         );
       })}

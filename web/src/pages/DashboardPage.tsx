@@ -1,16 +1,25 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { useDossierTypes, useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
 import { formatMonth, parisMonth } from '../format';
-import { api } from '../api';
-import { P, type Bureau, type InboxItem } from '../parapheur/types';
+import type { InboxItem } from '../parapheur/types';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { DossierTable } from '../components/DossierTable';
 import { Link } from '../router';
 import type { DossierSummary, DossierType } from '../types';
 
 const LATE_DAYS = 15;
+
+/** GET /api/collectivites/:cid/tableau-de-bord: the bannettes of the bureaux the user holds (délégations included by the API) and the month's sendings. */
+interface DashboardSummary {
+  mois: string;
+  bureaux: number;
+  aTraiter: InboxItem[];
+  enRetard: InboxItem[];
+  envoyes: { actes: number; pes: number };
+}
+const EMPTY_INBOX = { bureaux: 0, waiting: [] as InboxItem[], late: [] as InboxItem[] };
 
 /** Dossiers where the user's role may run an action in the current state (guards aside). */
 function waitsFor(role: string | null, d: DossierSummary, types: Map<string, DossierType>): boolean {
@@ -28,8 +37,10 @@ export function DashboardPage({ cid }: { cid: string }) {
   const list = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(`/api/collectivites/${cid}/dossiers?limit=200`);
   const types = useDossierTypes();
   const month = parisMonth(new Date());
-  const sent = useResource<{ mois: string; actes: DossierSummary[]; pes: DossierSummary[] }>(`/api/collectivites/${cid}/envois?mois=${month}`);
-  const inbox = useParapheurCounts(cid, session.user.id);
+  // Bannettes and the month's sendings in one request (no waterfall: bureaux, then two bannettes per bureau).
+  const summary = useResource<DashboardSummary>(`/api/collectivites/${cid}/tableau-de-bord?mois=${month}`);
+  const inbox = summary.data ? { bureaux: summary.data.bureaux, waiting: summary.data.aTraiter, late: summary.data.enRetard } : summary.error ? EMPTY_INBOX : null;
+  const sent = summary.data?.envoyes ?? (summary.error ? { actes: 0, pes: 0 } : null);
 
   const stats = useMemo(() => {
     if (!list.data || !types) return null;
@@ -53,8 +64,9 @@ export function DashboardPage({ cid }: { cid: string }) {
         )}
       </PageTitle>
       <ErrorAlert message={list.error} />
-      {(!stats || !inbox || !sent.data) && !list.error && <Loading />}
-      {stats && inbox && sent.data && (
+      <ErrorAlert message={summary.error} />
+      {(!stats || !inbox || !sent) && !list.error && <Loading />}
+      {stats && inbox && sent && (
         <>
           <ul className="fr-grid-row fr-grid-row--gutters paraphe-stats" aria-label="Indicateurs">
             <Stat
@@ -78,11 +90,11 @@ export function DashboardPage({ cid }: { cid: string }) {
             />
             <Stat
               label={`Envoyé en ${formatMonth(new Date())}`}
-              value={sent.data ? sent.data.actes.length + sent.data.pes.length : 0}
+              value={sent.actes + sent.pes}
               hint="Actes transmis à la préfecture et flux PES transmis à la trésorerie ce mois-ci"
               links={[
-                { href: `/c/${cid}/actes?mois=${month}`, text: `${sent.data?.actes.length ?? 0} acte(s) transmis` },
-                { href: `/c/${cid}/helios?mois=${month}`, text: `${sent.data?.pes.length ?? 0} flux PES transmis` },
+                { href: `/c/${cid}/actes?mois=${month}`, text: `${sent.actes} acte(s) transmis` },
+                { href: `/c/${cid}/helios?mois=${month}`, text: `${sent.pes} flux PES transmis` },
               ]}
             />
           </ul>
@@ -123,23 +135,4 @@ function Stat({ label, value, hint, tone, links }: { label: string; value: numbe
       </div>
     </li>
   );
-}
-
-/** The « À traiter » and « En retard » bannettes of the bureaux the user holds (délégations included by the API). */
-function useParapheurCounts(cid: string, userId: string): { bureaux: number; waiting: InboxItem[]; late: InboxItem[] } | null {
-  const [counts, setCounts] = useState<{ bureaux: number; waiting: InboxItem[]; late: InboxItem[] } | null>(null);
-  useEffect(() => {
-    let live = true;
-    (async () => {
-      const bureaux = (await api<{ items: Bureau[] }>('GET', `${P(cid)}/bureaux`)).items.filter((b) => b.holderUserIds.includes(userId));
-      const get = (id: string, vue: string) => api<{ items: InboxItem[] }>('GET', `${P(cid)}/bureaux/${id}/dossiers?vue=${vue}`).then((r) => r.items);
-      const [waiting, late] = await Promise.all(['a-traiter', 'en-retard'].map(async (vue) => (await Promise.all(bureaux.map((b) => get(b.id, vue)))).flat()));
-      const unique = (xs: InboxItem[]) => [...new Map(xs.map((x) => [x.id, x])).values()];
-      if (live) setCounts({ bureaux: bureaux.length, waiting: unique(waiting!), late: unique(late!) });
-    })().catch(() => live && setCounts({ bureaux: 0, waiting: [], late: [] }));
-    return () => {
-      live = false;
-    };
-  }, [cid, userId]);
-  return counts;
 }

@@ -8,6 +8,7 @@ import { homeOf } from '../session';
 import { ErrorAlert } from '../components/common';
 import { useFocusHeading, useTitle } from '../hooks';
 import type { Session } from '../types';
+import { preloadAfterLogin } from '../routes';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<Session | null> }) {
   useTitle('Connexion');
@@ -21,6 +22,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<Session | 
     e.preventDefault();
     setError(null);
     setBusy(true);
+    preloadAfterLogin();
     try {
       const res = await api<{ csrfToken: string }>('POST', '/api/auth/login', { email, password });
       setCsrfToken(res.csrfToken);
@@ -35,7 +37,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<Session | 
 
   return (
     <>
-      <Header brandTop={<>République<br />Française</>} homeLinkProps={{ href: '/', title: 'Accueil — Paraphe' }} serviceTitle="Paraphe" serviceTagline="Parapheur et télétransmissions des collectivités" />
+      <Header brandTop={<>République<br />Française</>} homeLinkProps={{ href: '/', title: 'Accueil — Paraphe' }} serviceTitle="Paraphe" serviceTagline="Parapheur et télétransmissions des collectivités" disableDisplay />
       <main id="contenu" className="fr-container fr-py-6w" tabIndex={-1}>
         <div className="fr-grid-row fr-grid-row--center">
           <div className="fr-col-12 fr-col-md-8 fr-col-lg-6">

@@ -9,6 +9,7 @@ import { useResource } from '../hooks';
 import { navigate } from '../router';
 import { ErrorAlert, Loading } from '../components/common';
 import { DropZone } from '../components/DropZone';
+import { DateInput } from '../components/DateInput';
 
 interface Classification {
   dateClassification: string | null;
@@ -113,7 +114,7 @@ export function ActeCreateForm({ cid }: { cid: string }) {
             {c.matieres.map((m) => <option key={m.code} value={m.code} disabled={m.niveau < 2}>{`${m.code} — ${m.libelle}`}</option>)}
           </Select>
           <Input label="Numéro de l’acte (obligatoire)" hintText="Votre numérotation interne : lettres, chiffres et « _ », 15 caractères au plus." {...sel('numeroInterne')} nativeInputProps={{ value: numero, required: true, maxLength: 15, onChange: (e) => setNumero(e.target.value) }} />
-          <Input label="Date de la décision (obligatoire)" {...sel('dateDecision')} nativeInputProps={{ type: 'date', value: date, required: true, onChange: (e) => setDate(e.target.value) }} />
+          <DateInput label="Date de la décision (obligatoire)" {...sel('dateDecision')} required value={date} onChange={setDate} />
           <Input label="Objet (obligatoire)" {...sel('objet')} nativeInputProps={{ value: objet, required: true, maxLength: 500, onChange: (e) => setObjet(e.target.value) }} />
           <Select label="Type de pièce de l’acte (obligatoire)" hint={nature ? undefined : 'Choisissez d’abord la nature de l’acte.'} {...sel('typologieActe')} nativeSelectProps={{ value: typologie, required: true, disabled: !nature, onChange: (e) => setTypologie(e.target.value) }}>
             <option value="">Choisir un type de pièce</option>

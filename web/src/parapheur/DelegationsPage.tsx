@@ -2,7 +2,6 @@ import { useState, type FormEvent } from 'react';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { api, errorMessage } from '../api';
@@ -12,6 +11,7 @@ import { formatDate, nextDay, parisDay, parisMidnight } from '../format';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { Link } from '../router';
 import { P, type Bureau, type Typologie } from './types';
+import { DateInput } from '../components/DateInput';
 
 interface Delegation {
   id: string;
@@ -172,8 +172,8 @@ function DelegationForm({ cid, from, to, typologies, onDone }: { cid: string; fr
         {to.filter((b) => b.id !== fromId).map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
       </Select>
       <div className="paraphe-filters">
-        <Input label="Du (obligatoire)" hintText="Premier jour inclus" nativeInputProps={{ type: 'date', value: startDay, onChange: (e) => setStartDay(e.target.value) }} />
-        <Input label="Au (obligatoire)" hintText="Dernier jour inclus" nativeInputProps={{ type: 'date', value: endDay, min: startDay, onChange: (e) => setEndDay(e.target.value) }} />
+        <DateInput label="Du (obligatoire)" hintText="Premier jour inclus" required value={startDay} onChange={setStartDay} />
+        <DateInput label="Au (obligatoire)" hintText="Dernier jour inclus" required value={endDay} onChange={setEndDay} />
       </div>
       {typologies.length > 0 && (
         <fieldset className="fr-fieldset" aria-describedby="typo-hint">

@@ -10,6 +10,7 @@ import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import { DropZone } from '../components/DropZone';
 import type { Dossier } from '../types';
 import { P, type Bureau, type Circuit, type Typologie } from './types';
+import { DateInput } from '../components/DateInput';
 
 /**
  * Creation of a `document-a-signer` dossier: a typologie (which picks the circuit), the émetteur's bureau,
@@ -95,7 +96,7 @@ export function ParapheurCreatePage({ cid }: { cid: string }) {
             {bureaux.data!.items.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
           </Select>
         ))}
-        <Input label="Date limite de traitement (facultatif)" state={errors.dateLimite ? 'error' : 'default'} stateRelatedMessage={errors.dateLimite} nativeInputProps={{ type: 'date', value: deadline, onChange: (e) => setDeadline(e.target.value) }} />
+        <DateInput label="Date limite de traitement (facultatif)" state={errors.dateLimite ? 'error' : 'default'} stateRelatedMessage={errors.dateLimite} value={deadline} onChange={setDeadline} />
         <fieldset className="fr-fieldset fr-mt-2w">
           <legend className="fr-fieldset__legend">Documents</legend>
           <div className="fr-fieldset__element">

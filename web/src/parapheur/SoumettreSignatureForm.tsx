@@ -1,5 +1,4 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Button } from '@codegouvfr/react-dsfr/Button';
@@ -8,6 +7,7 @@ import { useResource } from '../hooks';
 import { useSession } from '../session';
 import { ErrorAlert, Loading } from '../components/common';
 import { P, type Bureau, type Circuit, type Typologie } from './types';
+import { DateInput } from '../components/DateInput';
 
 /**
  * The parapheur choices of a document submitted for signature by its module (an acte: PAdES; a PES flow:
@@ -83,7 +83,7 @@ export function SoumettreSignatureForm({ cid, url, format, destination, onDone }
           {bureaux.data!.items.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
         </Select>
       ))}
-      <Input label="Date limite de traitement (facultatif)" nativeInputProps={{ type: 'date', value: deadline, onChange: (e) => setDeadline(e.target.value) }} />
+      <DateInput label="Date limite de traitement (facultatif)" value={deadline} onChange={setDeadline} />
       <Checkbox options={[{ label: `Transmettre ${destination} dès la signature`, nativeInputProps: { checked: transmettre, onChange: (e) => setTransmettre(e.target.checked) } }]} />
       <Button type="submit" disabled={busy}>{busy ? 'Envoi…' : 'Soumettre à la signature'}</Button>
     </form>
