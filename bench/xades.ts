@@ -102,8 +102,9 @@ export async function run(args: string[]): Promise<void> {
 
   const check = verifyPesSignatures(readFileSync(oursOut));
   console.log(`our output: ${check.signatures.length} signatures, all valid: ${check.valid}`);
-  const checkShipped = verifyPesSignatures(readFileSync(shippedOut));
-  console.log(`shipped command's output: ${checkShipped.signatures.length} signatures, all valid: ${checkShipped.valid}${bundled ? '' : ' (NO BUNDLE: sources through tsx)'}`);
+  // the full check (xml-crypto) takes minutes on 50 MB: done once above; here the signatures are counted
+  const shippedSignatures = readFileSync(shippedOut, 'latin1').split('<ds:SignatureValue ').length - 1;
+  console.log(`shipped command's output: ${shippedSignatures} signatures${bundled ? '' : ' (NO BUNDLE: sources through tsx)'}`);
   const row = (name: string, m: Measure) =>
     console.log(`${name.padEnd(28)} ${m.seconds.toFixed(2).padStart(7)} s  CPU ${m.cpuSeconds.toFixed(2).padStart(6)} s  peak RSS ${m.peakRssMB.toFixed(0).padStart(5)} MB  (${(m.peakRssMB / sizeMB).toFixed(2)}× file)`);
   row('node + tsx start-up only', nodeBaseline);
