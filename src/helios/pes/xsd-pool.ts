@@ -115,3 +115,8 @@ export function xsdValidatorFor(schemaPath: string): XsdBatchValidator {
   validators.set(schemaPath, v);
   return v;
 }
+
+/** Worker threads started and alive (for tests and diagnostics). */
+export function xsdWorkersAlive(): number {
+  return pool.filter((pw) => pw !== undefined).length;
+}
