@@ -205,6 +205,8 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Préfixe d’identifiant de signature invalide.', `bad signatureIdPrefix ${JSON.stringify(options.signatureIdPrefix)}`);
   }
   const runId = options.signatureIdPrefix ?? randomBytes(6).toString('hex');
+  // one SigningTime for the digest and the output: read twice, the clock could pass a second in between
+  const props: XadesSignOptions = { ...options, signingTime: options.signingTime ?? new Date() };
   const certB64 = cert.der.toString('base64');
   const items: PreparedItem[] = [];
   toSign.forEach((b, i) => {
@@ -213,7 +215,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     while (scan.ids.has(sigId) || scan.ids.has(`${sigId}_SP`)) sigId += 'x';
     const spId = `${sigId}_SP`;
     const bordereauDigest = excC14nDigest(standaloneFragment(text, b)).toString('base64');
-    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, options, true)).toString('base64');
+    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, props, true)).toString('base64');
     const dataToSign = excC14nBytes(signedInfoXml(bordereauId, bordereauDigest, spId, spDigest, true));
     const before =
       `<ds:Signature xmlns:ds="${NS_DS}" Id="${sigId}">` +
@@ -222,7 +224,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     const after =
       `</ds:SignatureValue><ds:KeyInfo Id="${sigId}_KI"><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
       `<ds:Object Id="${sigId}_OB"><xad:QualifyingProperties xmlns:xad="${NS_XAD}" Target="#${sigId}">` +
-      signedPropertiesXml(spId, cert, options, false) +
+      signedPropertiesXml(spId, cert, props, false) +
       '</xad:QualifyingProperties></ds:Object></ds:Signature>';
     items.push({
       bordereauId,
