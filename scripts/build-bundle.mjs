@@ -5,7 +5,7 @@
 // resolves and transforms some 400 modules on every start), it never runs stale code.
 // Run by `npm ci` (prepare) and `npm run build:bundle`. The bundle sits two levels below the repository root, as
 // the sources do, so that paths computed from import.meta.url stay right.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,4 +33,21 @@ for (const [entry, name] of [['src/cli/main.ts', 'paraphe.mjs'], ['src/simulator
     logLevel: 'warning',
   });
 }
+// `paraphe pes …` alone (see bin/paraphe.mjs), split so that what a command imports with import() (the
+// signature modules for `pes sign|verify`) is loaded only when that command runs.
+for (const f of readdirSync(out)) if (f.startsWith('paraphe-pes')) rmSync(join(out, f));
+await esbuild.build({
+  entryPoints: { 'paraphe-pes': join(root, 'src/cli/pes-main.ts') },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'paraphe-pes-[hash]',
+  splitting: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
 console.log(`Programmes empaquetés dans ${out} (${Date.now() - started} ms)`);

@@ -22,8 +22,7 @@ import { AppError } from '../shared/errors.ts';
 import type { Deps } from '../app/deps.ts';
 import { registerPdfCommands } from '../parapheur/cli/pdf-commands.ts';
 import { registerCadesCommands } from '../parapheur/cli/cades-commands.ts';
-import { registerPesSignCommands } from '../parapheur/cli/pes-sign-commands.ts';
-import { registerPesCommands } from '../helios/cli/pes-commands.ts';
+import { addPesCommandGroup } from './pes-program.ts';
 import { registerActesCommands } from '../actes/cli/actes-commands.ts';
 import { registerSignClient } from '../parapheur/cli/sign-client.ts';
 import { registerActesTdtCommands } from '../actes/cli/tdt-commands.ts';
@@ -239,9 +238,7 @@ journal
 registerPdfCommands(program);
 registerCadesCommands(program);
 registerSignClient(program);
-const pes = program.command('pes').description('fichiers PES V2 (HELIOS)');
-registerPesCommands(pes);
-registerPesSignCommands(pes);
+addPesCommandGroup(program);
 registerActesCommands(program.command('actes').description('archives et messages ACTES'));
 registerActesTdtCommands(program, openPlatform);
 

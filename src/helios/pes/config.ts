@@ -38,9 +38,10 @@ export const DEFAULT_PES_CONFIG: PesConfig = {
   maxFileBytes: 128 * 1024 * 1024,
   pj: { maxDecompressedBytes: 100 * 1024 * 1024, maxRatio: 200 },
   maxErrors: 1000,
-  // libxml2's WebAssembly heap grows to the tree of the largest batch and never shrinks: 512 KiB windows keep
-  // the validation of a 50 MB PES under 4x its size (2 MiB: ~4.6x) for the same CPU time.
-  xsdBatchChars: 512 * 1024,
+  // libxml2's WebAssembly heap grows to the tree of the largest batch and never shrinks, in each of the two
+  // validation workers (xsd-pool.ts): 256 KiB windows keep `paraphe pes validate` of a 50 MB PES under 4x its
+  // size (512 KiB with two workers: ~4.2x; 2 MiB with one: ~4.6x) for the same CPU time.
+  xsdBatchChars: 256 * 1024,
 };
 
 export function pesConfig(overrides: Partial<PesConfig> = {}): PesConfig {

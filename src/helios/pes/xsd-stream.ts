@@ -46,8 +46,11 @@ type QueueEntry =
   | { kind: 'finding'; finding: Finding; stop: boolean }
   | { kind: 'throw'; error: unknown };
 
-/** Batches handed to the worker and not yet answered before `push` waits (bounds memory). */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Batches handed to the workers and not yet answered before `push` waits (bounds memory): one being
+ * validated by each of the two workers (xsd-pool.ts) and one waiting.
+ */
+const MAX_IN_FLIGHT = 3;
 
 interface Seg {
   text: string;

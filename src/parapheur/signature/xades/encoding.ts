@@ -5,6 +5,7 @@
  */
 import iconv from 'iconv-lite';
 import { assertNoDoctype, declaredEncoding, decodeXml } from '../../../shared/xml/safe-xml.ts';
+import type { PesText } from './scan.ts';
 
 const SINGLE_BYTE = /^(ISO-8859-\d+|LATIN-?1|L1|US-ASCII|ASCII|WINDOWS-125\d|CP125\d|ISO_8859-\d+)$/;
 
@@ -47,7 +48,7 @@ function bomLength(bytes: Uint8Array): number {
  * Applies edits (sorted, non-overlapping) to the original bytes and returns the output as a list of chunks
  * (slices of the input plus the encoded insertions), so a 50 MB file is not copied before it is written.
  */
-export function applyEdits(bytes: Buffer, text: string, encoding: string, edits: Edit[]): Buffer[] {
+export function applyEdits(bytes: Buffer, text: string | PesText, encoding: string, edits: Edit[]): Buffer[] {
   const sorted = [...edits].sort((a, b) => a.from - b.from);
   const enc = encoding.toUpperCase();
   let toByte: (charIndex: number) => number;
@@ -95,4 +96,37 @@ export function decodePes(bytes: Buffer): { text: string; encoding: string } {
     return { text, encoding };
   }
   return decodeXml(bytes);
+}
+
+const isLatin1 = (encoding: string) => encoding === 'ISO-8859-1' || encoding === 'LATIN1' || encoding === 'ISO_8859-1';
+
+/** ISO-8859-1 bytes read as text without decoding them all: a character is a byte, slices are decoded on demand. */
+export class Latin1Text implements PesText {
+  constructor(private readonly bytes: Buffer) {}
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  slice(start: number, end: number = this.bytes.length): string {
+    return this.bytes.toString('latin1', start, end);
+  }
+
+  lastIndexOf(search: string, position: number = this.bytes.length): number {
+    return position < 0 ? -1 : this.bytes.lastIndexOf(search, position, 'latin1');
+  }
+}
+
+/**
+ * decodePes for signing: an ISO-8859-1 file (the PES encoding) is not decoded as a whole (50 MB less for a
+ * 50 MB file) but read through a Latin1Text view; other encodings are decoded as by decodePes.
+ */
+export function decodePesLazily(bytes: Buffer): { text: string | PesText; encoding: string } {
+  const encoding = declaredEncoding(bytes);
+  if (!isLatin1(encoding)) return decodePes(bytes);
+  // the prolog (what precedes the root element) holds any DOCTYPE: check it when it lies in the head
+  const head = bytes.toString('latin1', 0, Math.min(bytes.length, 1 << 20));
+  if (!/<[A-Za-z_]/.test(head)) return decodePes(bytes);
+  assertNoDoctype(head);
+  return { text: new Latin1Text(bytes), encoding };
 }

@@ -31,6 +31,21 @@ export interface ElementSpan {
   children: ElementSpan[];
 }
 
+/**
+ * The decoded text of a PES as the scanner and standaloneFragment read it: a string, or a view that decodes
+ * slices on demand (Latin1Text in encoding.ts: an ISO-8859-1 file is then never held as a second, decoded
+ * copy beside its bytes).
+ */
+export interface PesText {
+  readonly length: number;
+  slice(start: number, end?: number): string;
+  lastIndexOf(search: string, position?: number): number;
+}
+
+/** Characters handed to saxes at a time when the text is a PesText view: under 1 MB, so that Node makes
+ * them ordinary heap strings (collected young) and not external ones. */
+const SCAN_CHUNK = 256 * 1024;
+
 export interface PesScan {
   root: ElementSpan;
   /** every ds:Signature element down to depth 5 (bordereau, PJ, global), in document order */
@@ -43,7 +58,7 @@ export interface PesScan {
 /** PES_Aller(1) / domain(2) / Bordereau, PJ(3) / their children(4); a signature may sit at 5 (in a PJ's child). */
 const RETAIN_DEPTH = 4;
 
-export function scanPes(text: string): PesScan {
+export function scanPes(text: string | PesText): PesScan {
   // Namespace processing is done here (saxes' own xmlns mode costs ~40 % more on a 50 MB file): we only
   // need the bindings in scope and the namespace of Signature elements. Undeclared prefixes are refused.
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -122,7 +137,9 @@ export function scanPes(text: string): PesScan {
     failure ??= e;
   });
   try {
-    parser.write(text).close();
+    if (typeof text === 'string') parser.write(text);
+    else for (let off = 0; off < text.length && !failure; off += SCAN_CHUNK) parser.write(text.slice(off, off + SCAN_CHUNK));
+    parser.close();
   } catch (e) {
     failure ??= e as Error;
   }
@@ -145,7 +162,7 @@ export function childElements(el: ElementSpan, local: string): ElementSpan[] {
  * on its own. Exclusive c14n only renders the bindings an element visibly uses, wherever they are declared,
  * so the fragment canonicalizes exactly like the element in its document.
  */
-export function standaloneFragment(text: string, el: ElementSpan): string {
+export function standaloneFragment(text: string | PesText, el: ElementSpan): string {
   let decls = '';
   for (const prefix in el.inheritedNs) {
     if (prefix in el.ownNs || prefix === 'xml') continue;

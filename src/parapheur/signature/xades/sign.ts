@@ -22,8 +22,8 @@ import {
 } from './constants.ts';
 import { excC14nBytes, excC14nDigest } from './c14n.ts';
 import { certificateInfo, certDigestBase64, type CertificateInfo } from './certificate.ts';
-import { applyEdits, decodePes, type Edit } from './encoding.ts';
-import { childElements, escapeAttr, escapeText, scanPes, standaloneFragment, type ElementSpan } from './scan.ts';
+import { applyEdits, decodePesLazily, type Edit } from './encoding.ts';
+import { childElements, escapeAttr, escapeText, scanPes, standaloneFragment, type ElementSpan, type PesText } from './scan.ts';
 
 /** A key able to make an RSA PKCS#1 v1.5 SHA-256 signature, with its certificate. */
 export interface Signer {
@@ -65,7 +65,7 @@ interface PreparedItem extends PreparedBordereau {
   after: string;
 }
 
-const internal = new WeakMap<PreparedXades, { bytes: Buffer; text: string; encoding: string; cert: CertificateInfo; items: PreparedItem[]; edits: Edit[] }>();
+const internal = new WeakMap<PreparedXades, { bytes: Buffer; text: string | PesText; encoding: string; cert: CertificateInfo; items: PreparedItem[]; edits: Edit[] }>();
 
 /** Opaque result of phase 1; only `bordereaux` is meant to be read. */
 export class PreparedXades {
@@ -141,7 +141,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Seuls les certificats RSA sont acceptés pour signer un PES (rsa-sha256).', `unsupported key type ${cert.publicKey.asymmetricKeyType}`);
   }
   const bytes = Buffer.from(pes.buffer, pes.byteOffset, pes.byteLength);
-  const { text, encoding } = decodePes(bytes);
+  const { text, encoding } = decodePesLazily(bytes);
   const scan = scanPes(text);
   if (scan.root.local !== 'PES_Aller') {
     refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root element is ${scan.root.qname}, not PES_Aller`);
@@ -205,6 +205,8 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Préfixe d’identifiant de signature invalide.', `bad signatureIdPrefix ${JSON.stringify(options.signatureIdPrefix)}`);
   }
   const runId = options.signatureIdPrefix ?? randomBytes(6).toString('hex');
+  // one SigningTime for the digest and the output: read twice, the clock could pass a second in between
+  const props: XadesSignOptions = { ...options, signingTime: options.signingTime ?? new Date() };
   const certB64 = cert.der.toString('base64');
   const items: PreparedItem[] = [];
   toSign.forEach((b, i) => {
@@ -213,7 +215,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     while (scan.ids.has(sigId) || scan.ids.has(`${sigId}_SP`)) sigId += 'x';
     const spId = `${sigId}_SP`;
     const bordereauDigest = excC14nDigest(standaloneFragment(text, b)).toString('base64');
-    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, options, true)).toString('base64');
+    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, props, true)).toString('base64');
     const dataToSign = excC14nBytes(signedInfoXml(bordereauId, bordereauDigest, spId, spDigest, true));
     const before =
       `<ds:Signature xmlns:ds="${NS_DS}" Id="${sigId}">` +
@@ -222,7 +224,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     const after =
       `</ds:SignatureValue><ds:KeyInfo Id="${sigId}_KI"><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
       `<ds:Object Id="${sigId}_OB"><xad:QualifyingProperties xmlns:xad="${NS_XAD}" Target="#${sigId}">` +
-      signedPropertiesXml(spId, cert, options, false) +
+      signedPropertiesXml(spId, cert, props, false) +
       '</xad:QualifyingProperties></ds:Object></ds:Signature>';
     items.push({
       bordereauId,
