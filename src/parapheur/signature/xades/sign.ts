@@ -24,6 +24,7 @@ import { excC14nBytes, excC14nDigest } from './c14n.ts';
 import { certificateInfo, certDigestBase64, type CertificateInfo } from './certificate.ts';
 import { applyEdits, decodePes, type Edit } from './encoding.ts';
 import { childElements, escapeAttr, escapeText, scanPes, standaloneFragment, type ElementSpan } from './scan.ts';
+import { prepareGlobalSignature, resolveSignatureScope, type SignatureScope } from './global.ts';
 
 /** A key able to make an RSA PKCS#1 v1.5 SHA-256 signature, with its certificate. */
 export interface Signer {
@@ -48,10 +49,18 @@ export interface XadesSignOptions {
    * prefix, preparation is deterministic, so a server can prepare again in phase 2 instead of keeping state.
    */
   signatureIdPrefix?: string;
+  /**
+   * What is signed: 'auto' (default) follows the file (every Bordereau has an Id → one signature per
+   * bordereau, else PES_Aller has an Id → one global signature), 'bordereaux' or 'global' force it (global.ts).
+   */
+  scope?: SignatureScope;
 }
 
 export interface PreparedBordereau {
+  /** Id of the signed element: a Bordereau, or PES_Aller for a global signature */
   bordereauId: string;
+  /** the signed element (absent = Bordereau) */
+  element?: 'Bordereau' | 'PES_Aller';
   signatureId: string;
   /** exclusive-c14n SignedInfo: the bytes an RSA-SHA256 signer signs */
   dataToSign: Buffer;
@@ -65,7 +74,13 @@ interface PreparedItem extends PreparedBordereau {
   after: string;
 }
 
-const internal = new WeakMap<PreparedXades, { bytes: Buffer; text: string; encoding: string; cert: CertificateInfo; items: PreparedItem[]; edits: Edit[] }>();
+interface PreparedState { bytes: Buffer; text: string; encoding: string; cert: CertificateInfo; items: PreparedItem[]; edits: Edit[] }
+const internal = new WeakMap<PreparedXades, PreparedState>();
+
+/** Lets another preparation (global.ts) reuse phase 2. */
+export function registerPrepared(prepared: PreparedXades, state: PreparedState): void {
+  internal.set(prepared, state);
+}
 
 /** Opaque result of phase 1; only `bordereaux` is meant to be read. */
 export class PreparedXades {
@@ -86,7 +101,7 @@ function isTrue(v: string | undefined): boolean {
   return v === '1' || v === 'true';
 }
 
-function signedPropertiesXml(spId: string, cert: CertificateInfo, o: XadesSignOptions, declare: boolean): string {
+export function signedPropertiesXml(spId: string, cert: CertificateInfo, o: XadesSignOptions, declare: boolean): string {
   const policy = o.policy ?? HELIOS_POLICY_1_7;
   const ns = declare ? ` xmlns:xad="${NS_XAD}" xmlns:ds="${NS_DS}"` : '';
   let place = '';
@@ -122,7 +137,7 @@ function signedPropertiesXml(spId: string, cert: CertificateInfo, o: XadesSignOp
   );
 }
 
-function signedInfoXml(bordereauId: string, bordereauDigest: string, spId: string, spDigest: string, declare: boolean): string {
+export function signedInfoXml(bordereauId: string, bordereauDigest: string, spId: string, spDigest: string, declare: boolean): string {
   const ns = declare ? ` xmlns:ds="${NS_DS}"` : '';
   return (
     `<ds:SignedInfo${ns}><ds:CanonicalizationMethod Algorithm="${ALG_EXC_C14N}"/><ds:SignatureMethod Algorithm="${ALG_RSA_SHA256}"/>` +
@@ -146,6 +161,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
   if (scan.root.local !== 'PES_Aller') {
     refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root element is ${scan.root.qname}, not PES_Aller`);
   }
+  if (resolveSignatureScope(scan, options.scope) === 'global') return prepareGlobalSignature(bytes, text, encoding, scan, cert, options);
   const alreadySigned = options.alreadySigned ?? 'refuse';
   const edits: Edit[] = [];
   const toSign: ElementSpan[] = [];

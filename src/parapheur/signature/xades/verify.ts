@@ -285,6 +285,8 @@ export function verifyPesSignatures(bytes: Uint8Array, options: VerifyOptions = 
   if (scan.deepSignatures > 0) {
     warnings.push(issue('DEEP_SIGNATURE', `${scan.deepSignatures} signature(s) placée(s) hors bordereau/PJ/PES_Aller n’ont pas été vérifiées.`, `${scan.deepSignatures} signature(s) deeper than a bordereau/PJ child not verified`));
   }
+  // A global signature (last child of PES_Aller) stands for the bordereaux' own signatures.
+  const globallySigned = scan.root.children.some((c) => c.local === 'Signature' && c.uri === NS_DS);
   for (const domain of scan.root.children) {
     const headerName = SIGNED_DOMAINS[domain.local];
     if (!headerName) continue;
@@ -293,7 +295,7 @@ export function verifyPesSignatures(bytes: Uint8Array, options: VerifyOptions = 
     const demat = v === '1' || v === 'true';
     const bordereaux = childElements(domain, 'Bordereau');
     const signed = bordereaux.filter((b) => b.children.some((c) => c.local === 'Signature' && c.uri === NS_DS));
-    if (demat && signed.length < bordereaux.length) {
+    if (demat && !globallySigned && signed.length < bordereaux.length) {
       warnings.push(issue('DEMAT_UNSIGNED', `${domain.local} : InfoDematerialisee = 1 mais des bordereaux ne sont pas signés (rejet Hélios).`, `${domain.local}: InfoDematerialisee=1 with unsigned bordereaux`));
     }
     if (!demat && signed.length > 0) {
