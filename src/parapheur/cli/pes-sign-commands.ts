@@ -3,10 +3,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
 import { pkcs12Signer } from '../signature/xades/signer.ts';
 import { signPesParts } from '../signature/xades/sign.ts';
+import type { SignatureScope } from '../signature/xades/global.ts';
 import { verifyPesSignatures } from '../signature/xades/verify.ts';
 
 function readInput(path: string, what: string): Buffer {
@@ -40,7 +41,7 @@ function fail(e: unknown): void {
 export function registerPesSignCommands(pes: Command): void {
   pes
     .command('sign')
-    .description('Signe chaque bordereau d’un PES_Aller (XAdES-EPES 1.1.1, politique Hélios)')
+    .description('Signe chaque bordereau d’un PES_Aller, ou le PES_Aller entier (signature globale), en XAdES-EPES 1.1.1, politique Hélios')
     .requiredOption('--in <file>', 'PES_Aller à signer')
     .requiredOption('--out <file>', 'fichier signé à écrire')
     .requiredOption('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
@@ -51,7 +52,12 @@ export function registerPesSignCommands(pes: Command): void {
     .option('--country <country>', 'lieu de signature : pays', 'FR')
     .option('--skip-signed', 'laisser tels quels les bordereaux déjà signés (par défaut : refus)')
     .option('--require-dematerialise', 'refuser si InfoDematerialisee ne vaut pas 1 (par défaut : il est mis à 1)')
-    .action(async (o: { in: string; out: string; p12: string; pass?: string; role?: string; city?: string; postalCode?: string; country?: string; skipSigned?: boolean; requireDematerialise?: boolean }) => {
+    .addOption(
+      new Option('--scope <portee>', 'ce qui est signé : auto (selon le fichier : bordereaux tous avec Id → un par bordereau, sinon PES_Aller avec Id → globale), bordereaux, global')
+        .choices(['auto', 'bordereaux', 'global'])
+        .default('auto'),
+    )
+    .action(async (o: { in: string; out: string; p12: string; pass?: string; role?: string; city?: string; postalCode?: string; country?: string; skipSigned?: boolean; requireDematerialise?: boolean; scope?: SignatureScope }) => {
       try {
         const password = o.pass ?? process.env.PARAPHE_P12_PASSWORD ?? '';
         const signer = await pkcs12Signer(readInput(o.p12, 'le fichier PKCS#12'), password);
@@ -62,6 +68,7 @@ export function registerPesSignCommands(pes: Command): void {
           countryName: o.city || o.postalCode ? o.country : undefined,
           alreadySigned: o.skipSigned ? 'skip' : 'refuse',
           infoDematerialisee: o.requireDematerialise ? 'require' : 'set',
+          scope: o.scope,
         });
         await writeParts(o.out, parts);
         const report = verifyPesSignatures(readFileSync(o.out));

@@ -99,6 +99,26 @@ test('a PES altered after signing is rejected with ERREUR_SIGNATURE_INVALIDE', a
   assert.equal(acquit.elements[0]!.erreurs[0]!.code, 'ERREUR_SIGNATURE_INVALIDE');
 });
 
+test('a global signature (bordereaux without Id): accepted; altered, rejected on domain 2; with InfoDematerialisee 0, ERREUR_PES_PARAM_SIGNATURE', async () => {
+  const globalSigned = (o: TestPesOptions) =>
+    signPes(iconv.encode(iconv.decode(testPesAller(o), 'latin1').replace(/<Bordereau Id="BORD\d+">/g, '<Bordereau>'), 'latin1'), signer, { role: 'Ordonnateur', city: 'Nice' });
+  const good = await globalSigned({ nomFic: 'PES-GLOBAL-OK', idBords: [40, 41] });
+  assert.equal((iconv.decode(good, 'latin1').match(/<ds:Signature /g) ?? []).length, 1);
+  const ok = await acquitFor(await deposit(good));
+  assert.equal(ok.acquit.statut, 'OK', JSON.stringify(ok.acquit.elements));
+  assert.deepEqual(ok.acquit.elements.map((e) => [e.domaineAck, e.etatAck, e.numBord]), [['5', '1', '40'], ['5', '1', '41']]);
+
+  const text = iconv.decode(await globalSigned({ nomFic: 'PES-GLOBAL-ALTERE', idBords: [42] }), 'latin1');
+  const { acquit } = await acquitFor(await deposit(iconv.encode(text.replace('<Obj V="Réparation école n°1', '<Obj V="Réparation école n°7'), 'latin1')));
+  assert.equal(acquit.statut, 'KO');
+  assert.deepEqual([acquit.elements[0]!.domaineAck, acquit.elements[0]!.etatAck, acquit.elements[0]!.erreurs[0]!.code], ['2', '0', 'ERREUR_SIGNATURE_INVALIDE']);
+  assert.ok(acquit.elements.slice(1).every((e) => e.etatAck === '0'), 'nothing integrated under an invalid global signature');
+
+  const notDemat = iconv.decode(await globalSigned({ nomFic: 'PES-GLOBAL-NONDEMAT', idBords: [43] }), 'latin1').replace('<InfoDematerialisee V="1"/>', '<InfoDematerialisee V="0"/>');
+  const refused = await acquitFor(await deposit(iconv.encode(notDemat, 'latin1')));
+  assert.deepEqual([refused.acquit.elements[0]!.domaineAck, refused.acquit.elements[0]!.erreurs[0]!.code], ['99', 'ERREUR_PES_PARAM_SIGNATURE']);
+});
+
 test('a PJ IdUnique already integrated from an earlier file is rejected with ERREUR_DOUBLON_PJ 1984, the rest accepted', async () => {
   const first = await acquitFor(await deposit(await signed({ nomFic: 'PES-PJ-1', idBords: [5], pjs: ['PJDOUBLON0001'] })));
   assert.equal(first.acquit.statut, 'OK');
