@@ -15,7 +15,7 @@ import { Client } from 'basic-ftp';
 import { Readable } from 'node:stream';
 import { xadesTestKeys } from '../../../test/support/xades-keys.ts';
 import { KeySigner, signPes } from '../../parapheur/signature/xades/index.ts';
-import { parsePesAcquit, parsePesRetour, type PesAcquit } from '../../helios/pes/index.ts';
+import { parsePesAcquit, parsePesRetour, retourSummaryFr, type PesAcquit } from '../../helios/pes/index.ts';
 import { FtpHeliosTransport, pesTransportMeta, pesUploadName, type HeliosResponse } from '../../helios/transport/index.ts';
 import { CONFORMANCE_ACQUIT_XSD, CONFORMANCE_RETOUR_XSD, xmllintSchema } from '../../helios/acquit/testing.ts';
 import { spawnHeliosSim, testPesAller, UNKNOWN_SIRET, type RunningSim, type TestPesOptions } from './testing.ts';
@@ -217,6 +217,29 @@ test('a PES_Retour asked with SITE P_RETOUR arrives in /sortie/ as PES2R*, schem
   const parsed = await parsePesRetour(retour.bytes);
   assert.equal(parsed.typFic, 'PESRETOUR_DEP');
   assert.deepEqual(parsed.domaines, [{ nom: 'PES_DepenseRetour', elements: 3 }]);
+  // Readable: each bordereau with its pièces "prise en charge" (EtatPce 02 in the XSD's nomenclature).
+  assert.deepEqual(parsed.bordereaux.map((b) => [b.numero, b.pieces, b.etatsPieces]), [['11', 1, { '02': 1 }], ['12', 1, { '02': 1 }]]);
+  assert.match(retourSummaryFr(parsed)[0]!, /^Mandats, exercice \d{4}, bordereau n° 11 : 1 pièce \(1 prise en charge\)$/);
+});
+
+test('with --retour-auto the PES_Retour follows the acquit of an integrated file without being asked', async () => {
+  const auto = await spawnHeliosSim({ trustAnchorPaths: [keys.caCertPath], retourAuto: true });
+  try {
+    const t = new FtpHeliosTransport({ host: '127.0.0.1', port: auto.port, user: 'paraphe', password: 'paraphe', serverCode: 'VHPCE11' });
+    const bytes = await signed({ nomFic: 'PES-RETOUR-AUTO', idBords: [50] });
+    const meta = pesTransportMeta(bytes);
+    await t.send({ name: pesUploadName(meta.idColl, new Date(), 1), bytes }, meta);
+    const kinds: string[] = [];
+    for (let i = 0; i < 100 && kinds.length < 2; i++) {
+      await t.fetchResponses(async (r) => {
+        kinds.push(r.kind);
+      });
+      if (kinds.length < 2) await sleep(100);
+    }
+    assert.deepEqual(kinds.sort(), ['PES_ACQUIT', 'PES_Retour']);
+  } finally {
+    await auto.stop();
+  }
 });
 
 test('the simulator remembers integrated PJ across a restart on the same root', async () => {
