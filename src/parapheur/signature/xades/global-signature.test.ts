@@ -86,6 +86,23 @@ test('a PES_Aller with an Id and bordereaux without Id gets one global signature
   assert.ok(notDemat.errors.some((e) => e.code === 'SIGNATURE_SANS_DEMAT'), JSON.stringify(notDemat.errors));
 });
 
+test('a global signature on a large PES is checked without a DOM of the file: same verdicts, valid and tampered', async () => {
+  const out = await signPes(withoutBordereauIds(3), signer(), place);
+  const text = latin1(out);
+  const at = text.lastIndexOf('<MtHT V="39724.75"/>');
+  const tampered = Buffer.from(text.slice(0, at) + '<MtHT V="39724.76"/>' + text.slice(at + 20), 'latin1');
+  const badSp = Buffer.from(text.replace('<xad:ClaimedRole>Ordonnateur<', '<xad:ClaimedRole>Maire<'), 'latin1');
+  for (const streamedGlobalAbove of [0, undefined]) {
+    const ok = verifyPesSignatures(out, { streamedGlobalAbove, trustAnchors: [keys.caCertPem] });
+    assert.equal(ok.valid, true, JSON.stringify(ok.signatures[0]?.errors));
+    assert.deepEqual(ok.signatures[0]!.claimedRoles, ['Ordonnateur']);
+    const bad = verifyPesSignatures(tampered, { streamedGlobalAbove });
+    assert.equal(bad.valid, false);
+    assert.equal(bad.signatures[0]!.errors[0]!.code, 'SIGNATURE_INVALID');
+    assert.equal(verifyPesSignatures(badSp, { streamedGlobalAbove }).signatures[0]!.errors[0]!.code, 'SIGNATURE_INVALID');
+  }
+});
+
 test('scope "global" forces a global signature, adding an Id to a PES_Aller without one; the UTF-8 sample too', async () => {
   const noRootId = Buffer.from(latin1(generatePesAller(2, 1)).replace(/(<n:PES_Aller[^>]*?) Id="ID1800478292"/, '$1'), 'latin1');
   assert.doesNotMatch(latin1(noRootId).slice(0, 2000), /PES_Aller[^>]* Id=/);
