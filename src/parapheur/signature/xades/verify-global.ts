@@ -7,7 +7,7 @@
  * libxml2's exclusive c14n (c14n.ts) over the PES_Aller text with this signature element cut out, which is
  * what the enveloped-signature transform gives.
  */
-import { SignedXml } from 'xml-crypto';
+import type { SignedXml } from 'xml-crypto';
 import { ALG_ENVELOPED, ALG_EXC_C14N, DIGEST_NODE_NAMES } from './constants.ts';
 import { excC14nDigest } from './c14n.ts';
 import type { ElementSpan } from './scan.ts';
