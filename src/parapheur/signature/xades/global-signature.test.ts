@@ -103,6 +103,29 @@ test('a global signature on a large PES is checked without a DOM of the file: sa
   }
 });
 
+test('one SigningTime per preparation: a clock crossing a second between the two writings of the properties does not break the digest', async () => {
+  const RealDate = Date;
+  let tick = RealDate.now();
+  // Every `new Date()` one second later than the previous one.
+  class SteppingDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super((tick += 1000));
+      else super(...(args as [number]));
+    }
+  }
+  globalThis.Date = SteppingDate as DateConstructor;
+  let global: Buffer;
+  let perBordereau: Buffer;
+  try {
+    global = await signPes(withoutBordereauIds(1), signer(), place);
+    perBordereau = await signPes(generatePesAller(2, 1), signer(), place);
+  } finally {
+    globalThis.Date = RealDate;
+  }
+  assert.equal(verifyPesSignatures(global).valid, true, JSON.stringify(verifyPesSignatures(global).signatures.map((x) => x.errors)));
+  assert.equal(verifyPesSignatures(perBordereau).valid, true, JSON.stringify(verifyPesSignatures(perBordereau).signatures.map((x) => x.errors)));
+});
+
 test('scope "global" forces a global signature, adding an Id to a PES_Aller without one; the UTF-8 sample too', async () => {
   const noRootId = Buffer.from(latin1(generatePesAller(2, 1)).replace(/(<n:PES_Aller[^>]*?) Id="ID1800478292"/, '$1'), 'latin1');
   assert.doesNotMatch(latin1(noRootId).slice(0, 2000), /PES_Aller[^>]* Id=/);

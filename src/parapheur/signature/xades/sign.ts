@@ -150,7 +150,10 @@ export function signedInfoXml(bordereauId: string, bordereauDigest: string, spId
 }
 
 /** Phase 1: what must be signed, per bordereau. */
-export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | string, options: XadesSignOptions = {}): PreparedXades {
+export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | string, givenOptions: XadesSignOptions = {}): PreparedXades {
+  // One SigningTime for the whole preparation: the SignedProperties are written twice (once digested, once
+  // inserted), and two `new Date()` on either side of a second boundary made the digest wrong.
+  const options: XadesSignOptions = { ...givenOptions, signingTime: givenOptions.signingTime ?? new Date() };
   const cert = certificateInfo(signerCert);
   if (cert.publicKey.asymmetricKeyType !== 'rsa') {
     refuse('Seuls les certificats RSA sont acceptés pour signer un PES (rsa-sha256).', `unsupported key type ${cert.publicKey.asymmetricKeyType}`);
