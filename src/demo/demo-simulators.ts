@@ -165,7 +165,8 @@ export interface HeliosSimChild {
 }
 
 export async function startHeliosSim(p: DemoSimPaths, o: { sirets?: string[]; trustAnchors: string[]; log: (line: string) => void }): Promise<HeliosSimChild> {
-  const args = ['helios', '--port', '0', '--root', p.helios, '--user', DEMO_FTP.user, '--password', DEMO_FTP.password];
+  // --retour-auto: the trésorerie's PES_Retour follows each integrated PES, so the demo's HELIOS page lists one.
+  const args = ['helios', '--port', '0', '--root', p.helios, '--user', DEMO_FTP.user, '--password', DEMO_FTP.password, '--retour-auto'];
   for (const s of o.sirets ?? []) args.push('--known-siret', s);
   for (const t of o.trustAnchors) args.push('--trust-anchor', t);
   const sim = await spawnSim('hélios', args, /\{"event":"listening".*"port":(\d+)/, o.log);

@@ -27,7 +27,7 @@ export const heliosMetadata = z.object({
   bordereaux: z.number().int(),
   pieces: z.number().int(),
   pjs: z.number().int(),
-  /** Every bordereau carries its XAdES signature. */
+  /** Every bordereau carries its XAdES signature, or PES_Aller carries a global one. */
   signe: z.boolean(),
 });
 

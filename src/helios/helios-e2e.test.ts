@@ -161,7 +161,7 @@ describe('HELIOS through the platform and the gateway simulator', () => {
     await ftp.access({ host: '127.0.0.1', port: sim.port, user: 'paraphe', password: 'paraphe' });
     await ftp.send('SITE P_RETOUR PES-E2E-OK');
     ftp.close();
-    let list: { fichier: string; nomFic: string | null }[] = [];
+    let list: { fichier: string; nomFic: string | null; resume: string[] }[] = [];
     for (let i = 0; i < 200 && list.length === 0; i++) {
       await pollHelios(p.deps, heliosPorts(p.deps));
       list = (await api.request('GET', `${base()}/helios-retours`)).json() as typeof list;
@@ -169,6 +169,9 @@ describe('HELIOS through the platform and the gateway simulator', () => {
     }
     assert.equal(list.length, 1);
     assert.match(list[0]!.fichier, /^PES2R_/);
+    // A readable summary per bordereau, kept from the file at receipt.
+    assert.ok(list[0]!.resume.length > 0);
+    assert.ok(list[0]!.resume.every((l) => /^Mandats, exercice \d{4}, bordereau n° \d+ : \d+ pièces? \(\d+ prises? en charge\)$/.test(l)), list[0]!.resume.join('\n'));
     const raw = await api.request('GET', `${base()}/helios-retours/${list[0]!.fichier}`);
     assert.equal(raw.statusCode, 200);
     assert.match(raw.body, /PES_Retour/);

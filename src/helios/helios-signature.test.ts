@@ -221,6 +221,41 @@ describe('a PES flow through the parapheur before its transmission', () => {
     assert.deepEqual(await journalOf(id), actions);
   });
 
+  test('bordereaux without Id, PES_Aller with one: one global XAdES signature in the circuit, acquitted, verified by xmlsec1; signed globally outside, deposited as signed', async () => {
+    const bytes = Buffer.from(testPesAller({ nomFic: 'PES-CIRCUIT-GLOBAL', idBords: [6, 7], siret, demat: true }).toString('latin1').replace(/<Bordereau Id="BORD\d+">/g, '<Bordereau>'), 'latin1');
+    const res = await api.upload(H('/helios'), 'global.xml', bytes);
+    assert.equal(res.statusCode, 201, res.body);
+    const created = res.json() as HeliosJson;
+    const id = created.dossier.id;
+    assert.equal(created.dossier.metadata.signe, false);
+    const sig = (await ok<HeliosJson>(api, 'POST', H(`/helios/${id}/soumettre-signature`), { typologieId: typologie, bureauEmetteurId: bureaux.finances })).signature!;
+    await ok(people.dgs, 'POST', P(`/dossiers/${sig.parapheurDossierId}/viser`), {});
+    assert.equal(await signAsMaire(sig.parapheurDossierId, pki.agents[2]), 1, 'one global signature');
+    const done = await until(id, 'acquitte');
+    assert.equal(done.acquit?.statut, 'OK', JSON.stringify(done.acquit));
+    assert.deepEqual(done.acquit!.elements.map((e) => e.bordereau).filter(Boolean), ['6', '7']);
+    const received = readdirSync(join(sim.root, 'received')).filter((f) => f.endsWith(`_${done.fichierEnvoye}`));
+    const file = join(dir, 'transmis-global.xml');
+    writeFileSync(file, readFileSync(join(sim.root, 'received', received[0]!)));
+    const v = tool('xmlsec1', [
+      '--verify', '--id-attr:Id', 'http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller:PES_Aller', '--id-attr:Id', 'http://uri.etsi.org/01903/v1.1.1#:SignedProperties',
+      '--trusted-pem', pki.root.certPath, '--untrusted-pem', pki.intermediate.certPath,
+      '--node-xpath', "/*[local-name()='PES_Aller']/*[local-name()='Signature']", file,
+    ], 'xmlsec1');
+    assert.equal(v.status, 0, v.out);
+    const vue = await ok<{ signatureGlobale: boolean; bordereaux: { signe: boolean }[] }>(api, 'GET', H(`/helios/${id}/vue`));
+    assert.deepEqual([vue.signatureGlobale, vue.bordereaux.map((b) => b.signe)], [true, [false, false]]);
+
+    const keys = xadesTestKeys();
+    const outside = await signPes(testPesAller({ nomFic: 'PES-GLOBAL-DEHORS', idBords: [8], siret }), new KeySigner(keys.signerCertPem, keys.signerKeyPem), { role: 'Ordonnateur', scope: 'global' });
+    const up = await api.upload(H('/helios'), 'global-dehors.xml', outside);
+    assert.equal(up.statusCode, 201, up.body);
+    const flow = up.json() as HeliosJson;
+    assert.equal(flow.dossier.metadata.signe, true);
+    await ok(api, 'POST', H(`/dossiers/${flow.dossier.id}/actions/transmettre`), {});
+    assert.equal((await until(flow.dossier.id, 'acquitte')).acquit?.statut, 'OK');
+  });
+
   test('choices are checked (PAdES or unknown typologie, bureau not held); a PES already signed outside is transmitted directly', async () => {
     const created = await deposit('PES-CIRCUIT-CHOIX', [3], people.secretaire);
     const countDossiers = async () => Number((await p.deps.db.selectFrom('dossier').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);

@@ -144,6 +144,15 @@ describe('paraphe start (the README’s command)', () => {
       // The préfecture's answer came over SMTP into the directory mailbox and was filed, not deleted.
       assert.ok(readdirSync(join(app.dataDir, 'demo-sim', 'boite-retour', 'traites')).length >= 1);
       assert.ok(readdirSync(join(app.dataDir, 'demo-sim', 'helios', 'received')).length >= 1);
+      // The demo's Hélios simulator answers an integrated PES with a PES_Retour too (--retour-auto): listed with its summary.
+      let retours: { fichier: string; resume: string[] }[] = [];
+      for (let i = 0; i < 120 && retours.length === 0; i++) {
+        retours = (await get(`/api/collectivites/${cid}/helios-retours`)) as typeof retours;
+        if (retours.length === 0) await sleep(250);
+      }
+      assert.equal(retours.length, 1, app.output());
+      assert.match(retours[0]!.fichier, /^PES2R_/);
+      assert.match(retours[0]!.resume.join('\n'), /bordereau n° 1 : 1 pièce \(1 prise en charge\)/);
     } finally {
       const pids = childrenOf(app.child.pid!).length ? spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(app.child.pid)], { encoding: 'utf8' }).stdout : '';
       await app.stop();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../shared/errors.ts';
-import { parsePesAcquit, parsePesRetour } from '../pes/index.ts';
+import { parsePesAcquit, parsePesRetour, retourSummaryFr } from '../pes/index.ts';
 import { buildPesAcquit, buildPesRetour, DOMAINE_ACK, type PesAcquitInput } from './index.ts';
 import { CONFORMANCE_ACQUIT_XSD, CONFORMANCE_RETOUR_XSD, xmllintSchema } from './testing.ts';
 
@@ -74,11 +74,16 @@ test('a PES_Retour for dépense bordereaux validates with xmllint and parses bac
   const bytes = buildPesRetour({
     nomFic: 'PES2R_034000_261123_0001',
     entete: { dteStr: '2026-11-23', idPost: '034000', idColl: '21060088800017', codColl: '123', codBud: '12' },
-    depense: [{ exer: '2026', idBord: '12', typBord: '01', pieces: [{ idPce: '1', typPce: '01', natPce: '01', obj: 'Réparation école', dtePcePec: '2026-11-23', lignes: [{ idLigne: '1', mtHT: '100.50' }] }] }],
+    depense: [{ exer: '2026', idBord: '12', typBord: '01', pieces: [
+      { idPce: '1', typPce: '01', natPce: '01', obj: 'Réparation école', dtePcePec: '2026-11-23', lignes: [{ idLigne: '1', mtHT: '100.50' }] },
+      { idPce: '2', typPce: '01', natPce: '01', etat: '04', lignes: [{ idLigne: '1', mtHT: '10.00', etat: '02', obsEtat: 'Pièce justificative absente' }] },
+      { idPce: '3', typPce: '01', natPce: '01', lignes: [{ idLigne: '1', mtHT: '12.00' }] },
+    ] }],
   });
   const lint = xmllintSchema(bytes, CONFORMANCE_RETOUR_XSD);
   assert.ok(lint.valid, lint.output);
   const r = await parsePesRetour(bytes);
   assert.equal(r.typFic, 'PESRETOUR_DEP');
   assert.deepEqual(r.domaines, [{ nom: 'PES_DepenseRetour', elements: 2 }]);
+  assert.deepEqual(retourSummaryFr(r), ['Mandats, exercice 2026, bordereau n° 12 : 3 pièces (2 prises en charge, 1 rejetée, 1 ligne rejetée)']);
 });

@@ -13,7 +13,7 @@ export interface RetourLigneInput {
   idLigne: string;
   mtHT: string;
   mtTVA?: string;
-  /** EtatLigPce: 01 prise en charge (default), 02…05 other states of the nomenclature. */
+  /** EtatLigPce: 01 pris en charge (default), 02 rejeté, 03…07 pré-visas and anomalies (XSD nomenclature). */
   etat?: '01' | '02' | '03' | '04' | '05';
   obsEtat?: string;
 }
@@ -25,7 +25,7 @@ export interface RetourPieceInput {
   obj?: string;
   /** DtePcePec: date the pièce was taken in charge (YYYY-MM-DD). */
   dtePcePec?: string;
-  /** EtatPce: 01 prise en charge (default), 02, 04, 05. */
+  /** EtatPce (PES_Retour XSD, dépense): 01 en instance, 02 prise en charge (default), 04 rejeté, 05 soldé. */
   etat?: '01' | '02' | '04' | '05';
   lignes: RetourLigneInput[];
 }
@@ -61,7 +61,7 @@ export function buildPesRetour(input: PesRetourInput): Buffer {
     w.open('Bordereau').open('BlocBordereau').v('Exer', b.exer).v('IdBord', b.idBord).v('TypBord', b.typBord).close('BlocBordereau');
     for (const p of b.pieces) {
       w.open('Piece').open('InfoPiece')
-        .v('IdPce', p.idPce).v('TypPce', p.typPce).v('NatPce', p.natPce).v('Obj', clip(p.obj, 100)).v('DtePcePec', p.dtePcePec).v('EtatPce', p.etat ?? '01')
+        .v('IdPce', p.idPce).v('TypPce', p.typPce).v('NatPce', p.natPce).v('Obj', clip(p.obj, 100)).v('DtePcePec', p.dtePcePec).v('EtatPce', p.etat ?? '02')
         .close('InfoPiece');
       for (const l of p.lignes) {
         w.open('LigneDePiece').open('BlocLignePiece').open('InfoLignePiece')

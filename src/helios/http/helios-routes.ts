@@ -56,7 +56,7 @@ export const heliosView = z.object({
   dossier: dossierView,
 });
 
-const retourView = z.object({ cle: z.string(), fichier: z.string(), nomFic: z.string().nullable(), sha256: z.string().nullable(), recuLe: z.string(), details: z.record(z.string(), z.unknown()) });
+const retourView = z.object({ cle: z.string(), fichier: z.string(), nomFic: z.string().nullable(), sha256: z.string().nullable(), recuLe: z.string(), resume: z.array(z.string()).describe('Résumé lisible : une ligne par bordereau (pièces prises en charge, rejetées…)'), details: z.record(z.string(), z.unknown()) });
 
 /** Streams the multipart file (field « file ») to a temporary file; the caller removes the directory. */
 async function uploadToTempFile(request: FastifyRequest): Promise<{ dir: string; path: string; filename: string }> {

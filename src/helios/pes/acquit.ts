@@ -168,12 +168,56 @@ export interface PesRetour {
   entete: { dteStr?: string; idPost?: string; idColl?: string; codCol?: string; codColl?: string; codBud?: string; libelleColBud?: string };
   /** Domain blocks present (PES_DepenseRetour, PES_RecetteRetour, PES_ClientRetour...) and their child counts. */
   domaines: { nom: string; elements: number }[];
+  /** The bordereaux reported on (first MAX_RETOUR_BORDEREAUX), with their pièces counted by state (EtatPce). */
+  bordereaux: RetourBordereau[];
+  /** Bordereaux beyond MAX_RETOUR_BORDEREAUX, counted only. */
+  bordereauxNonDetailles: number;
+}
+
+export interface RetourBordereau {
+  /** PES_DepenseRetour, PES_RecetteRetour… */
+  domaine: string;
+  exercice?: string;
+  numero?: string;
+  pieces: number;
+  /** pièces per EtatPce code (01 en instance, 02 prise en charge, 04 rejetée…) */
+  etatsPieces: Record<string, number>;
+  /** lines whose EtatLigPce says rejected (02) */
+  lignesRejetees: number;
+}
+
+const MAX_RETOUR_BORDEREAUX = 200;
+
+/** EtatPce of the PES_Retour XSD (dépense: 01, 02, 04, 05; recette: 01–04). */
+export const ETAT_PIECE_RETOUR_FR: Record<string, [string, string]> = {
+  '01': ['en instance', 'en instance'],
+  '02': ['prise en charge', 'prises en charge'],
+  '03': ['prise en charge partielle', 'prises en charge partielles'],
+  '04': ['rejetée', 'rejetées'],
+  '05': ['soldée', 'soldées'],
+};
+
+/** One French line per bordereau of a PES_Retour, e.g. « Mandats, exercice 2026, bordereau n° 12 : 3 pièces (2 prises en charge, 1 rejetée) ». */
+export function retourSummaryFr(r: PesRetour): string[] {
+  const kind = (d: string) => (/Depense/.test(d) ? 'Mandats' : /Recette/.test(d) ? 'Titres' : d);
+  const lines = r.bordereaux.map((b) => {
+    const etats = Object.entries(b.etatsPieces)
+      .sort(([a], [c]) => a.localeCompare(c))
+      .map(([code, n]) => `${n} ${ETAT_PIECE_RETOUR_FR[code]?.[n > 1 ? 1 : 0] ?? `à l’état ${code}`}`)
+      .join(', ');
+    const rej = b.lignesRejetees ? `, ${b.lignesRejetees} ligne${b.lignesRejetees > 1 ? 's' : ''} rejetée${b.lignesRejetees > 1 ? 's' : ''}` : '';
+    return `${kind(b.domaine)}, exercice ${b.exercice ?? '?'}, bordereau n° ${b.numero ?? '?'} : ${b.pieces} pièce${b.pieces > 1 ? 's' : ''}${etats ? ` (${etats}${rej})` : rej}`;
+  });
+  if (r.bordereauxNonDetailles > 0) lines.push(`… et ${r.bordereauxNonDetailles} autre(s) bordereau(x)`);
+  if (lines.length === 0) lines.push(...r.domaines.map((d) => `${d.nom} : ${d.elements} élément(s)`));
+  return lines;
 }
 
 export async function parsePesRetour(src: PesSource, config: Partial<PesConfig> = {}): Promise<PesRetour> {
   const cfg = pesConfig(config);
   const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_Retour']);
-  const r: PesRetour = { type: 'PES_Retour', entete: {}, domaines: [] };
+  const r: PesRetour = { type: 'PES_Retour', entete: {}, domaines: [], bordereaux: [], bordereauxNonDetailles: 0 };
+  let bord: RetourBordereau | undefined;
   const parser = newParser(
     (t, path) => {
       const name = path[path.length - 1]!;
@@ -188,9 +232,22 @@ export async function parsePesRetour(src: PesSource, config: Partial<PesConfig> 
       else if (path.length === 3 && path[1]!.startsWith('PES_')) {
         const d = r.domaines[r.domaines.length - 1];
         if (d) d.elements++;
+        if (name === 'Bordereau') {
+          if (r.bordereaux.length < MAX_RETOUR_BORDEREAUX) r.bordereaux.push((bord = { domaine: path[1]!, pieces: 0, etatsPieces: {}, lignesRejetees: 0 }));
+          else r.bordereauxNonDetailles++;
+        }
+      } else if (bord && path[2] === 'Bordereau') {
+        if (parent === 'BlocBordereau' && name === 'Exer') bord.exercice = v;
+        else if (parent === 'BlocBordereau' && name === 'IdBord') bord.numero = v;
+        else if (name === 'Piece' && path.length === 4) bord.pieces++;
+        else if (name === 'EtatPce' && v !== undefined) {
+          bord.etatsPieces[v] = (bord.etatsPieces[v] ?? 0) + 1;
+        } else if (name === 'EtatLigPce' && v === '02') bord.lignesRejetees++;
       }
     },
-    () => undefined,
+    (name, path) => {
+      if (name === 'Bordereau' && path.length === 3) bord = undefined;
+    },
   );
   await feed(src, sniff.encoding, parser);
   return r;

@@ -9,7 +9,7 @@ import { conformanceDir } from '../../shared/paths.ts';
 import { AppError } from '../../shared/errors.ts';
 import { pesSchemaPath, type PesSchemaVersion } from './config.ts';
 import { validatePesAller, validatePesXsd, detectPesSchemaVersions } from './validate.ts';
-import { parsePesAcquit, parsePesRetour } from './acquit.ts';
+import { parsePesAcquit, parsePesRetour, retourSummaryFr } from './acquit.ts';
 import { readPesView, extractPj } from './view.ts';
 import { isValidSiret } from './rules.ts';
 
@@ -255,4 +255,6 @@ test('PES_Retour gives its type and identifiers', async () => {
   assert.equal(r.typFic, 'PESRETOUR_DEP');
   assert.equal(r.entete.idPost, '082008');
   assert.equal(r.domaines[0]!.nom, 'PES_DepenseRetour');
+  assert.deepEqual(r.bordereaux, [{ domaine: 'PES_DepenseRetour', exercice: '2009', numero: '1234567', pieces: 1, etatsPieces: { '01': 1 }, lignesRejetees: 0 }]);
+  assert.deepEqual(retourSummaryFr(r), ['Mandats, exercice 2009, bordereau n° 1234567 : 1 pièce (1 en instance)']);
 });

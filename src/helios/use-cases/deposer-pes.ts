@@ -50,7 +50,8 @@ export async function deposerPes(deps: Deps, actor: Actor, collectiviteId: strin
     bordereaux: view.totaux.bordereaux,
     pieces: view.totaux.pieces,
     pjs: view.totaux.pjs,
-    signe: view.bordereaux.length > 0 && view.bordereaux.every((b) => b.signe),
+    // Signed: one signature per bordereau, or one global signature of PES_Aller (xades/global.ts).
+    signe: view.signatureGlobale || (view.bordereaux.length > 0 && view.bordereaux.every((b) => b.signe)),
   };
   const duplicate = (): AppError => new AppError('CONFLICT', `Un flux PES nommé « ${metadata.nomFic} » a déjà été déposé pour le SIRET ${idColl} : Hélios refuserait un second NomFic identique.`, `duplicate NomFic ${metadata.nomFic}`, { nomFic: metadata.nomFic });
   const earlier = await deps.db.selectFrom('helios_pes').select('dossier_id').where('id_coll', '=', idColl).where('nom_fic', '=', metadata.nomFic).executeTakeFirst();

@@ -77,7 +77,7 @@ async function signed(trx: Db, deps: Deps, e: DossierStateChanged, flux: Dossier
     await trx.insertInto('document').values({ collectivite_id: e.collectiviteId, dossier_id: flux.id, role: 'signed', filename: version.filename, media_type: version.media_type, size: version.size, sha256: version.sha256, created_by: null }).execute();
   }
   await trx.updateTable('helios_pes').set({ signed_sha256: version.sha256 }).where('dossier_id', '=', flux.id).where('collectivite_id', '=', e.collectiviteId).execute();
-  // Every bordereau now carries its XAdES signature (the parapheur signs them all).
+  // Every bordereau now carries its XAdES signature (the parapheur signs them all), or the file its global one.
   await trx.updateTable('dossier').set({ metadata: JSON.stringify({ ...flux.metadata, signe: true }) }).where('id', '=', flux.id).execute();
   await changeDossierState(trx, deps, flux, 'signe');
   await trx.updateTable('helios_signature').set({ outcome: 'signe' }).where('child_dossier_id', '=', e.dossierId).execute();

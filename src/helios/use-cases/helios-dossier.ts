@@ -69,11 +69,18 @@ export async function pesVue(deps: Deps, collectiviteId: string, dossierId: stri
   return readPesView(await readBlob(deps, pes.signed_sha256 ?? pes.pes_sha256), config);
 }
 
-export interface RetourView { cle: string; fichier: string; nomFic: string | null; sha256: string | null; recuLe: string; details: Record<string, unknown> }
+export interface RetourView { cle: string; fichier: string; nomFic: string | null; sha256: string | null; recuLe: string; resume: string[]; details: Record<string, unknown> }
+
+/** The French summary written at receipt (poll-helios), or the domain counts of a file received before it existed. */
+function resumeOf(details: Record<string, unknown>): string[] {
+  if (Array.isArray(details.resume)) return details.resume.filter((l): l is string => typeof l === 'string');
+  const domaines = Array.isArray(details.domaines) ? (details.domaines as { nom?: unknown; elements?: unknown }[]) : [];
+  return domaines.map((d) => `${String(d.nom)} : ${String(d.elements)} élément(s)`);
+}
 
 export async function listRetours(deps: Deps, collectiviteId: string): Promise<RetourView[]> {
   const rows = await deps.db.selectFrom('helios_response').selectAll().where('collectivite_id', '=', collectiviteId).where('kind', '=', 'PES_Retour').orderBy('received_at', 'desc').orderBy('key').execute();
-  return rows.map((r) => ({ cle: r.key, fichier: r.key, nomFic: r.nom_fic, sha256: r.sha256, recuLe: new Date(r.received_at).toISOString(), details: r.details }));
+  return rows.map((r) => ({ cle: r.key, fichier: r.key, nomFic: r.nom_fic, sha256: r.sha256, recuLe: new Date(r.received_at).toISOString(), resume: resumeOf(r.details), details: r.details }));
 }
 
 /** The raw PES_Retour file, only if it belongs to the collectivité. */

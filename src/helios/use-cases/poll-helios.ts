@@ -16,7 +16,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
 import { systemActor } from '../../identity/principal.ts';
 import { AppError } from '../../shared/errors.ts';
-import { parsePesAcquit, parsePesRetour, type PesAcquit, type PesRetour } from '../pes/index.ts';
+import { parsePesAcquit, parsePesRetour, retourSummaryFr, type PesAcquit, type PesRetour } from '../pes/index.ts';
 import type { FetchReport, HeliosResponse } from '../transport/index.ts';
 import type { HeliosPorts } from '../ports.ts';
 import { endpointOf, type TdtHeliosConfig } from '../tdt-connector.ts';
@@ -71,7 +71,11 @@ async function handleRetour(deps: Deps, endpoint: string, r: HeliosResponse, blo
   const siren = (retour.entete.idColl ?? '').slice(0, 9);
   await deps.db.transaction().execute(async (trx) => {
     const c = siren ? await trx.selectFrom('collectivite').select('id').where('siren', '=', siren).executeTakeFirst() : undefined;
-    const details = { fichier: r.name, nomFic: retour.nomFic ?? null, idColl: retour.entete.idColl ?? null, libelleColBud: retour.entete.libelleColBud ?? null, domaines: retour.domaines };
+    const details = {
+      fichier: r.name, nomFic: retour.nomFic ?? null, idColl: retour.entete.idColl ?? null, libelleColBud: retour.entete.libelleColBud ?? null, domaines: retour.domaines,
+      // Readable summary kept with the file (per bordereau: pièces by state), shown in the HELIOS page.
+      resume: retourSummaryFr(retour), bordereaux: retour.bordereaux,
+    };
     if (!(await record(trx, endpoint, r, { collectiviteId: c?.id ?? null, dossierId: null, status: c ? 'rattache' : 'non_rattache', blob, nomFic: retour.nomFic ?? null, details }))) return;
     await appendJournal(trx, deps.clock, systemActor, { collectiviteId: c?.id ?? null, action: c ? 'helios.retour.recu' : 'helios.retour.non_rattache', objectType: 'helios_response', objectId: r.key, details, documentHashes: [blob.sha256] });
   });

@@ -3,8 +3,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { AppError } from '../../shared/errors.ts';
+import type { SignatureScope } from '../signature/xades/global.ts';
 // The signature modules (PKCS#12, X.509, xml-crypto) are imported when a command runs, not when `paraphe pes`
 // starts: `pes validate` and `pes view` do not need them (about 0.3 s and 25 MB at start-up).
 const xades = () => import('../signature/xades/index.ts');
@@ -40,7 +41,7 @@ function fail(e: unknown): void {
 export function registerPesSignCommands(pes: Command): void {
   pes
     .command('sign')
-    .description('Signe chaque bordereau d’un PES_Aller (XAdES-EPES 1.1.1, politique Hélios)')
+    .description('Signe chaque bordereau d’un PES_Aller, ou le PES_Aller entier (signature globale), en XAdES-EPES 1.1.1, politique Hélios')
     .requiredOption('--in <file>', 'PES_Aller à signer')
     .requiredOption('--out <file>', 'fichier signé à écrire')
     .requiredOption('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
@@ -51,9 +52,14 @@ export function registerPesSignCommands(pes: Command): void {
     .option('--country <country>', 'lieu de signature : pays', 'FR')
     .option('--skip-signed', 'laisser tels quels les bordereaux déjà signés (par défaut : refus)')
     .option('--require-dematerialise', 'refuser si InfoDematerialisee ne vaut pas 1 (par défaut : il est mis à 1)')
+    .addOption(
+      new Option('--scope <portee>', 'ce qui est signé : auto (selon le fichier : bordereaux tous avec Id → un par bordereau, sinon PES_Aller avec Id → globale), bordereaux, global')
+        .choices(['auto', 'bordereaux', 'global'])
+        .default('auto'),
+    )
     // xml-crypto, independent of the libxml2 c14n we sign with, but slow: minutes for a 50 MB PES
     .option('--verify', 'vérifier ensuite tout le fichier écrit, comme « pes verify » (lent sur un gros fichier)')
-    .action(async (o: { in: string; out: string; p12: string; pass?: string; role?: string; city?: string; postalCode?: string; country?: string; skipSigned?: boolean; requireDematerialise?: boolean; verify?: boolean }) => {
+    .action(async (o: { in: string; out: string; p12: string; pass?: string; role?: string; city?: string; postalCode?: string; country?: string; skipSigned?: boolean; requireDematerialise?: boolean; verify?: boolean; scope?: SignatureScope }) => {
       try {
         const { pkcs12Signer, signPesParts, verifyPesSignatures } = await xades();
         const password = o.pass ?? process.env.PARAPHE_P12_PASSWORD ?? '';
@@ -67,6 +73,7 @@ export function registerPesSignCommands(pes: Command): void {
             countryName: o.city || o.postalCode ? o.country : undefined,
             alreadySigned: o.skipSigned ? 'skip' : 'refuse',
             infoDematerialisee: o.requireDematerialise ? 'require' : 'set',
+            scope: o.scope,
           });
           await writeParts(o.out, parts);
         };

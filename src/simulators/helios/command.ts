@@ -28,7 +28,8 @@ export function registerHeliosSimCommand(program: Command): Command {
     .option('--user <user>', 'compte FTP de test', 'paraphe')
     .option('--password <password>', 'mot de passe FTP de test', 'paraphe')
     .addOption(new Option('--schema-version <v>', 'version des schémas PES').choices([...PES_SCHEMA_VERSIONS]).default('5.17'))
-    .action(async (opts: { port: number; root: string; knownSiret: string[]; pasvRange?: [number, number]; trustAnchor: string[]; user: string; password: string; schemaVersion: PesSchemaVersion }) => {
+    .option('--retour-auto', 'écrire aussi le PES_Retour de chaque fichier dont des bordereaux de dépense sont intégrés, juste après son acquittement')
+    .action(async (opts: { port: number; root: string; knownSiret: string[]; pasvRange?: [number, number]; trustAnchor: string[]; user: string; password: string; schemaVersion: PesSchemaVersion; retourAuto?: boolean }) => {
       const sim = await startHeliosSimulator({
         port: opts.port,
         root: resolve(opts.root),
@@ -38,6 +39,7 @@ export function registerHeliosSimCommand(program: Command): Command {
         user: opts.user,
         password: opts.password,
         schemaVersion: opts.schemaVersion,
+        retourAuto: opts.retourAuto === true,
       });
       console.log(`Simulateur Hélios prêt : ${sim.url} (racine ${resolve(opts.root)})`);
       console.log(JSON.stringify({ event: 'listening', url: sim.url, port: sim.port }));

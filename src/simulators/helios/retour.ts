@@ -1,6 +1,6 @@
 /**
  * PES_Retour on demand: the comptable's feedback on the dépense bordereaux integrated from one PES_Aller,
- * every pièce and line marked "prise en charge" (EtatPce / EtatLigPce 01).
+ * every pièce and line marked "prise en charge" (EtatPce 02, EtatLigPce 01: the two nomenclatures differ).
  */
 import { AppError } from '../../shared/errors.ts';
 import { decodeXml } from '../../shared/xml/safe-xml.ts';

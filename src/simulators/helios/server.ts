@@ -5,7 +5,8 @@
  * (a copy of every file received with a JSON record of its SITE parameters and result), `state.json`.
  * SITE commands: P_DEST, P_APPLI, P_MSG (recorded for the session, as Stela sends them before each STOR;
  * a STOR without P_DEST or without P_APPLI GHELPES2 is refused with 550), and our own
- * `SITE P_RETOUR <NomFic>` that writes a PES_Retour for the dépense bordereaux integrated from that file.
+ * `SITE P_RETOUR <NomFic>` that writes a PES_Retour for the dépense bordereaux integrated from that file
+ * (with `retourAuto`, written at once after each such acquit).
  * Each file is checked when its upload completes, before the 226 reply, so its acquit is already in
  * /sortie/ when the client regains control (the real gateway answers minutes later; pollers must not rely
  * on it).
@@ -31,6 +32,8 @@ export interface HeliosSimOptions {
   trustAnchors?: string[];
   schemaVersion?: PesSchemaVersion;
   maxFileBytes?: number;
+  /** Also write the PES_Retour of every file whose dépense bordereaux were integrated, right after its acquit (demo). */
+  retourAuto?: boolean;
   now?: () => Date;
   log?: (event: Record<string, unknown>) => void;
 }
@@ -117,21 +120,31 @@ export async function startHeliosSimulator(o: HeliosSimOptions): Promise<HeliosS
       store.save();
       writeFileSync(join(o.root, `${storedAs}.json`), JSON.stringify({ uploadName, site, receivedAt: at.toISOString(), acquit: acquitName, accepted: r.accepted, elements: r.summary }, null, 1));
       log({ event: 'received', file: uploadName, nomFic: r.header?.parametres.nomFic, site, acquit: acquitName, accepted: r.accepted, elements: r.summary });
+      const nomFic = r.header?.parametres.nomFic;
+      if (o.retourAuto && nomFic && r.acceptedBordereaux.some((b) => b.startsWith('depense:'))) {
+        try {
+          writeRetour(nomFic);
+        } catch (e) {
+          log({ event: 'error', nomFic, error: `PES_Retour: ${(e as Error).message}` });
+        }
+      }
     });
 
-  const retour = (nomFic: string): Promise<string> =>
-    serial(async () => {
-      const rec = [...store.state.received].reverse().find((r) => r.nomFic === nomFic && r.acceptedBordereaux.length > 0);
-      if (!rec) throw new Error(`no integrated file with NomFic ${nomFic}`);
-      const at = now();
-      const seq = store.nextSeq();
-      const name = `PES2R_${rec.idColl ?? ''}_${stamp(at)}_${String(seq).padStart(7, '0')}.xml`;
-      publish(name, buildRetourForAller(readFileSync(join(o.root, rec.storedAs)), rec.acceptedBordereaux, name.replace(/\.xml$/, ''), at));
-      store.state.retours.push({ name, nomFic, at: at.toISOString() });
-      store.save();
-      log({ event: 'retour', nomFic, file: name });
-      return name;
-    });
+  const retour = (nomFic: string): Promise<string> => serial(async () => writeRetour(nomFic));
+
+  /** Writes the PES_Retour of the last integrated file with this NomFic; call it inside `serial`. */
+  function writeRetour(nomFic: string): string {
+    const rec = [...store.state.received].reverse().find((r) => r.nomFic === nomFic && r.acceptedBordereaux.length > 0);
+    if (!rec) throw new Error(`no integrated file with NomFic ${nomFic}`);
+    const at = now();
+    const seq = store.nextSeq();
+    const name = `PES2R_${rec.idColl ?? ''}_${stamp(at)}_${String(seq).padStart(7, '0')}.xml`;
+    publish(name, buildRetourForAller(readFileSync(join(o.root, rec.storedAs)), rec.acceptedBordereaux, name.replace(/\.xml$/, ''), at));
+    store.state.retours.push({ name, nomFic, at: at.toISOString() });
+    store.save();
+    log({ event: 'retour', nomFic, file: name });
+    return name;
+  }
 
   class GatewayFs extends FileSystem {
     override write(fileName: string): { stream: Writable; clientPath: string } {

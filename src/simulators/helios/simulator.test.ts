@@ -15,7 +15,7 @@ import { Client } from 'basic-ftp';
 import { Readable } from 'node:stream';
 import { xadesTestKeys } from '../../../test/support/xades-keys.ts';
 import { KeySigner, signPes } from '../../parapheur/signature/xades/index.ts';
-import { parsePesAcquit, parsePesRetour, type PesAcquit } from '../../helios/pes/index.ts';
+import { parsePesAcquit, parsePesRetour, retourSummaryFr, type PesAcquit } from '../../helios/pes/index.ts';
 import { FtpHeliosTransport, pesTransportMeta, pesUploadName, type HeliosResponse } from '../../helios/transport/index.ts';
 import { CONFORMANCE_ACQUIT_XSD, CONFORMANCE_RETOUR_XSD, xmllintSchema } from '../../helios/acquit/testing.ts';
 import { spawnHeliosSim, testPesAller, UNKNOWN_SIRET, type RunningSim, type TestPesOptions } from './testing.ts';
@@ -97,6 +97,26 @@ test('a PES altered after signing is rejected with ERREUR_SIGNATURE_INVALIDE', a
   assert.equal(acquit.statut, 'KO');
   assert.deepEqual([acquit.elements[0]!.domaineAck, acquit.elements[0]!.etatAck], ['3', '0']);
   assert.equal(acquit.elements[0]!.erreurs[0]!.code, 'ERREUR_SIGNATURE_INVALIDE');
+});
+
+test('a global signature (bordereaux without Id): accepted; altered, rejected on domain 2; with InfoDematerialisee 0, ERREUR_PES_PARAM_SIGNATURE', async () => {
+  const globalSigned = (o: TestPesOptions) =>
+    signPes(iconv.encode(iconv.decode(testPesAller(o), 'latin1').replace(/<Bordereau Id="BORD\d+">/g, '<Bordereau>'), 'latin1'), signer, { role: 'Ordonnateur', city: 'Nice' });
+  const good = await globalSigned({ nomFic: 'PES-GLOBAL-OK', idBords: [40, 41] });
+  assert.equal((iconv.decode(good, 'latin1').match(/<ds:Signature /g) ?? []).length, 1);
+  const ok = await acquitFor(await deposit(good));
+  assert.equal(ok.acquit.statut, 'OK', JSON.stringify(ok.acquit.elements));
+  assert.deepEqual(ok.acquit.elements.map((e) => [e.domaineAck, e.etatAck, e.numBord]), [['5', '1', '40'], ['5', '1', '41']]);
+
+  const text = iconv.decode(await globalSigned({ nomFic: 'PES-GLOBAL-ALTERE', idBords: [42] }), 'latin1');
+  const { acquit } = await acquitFor(await deposit(iconv.encode(text.replace('<Obj V="Réparation école n°1', '<Obj V="Réparation école n°7'), 'latin1')));
+  assert.equal(acquit.statut, 'KO');
+  assert.deepEqual([acquit.elements[0]!.domaineAck, acquit.elements[0]!.etatAck, acquit.elements[0]!.erreurs[0]!.code], ['2', '0', 'ERREUR_SIGNATURE_INVALIDE']);
+  assert.ok(acquit.elements.slice(1).every((e) => e.etatAck === '0'), 'nothing integrated under an invalid global signature');
+
+  const notDemat = iconv.decode(await globalSigned({ nomFic: 'PES-GLOBAL-NONDEMAT', idBords: [43] }), 'latin1').replace('<InfoDematerialisee V="1"/>', '<InfoDematerialisee V="0"/>');
+  const refused = await acquitFor(await deposit(iconv.encode(notDemat, 'latin1')));
+  assert.deepEqual([refused.acquit.elements[0]!.domaineAck, refused.acquit.elements[0]!.erreurs[0]!.code], ['99', 'ERREUR_PES_PARAM_SIGNATURE']);
 });
 
 test('a PJ IdUnique already integrated from an earlier file is rejected with ERREUR_DOUBLON_PJ 1984, the rest accepted', async () => {
@@ -197,6 +217,29 @@ test('a PES_Retour asked with SITE P_RETOUR arrives in /sortie/ as PES2R*, schem
   const parsed = await parsePesRetour(retour.bytes);
   assert.equal(parsed.typFic, 'PESRETOUR_DEP');
   assert.deepEqual(parsed.domaines, [{ nom: 'PES_DepenseRetour', elements: 3 }]);
+  // Readable: each bordereau with its pièces "prise en charge" (EtatPce 02 in the XSD's nomenclature).
+  assert.deepEqual(parsed.bordereaux.map((b) => [b.numero, b.pieces, b.etatsPieces]), [['11', 1, { '02': 1 }], ['12', 1, { '02': 1 }]]);
+  assert.match(retourSummaryFr(parsed)[0]!, /^Mandats, exercice \d{4}, bordereau n° 11 : 1 pièce \(1 prise en charge\)$/);
+});
+
+test('with --retour-auto the PES_Retour follows the acquit of an integrated file without being asked', async () => {
+  const auto = await spawnHeliosSim({ trustAnchorPaths: [keys.caCertPath], retourAuto: true });
+  try {
+    const t = new FtpHeliosTransport({ host: '127.0.0.1', port: auto.port, user: 'paraphe', password: 'paraphe', serverCode: 'VHPCE11' });
+    const bytes = await signed({ nomFic: 'PES-RETOUR-AUTO', idBords: [50] });
+    const meta = pesTransportMeta(bytes);
+    await t.send({ name: pesUploadName(meta.idColl, new Date(), 1), bytes }, meta);
+    const kinds: string[] = [];
+    for (let i = 0; i < 100 && kinds.length < 2; i++) {
+      await t.fetchResponses(async (r) => {
+        kinds.push(r.kind);
+      });
+      if (kinds.length < 2) await sleep(100);
+    }
+    assert.deepEqual(kinds.sort(), ['PES_ACQUIT', 'PES_Retour']);
+  } finally {
+    await auto.stop();
+  }
 });
 
 test('the simulator remembers integrated PJ across a restart on the same root', async () => {

@@ -23,11 +23,12 @@ export interface RunningSim {
   stop(): Promise<void>;
 }
 
-export async function spawnHeliosSim(args: { knownSirets?: string[]; trustAnchorPaths?: string[]; root?: string } = {}): Promise<RunningSim> {
+export async function spawnHeliosSim(args: { knownSirets?: string[]; trustAnchorPaths?: string[]; root?: string; retourAuto?: boolean } = {}): Promise<RunningSim> {
   const root = args.root ?? mkdtempSync(join(tmpdir(), 'paraphe-helios-sim-'));
   const argv = ['--import', 'tsx', join(repoRoot, 'src/simulators/helios/run.ts'), 'helios', '--port', '0', '--root', root];
   for (const s of args.knownSirets ?? [KNOWN_SIRET]) argv.push('--known-siret', s);
   for (const p of args.trustAnchorPaths ?? []) argv.push('--trust-anchor', p);
+  if (args.retourAuto) argv.push('--retour-auto');
   const child = spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {

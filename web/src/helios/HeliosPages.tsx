@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
@@ -62,10 +62,23 @@ interface PesVue {
   signatureGlobale: boolean;
   totaux: { bordereaux: number; pieces: number; lignes: number; pjs: number; mandatsHT: string; titresHT: string };
 }
-interface Retour { cle: string; fichier: string; nomFic: string | null; recuLe: string }
+interface Retour { cle: string; fichier: string; nomFic: string | null; recuLe: string; resume: string[] }
 type Sent = DossierSummary & { sentAt: string };
 
 const H = (cid: string) => `/api/collectivites/${cid}`;
+
+/** States a flow leaves without the user: the parapheur circuit, the sending job, Hélios' acquittement. */
+const MOVING_STATES = new Set(['a_signer', 'transmission_en_cours', 'transmis']);
+const REFRESH_MS = 3000;
+
+/** Calls `reload` every few seconds while `moving`, and stops as soon as it is not. */
+function useRefreshWhile(moving: boolean, reload: () => void): void {
+  useEffect(() => {
+    if (!moving) return;
+    const t = setInterval(reload, REFRESH_MS);
+    return () => clearInterval(t);
+  }, [moving, reload]);
+}
 
 function FlowTable({ cid, items, caption, sent }: { cid: string; items: (DossierSummary | Sent)[]; caption: string; sent?: boolean }) {
   return (
@@ -98,6 +111,14 @@ export function HeliosListPage({ cid }: { cid: string }) {
   const list = useResource<{ items: DossierSummary[]; nextCursor: string | null }>(month ? null : `${H(cid)}/dossiers?${qs}`);
   const sent = useResource<{ mois: string; pes: Sent[] }>(month ? `${H(cid)}/envois?mois=${encodeURIComponent(month)}` : null);
   const retours = useResource<Retour[]>(`${H(cid)}/helios-retours`);
+  // Flows in progress are followed on screen (their acquittement, then the trésorerie's PES_Retour, arrive on their own).
+  const shown: DossierSummary[] = month ? (sent.data?.pes ?? []) : (list.data?.items ?? []);
+  const { reload: reloadList } = list;
+  const { reload: reloadSent } = sent;
+  const { reload: reloadRetours } = retours;
+  const moving = shown.some((d) => MOVING_STATES.has(d.state));
+  useRefreshWhile(moving, month ? reloadSent : reloadList);
+  useRefreshWhile(moving, reloadRetours);
 
   return (
     <>
@@ -144,10 +165,11 @@ export function HeliosListPage({ cid }: { cid: string }) {
           className="paraphe-table"
           caption="PES_Retour reçus"
           noCaption
-          headers={['Fichier', 'Nom du flux', 'Reçu le', 'Téléchargement']}
+          headers={['Fichier', 'Nom du flux', 'Résumé', 'Reçu le', 'Téléchargement']}
           data={retours.data.map((r) => [
             r.fichier,
             r.nomFic ?? '—',
+            r.resume.length === 0 ? '—' : <ul key="r" className="fr-mb-0">{r.resume.map((l, i) => <li key={i}>{l}</li>)}</ul>,
             formatDateTime(r.recuLe),
             <a key="d" className="fr-link fr-icon-download-line fr-link--icon-left" href={`${H(cid)}/helios-retours/${encodeURIComponent(r.cle)}`} download={r.fichier}>
               Télécharger<span className="fr-sr-only"> {r.fichier}</span>
@@ -236,6 +258,14 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const breadcrumb = [{ label: 'HELIOS', href: `/c/${cid}/helios` }];
+  // Followed while it moves on its own (circuit, sending, acquittement); the readable view again once signed.
+  const state = res.data?.dossier.state;
+  const { reload } = res;
+  const { reload: reloadVue } = vue;
+  useRefreshWhile(state !== undefined && MOVING_STATES.has(state), reload);
+  useEffect(() => {
+    if (state === 'signe' || state === 'transmission_en_cours') reloadVue();
+  }, [state, reloadVue]);
   if (res.error && !res.data) return <><PageTitle title="Flux PES" breadcrumb={breadcrumb} /><ErrorAlert message={res.error} /></>;
   if (!res.data) return <Loading what="Chargement du flux PES" />;
   const h = res.data;
@@ -260,7 +290,7 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
   return (
     <>
       <PageTitle title={d.title} breadcrumb={breadcrumb} />
-      <p className="paraphe-dossier-meta">
+      <p className="paraphe-dossier-meta" aria-live="polite">
         <span data-testid="helios-state"><StateBadge state={d.state} label={d.stateLabel} final={d.final} /></span>
         {d.s2lowCode !== null && <span className="fr-text--sm fr-mb-0">Code S²LOW {d.s2lowCode}</span>}
       </p>
@@ -272,7 +302,7 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
             <div><dt>Nom du flux (NomFic)</dt><dd>{h.nomFic}</dd></div>
             <div><dt>SIRET de la collectivité</dt><dd>{h.idColl}</dd></div>
             <div><dt>Version du schéma PES</dt><dd>{h.schemaVersion}</dd></div>
-            <div><dt>Bordereaux signés</dt><dd>{d.metadata.signe === true ? 'Oui' : 'Non'}</dd></div>
+            <div><dt>Signé (chaque bordereau, ou signature globale)</dt><dd>{d.metadata.signe === true ? 'Oui' : 'Non'}</dd></div>
             <div><dt>Fichier envoyé</dt><dd>{h.fichierEnvoye ?? '—'}</dd></div>
             <div><dt>Transmis le</dt><dd>{formatDateTime(h.dateEnvoi)}</dd></div>
           </dl>
@@ -367,6 +397,7 @@ function PesReadable({ v }: { v: PesVue }) {
         <div><dt>Collectivité / budget</dt><dd>{[c.libelleColBud, c.codCol && `code collectivité ${c.codCol}`, c.codBud && `budget ${c.codBud}`].filter(Boolean).join(' — ') || '—'}</dd></div>
         <div><dt>Poste comptable</dt><dd>{c.idPost ?? '—'}</dd></div>
         <div><dt>Généré le</dt><dd>{c.dateGeneration ?? '—'}</dd></div>
+        {v.signatureGlobale && <div><dt>Signature</dt><dd>Signature globale du fichier (PES_Aller)</dd></div>}
         <div><dt>Totaux</dt><dd data-testid="pes-totaux">{`${formatNumber(v.totaux.bordereaux)} bordereau(x), ${formatNumber(v.totaux.pieces)} pièce(s), ${formatNumber(v.totaux.pjs)} pièce(s) justificative(s)`}</dd></div>
         <div><dt>Total des mandats (HT)</dt><dd>{formatEuros(v.totaux.mandatsHT)}</dd></div>
         <div><dt>Total des titres (HT)</dt><dd>{formatEuros(v.totaux.titresHT)}</dd></div>
@@ -378,7 +409,7 @@ function PesReadable({ v }: { v: PesVue }) {
             <h3 className="fr-h5">{title}</h3>
             <p className="paraphe-dossier-meta">
               <span>{`Émis le ${b.dateEmission ?? '?'} · ${b.typeBordereauLibelle ?? b.typeBordereau ?? 'type non précisé'} · ${b.nombrePieces} pièce(s) · montant ${formatEuros(b.montantHT ?? b.totalLignesHT)} HT${b.montantTVA ? `, TVA ${formatEuros(b.montantTVA)}` : ''}`}</span>
-              <Badge small severity={b.signe ? 'success' : 'warning'}>{b.signe ? 'Signé' : 'Non signé'}</Badge>
+              <Badge small severity={b.signe || v.signatureGlobale ? 'success' : 'warning'}>{b.signe ? 'Signé' : v.signatureGlobale ? 'Couvert par la signature globale' : 'Non signé'}</Badge>
             </p>
             {b.pieces.length > 0 && (
               <Table

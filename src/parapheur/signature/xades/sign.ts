@@ -24,6 +24,7 @@ import { excC14nBytes, excC14nDigest } from './c14n.ts';
 import { certificateInfo, certDigestBase64, type CertificateInfo } from './certificate.ts';
 import { applyEdits, decodePesLazily, type Edit } from './encoding.ts';
 import { childElements, escapeAttr, escapeText, scanPes, standaloneFragment, type ElementSpan, type PesText } from './scan.ts';
+import { prepareGlobalSignature, resolveSignatureScope, type SignatureScope } from './global.ts';
 
 /** A key able to make an RSA PKCS#1 v1.5 SHA-256 signature, with its certificate. */
 export interface Signer {
@@ -48,10 +49,18 @@ export interface XadesSignOptions {
    * prefix, preparation is deterministic, so a server can prepare again in phase 2 instead of keeping state.
    */
   signatureIdPrefix?: string;
+  /**
+   * What is signed: 'auto' (default) follows the file (every Bordereau has an Id → one signature per
+   * bordereau, else PES_Aller has an Id → one global signature), 'bordereaux' or 'global' force it (global.ts).
+   */
+  scope?: SignatureScope;
 }
 
 export interface PreparedBordereau {
+  /** Id of the signed element: a Bordereau, or PES_Aller for a global signature */
   bordereauId: string;
+  /** the signed element (absent = Bordereau) */
+  element?: 'Bordereau' | 'PES_Aller';
   signatureId: string;
   /** exclusive-c14n SignedInfo: the bytes an RSA-SHA256 signer signs */
   dataToSign: Buffer;
@@ -65,7 +74,13 @@ interface PreparedItem extends PreparedBordereau {
   after: string;
 }
 
-const internal = new WeakMap<PreparedXades, { bytes: Buffer; text: string | PesText; encoding: string; cert: CertificateInfo; items: PreparedItem[]; edits: Edit[] }>();
+interface PreparedState { bytes: Buffer; text: string | PesText; encoding: string; cert: CertificateInfo; items: PreparedItem[]; edits: Edit[] }
+const internal = new WeakMap<PreparedXades, PreparedState>();
+
+/** Lets another preparation (global.ts) reuse phase 2. */
+export function registerPrepared(prepared: PreparedXades, state: PreparedState): void {
+  internal.set(prepared, state);
+}
 
 /** Opaque result of phase 1; only `bordereaux` is meant to be read. */
 export class PreparedXades {
@@ -86,7 +101,7 @@ function isTrue(v: string | undefined): boolean {
   return v === '1' || v === 'true';
 }
 
-function signedPropertiesXml(spId: string, cert: CertificateInfo, o: XadesSignOptions, declare: boolean): string {
+export function signedPropertiesXml(spId: string, cert: CertificateInfo, o: XadesSignOptions, declare: boolean): string {
   const policy = o.policy ?? HELIOS_POLICY_1_7;
   const ns = declare ? ` xmlns:xad="${NS_XAD}" xmlns:ds="${NS_DS}"` : '';
   let place = '';
@@ -122,7 +137,7 @@ function signedPropertiesXml(spId: string, cert: CertificateInfo, o: XadesSignOp
   );
 }
 
-function signedInfoXml(bordereauId: string, bordereauDigest: string, spId: string, spDigest: string, declare: boolean): string {
+export function signedInfoXml(bordereauId: string, bordereauDigest: string, spId: string, spDigest: string, declare: boolean): string {
   const ns = declare ? ` xmlns:ds="${NS_DS}"` : '';
   return (
     `<ds:SignedInfo${ns}><ds:CanonicalizationMethod Algorithm="${ALG_EXC_C14N}"/><ds:SignatureMethod Algorithm="${ALG_RSA_SHA256}"/>` +
@@ -135,7 +150,10 @@ function signedInfoXml(bordereauId: string, bordereauDigest: string, spId: strin
 }
 
 /** Phase 1: what must be signed, per bordereau. */
-export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | string, options: XadesSignOptions = {}): PreparedXades {
+export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | string, givenOptions: XadesSignOptions = {}): PreparedXades {
+  // One SigningTime for the whole preparation: the SignedProperties are written twice (once digested, once
+  // inserted), and two `new Date()` on either side of a second boundary made the digest wrong.
+  const options: XadesSignOptions = { ...givenOptions, signingTime: givenOptions.signingTime ?? new Date() };
   const cert = certificateInfo(signerCert);
   if (cert.publicKey.asymmetricKeyType !== 'rsa') {
     refuse('Seuls les certificats RSA sont acceptés pour signer un PES (rsa-sha256).', `unsupported key type ${cert.publicKey.asymmetricKeyType}`);
@@ -146,6 +164,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
   if (scan.root.local !== 'PES_Aller') {
     refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root element is ${scan.root.qname}, not PES_Aller`);
   }
+  if (resolveSignatureScope(scan, options.scope) === 'global') return prepareGlobalSignature(bytes, text, encoding, scan, cert, options);
   const alreadySigned = options.alreadySigned ?? 'refuse';
   const edits: Edit[] = [];
   const toSign: ElementSpan[] = [];
@@ -205,8 +224,6 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Préfixe d’identifiant de signature invalide.', `bad signatureIdPrefix ${JSON.stringify(options.signatureIdPrefix)}`);
   }
   const runId = options.signatureIdPrefix ?? randomBytes(6).toString('hex');
-  // one SigningTime for the digest and the output: read twice, the clock could pass a second in between
-  const props: XadesSignOptions = { ...options, signingTime: options.signingTime ?? new Date() };
   const certB64 = cert.der.toString('base64');
   const items: PreparedItem[] = [];
   toSign.forEach((b, i) => {
@@ -215,7 +232,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     while (scan.ids.has(sigId) || scan.ids.has(`${sigId}_SP`)) sigId += 'x';
     const spId = `${sigId}_SP`;
     const bordereauDigest = excC14nDigest(standaloneFragment(text, b)).toString('base64');
-    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, props, true)).toString('base64');
+    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, options, true)).toString('base64');
     const dataToSign = excC14nBytes(signedInfoXml(bordereauId, bordereauDigest, spId, spDigest, true));
     const before =
       `<ds:Signature xmlns:ds="${NS_DS}" Id="${sigId}">` +
@@ -224,7 +241,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     const after =
       `</ds:SignatureValue><ds:KeyInfo Id="${sigId}_KI"><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
       `<ds:Object Id="${sigId}_OB"><xad:QualifyingProperties xmlns:xad="${NS_XAD}" Target="#${sigId}">` +
-      signedPropertiesXml(spId, cert, props, false) +
+      signedPropertiesXml(spId, cert, options, false) +
       '</xad:QualifyingProperties></ds:Object></ds:Signature>';
     items.push({
       bordereauId,

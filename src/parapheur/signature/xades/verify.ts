@@ -13,6 +13,7 @@ import { ALG_SHA1, DIGEST_NODE_NAMES, NS_DS, NS_XAD, SIGNED_DOMAINS } from './co
 import { certificateInfo } from './certificate.ts';
 import { decodePes } from './encoding.ts';
 import { childElements, scanPes, standaloneFragment, type ElementSpan } from './scan.ts';
+import { checkRootReferenceByC14n, STREAMED_GLOBAL_ABOVE } from './verify-global.ts';
 
 export interface VerifyIssue {
   code: string;
@@ -51,6 +52,8 @@ export interface PesVerification {
 export interface VerifyOptions {
   /** PEM or DER certificates; when given, each signer must chain to one of them */
   trustAnchors?: Array<string | Uint8Array>;
+  /** Size (characters) above which a global signature is checked without a DOM of the file (verify-global.ts). */
+  streamedGlobalAbove?: number;
 }
 
 const issue = (code: string, messageFr: string, messageEn: string): VerifyIssue => ({ code, messageFr, messageEn });
@@ -99,7 +102,7 @@ function chainsToAnchor(cert: X509Certificate, extra: X509Certificate[], anchors
   return false;
 }
 
-function verifyOne(text0: string, sigSpan: ElementSpan, anchors: X509Certificate[] | undefined): SignatureReport {
+function verifyOne(text0: string, sigSpan: ElementSpan, anchors: X509Certificate[] | undefined, streamedAbove = STREAMED_GLOBAL_ABOVE): SignatureReport {
   const parent = sigSpan.parent!;
   const report: SignatureReport = {
     signatureId: sigSpan.attributes.Id,
@@ -111,11 +114,13 @@ function verifyOne(text0: string, sigSpan: ElementSpan, anchors: X509Certificate
     errors: [],
     warnings: [],
   };
-  const fragment = standaloneFragment(text0, parent);
+  // A large PES_Aller's global signature: only the signature element as a DOM (verify-global.ts).
+  const streamed = parent.depth === 1 && parent.end - parent.start > streamedAbove;
+  const fragment = standaloneFragment(text0, streamed ? sigSpan : parent);
   const doc = new DOMParser().parseFromString(fragment, 'text/xml');
   const root = doc.documentElement!;
   const index = parent.children.filter((c) => c.local === 'Signature' && c.uri === NS_DS).indexOf(sigSpan);
-  const sigEl = elementChildren(root, NS_DS, 'Signature')[index];
+  const sigEl = streamed ? root : elementChildren(root, NS_DS, 'Signature')[index];
   if (!sigEl) {
     report.errors.push(issue('SIGNATURE_NOT_FOUND', 'Signature introuvable.', 'signature element not found in fragment'));
     return report;
@@ -128,6 +133,7 @@ function verifyOne(text0: string, sigSpan: ElementSpan, anchors: X509Certificate
   try {
     const sx = new SignedXml({ getCertFromKeyInfo: SignedXml.getCertFromKeyInfo });
     sx.loadSignature(sigEl);
+    if (streamed) checkRootReferenceByC14n(sx, text0, parent, sigSpan);
     report.cryptoValid = sx.checkSignature(fragment);
     if (!report.cryptoValid) {
       report.errors.push(issue('SIGNATURE_INVALID', 'Signature cryptographiquement invalide (empreinte ou valeur de signature).', 'XMLDSig core validation failed'));
@@ -280,11 +286,13 @@ export function verifyPesSignatures(bytes: Uint8Array, options: VerifyOptions = 
   } catch (e) {
     throw new AppError('BAD_INPUT', 'Certificat d’autorité de confiance illisible.', `unreadable trust anchor: ${(e as Error).message}`);
   }
-  const signatures = scan.signatures.filter((s) => s.parent).map((s) => verifyOne(t, s, anchors));
+  const signatures = scan.signatures.filter((s) => s.parent).map((s) => verifyOne(t, s, anchors, options.streamedGlobalAbove));
   const warnings: VerifyIssue[] = [];
   if (scan.deepSignatures > 0) {
     warnings.push(issue('DEEP_SIGNATURE', `${scan.deepSignatures} signature(s) placée(s) hors bordereau/PJ/PES_Aller n’ont pas été vérifiées.`, `${scan.deepSignatures} signature(s) deeper than a bordereau/PJ child not verified`));
   }
+  // A global signature (last child of PES_Aller) stands for the bordereaux' own signatures.
+  const globallySigned = scan.root.children.some((c) => c.local === 'Signature' && c.uri === NS_DS);
   for (const domain of scan.root.children) {
     const headerName = SIGNED_DOMAINS[domain.local];
     if (!headerName) continue;
@@ -293,7 +301,7 @@ export function verifyPesSignatures(bytes: Uint8Array, options: VerifyOptions = 
     const demat = v === '1' || v === 'true';
     const bordereaux = childElements(domain, 'Bordereau');
     const signed = bordereaux.filter((b) => b.children.some((c) => c.local === 'Signature' && c.uri === NS_DS));
-    if (demat && signed.length < bordereaux.length) {
+    if (demat && !globallySigned && signed.length < bordereaux.length) {
       warnings.push(issue('DEMAT_UNSIGNED', `${domain.local} : InfoDematerialisee = 1 mais des bordereaux ne sont pas signés (rejet Hélios).`, `${domain.local}: InfoDematerialisee=1 with unsigned bordereaux`));
     }
     if (!demat && signed.length > 0) {

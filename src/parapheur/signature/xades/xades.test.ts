@@ -112,9 +112,11 @@ test('a DOCTYPE in the input is refused', async () => {
   await assert.rejects(signPes(Buffer.from(input, 'latin1'), signer()), (e: unknown) => e instanceof AppError && /DOCTYPE/.test(e.messageFr));
 });
 
-test('a bordereau without Id is refused', async () => {
+test('a bordereau without Id is refused when bordereaux are signed one by one (else PES_Aller\'s Id asks for a global signature)', async () => {
   const input = readFileSync(ACCENTED_SAMPLE).toString('latin1').replace('<Bordereau Id="BORD767613">', '<Bordereau>');
-  await assert.rejects(signPes(Buffer.from(input, 'latin1'), signer()), (e: unknown) => e instanceof AppError && /n’a pas d’attribut Id/.test(e.messageFr));
+  await assert.rejects(signPes(Buffer.from(input, 'latin1'), signer(), { scope: 'bordereaux' }), (e: unknown) => e instanceof AppError && /n’a pas d’attribut Id/.test(e.messageFr));
+  const noIdAtAll = input.replace(/(<n:PES_Aller[^>]*?) Id="[^"]*"/, '$1');
+  await assert.rejects(signPes(Buffer.from(noIdAtAll, 'latin1'), signer()), (e: unknown) => e instanceof AppError && /n’a pas d’attribut Id/.test(e.messageFr));
 });
 
 test('an already signed bordereau is refused by default and skipped on request', async () => {
