@@ -1,10 +1,11 @@
-import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, sessionRequest, setCsrfToken } from './api';
 import { navigate, useLocation } from './router';
 import { SessionContext, homeOf, type SessionState } from './session';
 import type { Session } from './types';
 import { LoginPage } from './pages/LoginPage';
-import { LayoutChunk, renderRoute } from './routes';
+import { Layout } from './components/Layout';
+import { renderRoute } from './routes';
 
 async function fetchSession(): Promise<Session | null> {
   try {
@@ -60,11 +61,7 @@ export function App() {
 
   return (
     <SessionContext.Provider value={state}>
-      <Suspense fallback={<p className="fr-container fr-my-6w" aria-live="polite">Chargement…</p>}>
-        <LayoutChunk.Component>
-          <Suspense fallback={<p aria-live="polite">Chargement…</p>}>{renderRoute(pathname)}</Suspense>
-        </LayoutChunk.Component>
-      </Suspense>
+      <Layout>{renderRoute(pathname)}</Layout>
     </SessionContext.Provider>
   );
 }

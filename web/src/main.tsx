@@ -31,7 +31,6 @@ import 'virtual:dsfr-icons.css';
 import './app.css';
 import { Link } from './router';
 import { App } from './App';
-import { preloadRoute } from './routes';
 
 declare module '@codegouvfr/react-dsfr/spa' {
   interface RegisterLink {
@@ -40,7 +39,6 @@ declare module '@codegouvfr/react-dsfr/spa' {
 }
 
 startReactDsfr({ defaultColorScheme: 'light', Link });
-preloadRoute(window.location.pathname);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

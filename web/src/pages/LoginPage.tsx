@@ -8,7 +8,6 @@ import { homeOf } from '../session';
 import { ErrorAlert } from '../components/common';
 import { useFocusHeading, useTitle } from '../hooks';
 import type { Session } from '../types';
-import { preloadAfterLogin } from '../routes';
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<Session | null> }) {
   useTitle('Connexion');
@@ -22,7 +21,6 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => Promise<Session | 
     e.preventDefault();
     setError(null);
     setBusy(true);
-    preloadAfterLogin();
     try {
       const res = await api<{ csrfToken: string }>('POST', '/api/auth/login', { email, password });
       setCsrfToken(res.csrfToken);
