@@ -17,6 +17,7 @@ import { FixedClock } from '../platform/clock/clock.ts';
 import { runDueJobs } from '../platform/jobs/job-queue.ts';
 import { setWebhookPorts, webhookPorts } from './install.ts';
 import { sealLegacySecrets } from '../app/seal-legacy-secrets.ts';
+import { purgeWebhookDeliveries } from './purge-deliveries.ts';
 import type { DossierTypeDef } from '../dossiers/dossier-type.ts';
 
 const clock = new FixedClock('2026-11-23T09:00:00Z');
@@ -513,4 +514,29 @@ test('a ping is sent on demand, signed like any delivery, logged, and refused fo
   assert.match((refused.json() as { message: string }).message, /Réactivez/);
   const other = await collectivite({ ownAdmin: true });
   assert.equal((await other.admin.request('POST', `/api/collectivites/${other.cid}/webhooks/${hook.id}/ping`, {})).statusCode, 404, 'another collectivité cannot ping it');
+});
+
+test('settled deliveries older than the retention are purged with their attempts; pending ones and recent ones stay', async () => {
+  const { cid, admin } = await collectivite();
+  const hook = await subscribe(admin, cid, '/purge');
+  await act(admin, cid, await dossier(admin, cid, 'Ancien courrier'), 'envoyer');
+  await run();
+  failNext.set('/purge', 100);
+  await act(admin, cid, await dossier(admin, cid, 'Courrier en échec'), 'envoyer');
+  await run();
+  const both = await deliveries(admin, cid, hook.id);
+  const delivered = both.find((d) => d.state === 'delivered');
+  const pending = both.find((d) => d.state === 'pending');
+  assert.ok(delivered && pending, JSON.stringify(both));
+  clock.advance(91 * 24 * 3600_000);
+  // (sessions do not last 91 days: read the log from the database)
+  const log = () => p.deps.db.selectFrom('webhook_delivery').select('id').where('subscription_id', '=', hook.id).execute();
+  await purgeWebhookDeliveries(p.deps, 92); // the whole platform's settled deliveries older than 92 days
+  assert.equal((await log()).length, 2, '91 days old: kept under a 92-day retention');
+  assert.ok((await purgeWebhookDeliveries(p.deps, 90)) >= 1);
+  const left = await log();
+  assert.deepEqual(left.map((d) => d.id), [pending.id], 'the delivery still being retried stays');
+  const attempts = await p.deps.db.selectFrom('webhook_attempt').select('id').where('delivery_id', '=', delivered.id).execute();
+  assert.equal(attempts.length, 0, 'its attempts went with it');
+  failNext.delete('/purge');
 });
