@@ -26,6 +26,7 @@ import { makeTestPdf } from '../parapheur/signature/pades/test-pdf.ts';
 import { Pkcs12KeySource } from '../parapheur/signature/pades/key-source.ts';
 import { actesPorts } from './install.ts';
 import { pollActesMailboxes } from './use-cases/poll-actes-mailboxes.ts';
+import { assertChildCircuitStopped } from '../../test/support/child-circuit.ts';
 
 const CURRENT = conformancePath('pastell-tdt/test/PHPUnit/connecteur/s2low/fixtures/999-1234----7-2_1.xml');
 const MAILBOX = { user: 'retour-signature@paraphe.test', password: 'secret-retour' };
@@ -332,15 +333,7 @@ describe('an acte through the parapheur before its transmission', () => {
     assert.deepEqual(abandoned.signature!.etapes.map((x) => [x.kind, x.state]), [['visa', 'done'], ['signature', 'stopped'], ['cachet', 'stopped']]);
     assert.ok(abandoned.signature!.etapes.every((x) => x.bureaux.every((b) => !b.pending)), 'no bureau is expected any more');
     assert.ok(!(await inbox()).includes(child), 'gone from the maire’s inbox');
-    const view = await ok<{ dossier: { state: string }; parapheurActions: unknown[]; acts: { action: string; comment: string | null }[] }>(people.maire, 'GET', P(`/dossiers/${child}`));
-    assert.equal(view.dossier.state, 'abandonne');
-    assert.deepEqual(view.parapheurActions, []);
-    assert.equal(view.acts.at(-1)!.action, 'interrompre');
-    assert.equal(view.acts.at(-1)!.comment, 'L’acte a été abandonné : son circuit de signature est interrompu.');
-
-    const late = await people.maire.request('POST', P(`/dossiers/${child}/signature/complete`), { sessionId: prepared.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
-    assert.equal(late.statusCode, 409, late.body);
-    assert.match((late.json() as { message: string }).message, /L’action « Signer » n’est pas possible dans l’état « Abandonné »/);
+    await assertChildCircuitStopped(people.maire, P(`/dossiers/${child}`), 'L’acte a été abandonné : son circuit de signature est interrompu.', { sessionId: prepared.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
     const again = await people.maire.request('POST', P(`/dossiers/${child}/signature/prepare`), { certificateChain: chain });
     assert.equal(again.statusCode, 409, again.body);
     assert.match((again.json() as { message: string }).message, /Abandonné/);

@@ -23,6 +23,7 @@ import { withLuhnKey } from '../tenancy/siren.ts';
 import { Pkcs12KeySource } from '../parapheur/signature/pades/key-source.ts';
 import { KeySigner, signPes } from '../parapheur/signature/xades/index.ts';
 import { spawnHeliosSim, testPesAller, type RunningSim } from '../simulators/helios/testing.ts';
+import { assertChildCircuitStopped } from '../../test/support/child-circuit.ts';
 import { heliosPorts } from './install.ts';
 import { pollHelios } from './use-cases/poll-helios.ts';
 
@@ -346,15 +347,7 @@ describe('a PES flow through the parapheur before its transmission', () => {
     assert.equal(abandoned.signature!.etat, 'abandonne');
     assert.deepEqual(abandoned.signature!.etapes.map((x) => [x.kind, x.state]), [['visa', 'done'], ['signature', 'stopped']]);
     assert.ok(!(await inbox()).includes(child), 'gone from the maire’s inbox');
-    const view = await ok<{ dossier: { state: string }; parapheurActions: unknown[]; acts: { action: string; comment: string | null }[] }>(people.maire, 'GET', P(`/dossiers/${child}`));
-    assert.equal(view.dossier.state, 'abandonne');
-    assert.deepEqual(view.parapheurActions, []);
-    assert.equal(view.acts.at(-1)!.action, 'interrompre');
-    assert.equal(view.acts.at(-1)!.comment, 'Le flux PES a été abandonné : son circuit de signature est interrompu.');
-
-    const late = await people.maire.request('POST', P(`/dossiers/${child}/signature/complete`), { sessionId: prepared.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
-    assert.equal(late.statusCode, 409, late.body);
-    assert.match((late.json() as { message: string }).message, /L’action « Signer » n’est pas possible dans l’état « Abandonné »/);
+    await assertChildCircuitStopped(people.maire, P(`/dossiers/${child}`), 'Le flux PES a été abandonné : son circuit de signature est interrompu.', { sessionId: prepared.sessionId, signatureValues: values.map((v) => Buffer.from(v).toString('base64')) });
     assert.equal((await flux(id)).fichierEnvoye, null, 'nothing sent');
     assert.ok((await journalOf(child)).includes('parapheur.interrompre'));
     assert.ok((await journalOf(id)).includes('helios.signature.abandonnee'));
