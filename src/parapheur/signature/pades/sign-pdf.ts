@@ -23,6 +23,7 @@ import { buildSignedAttributes } from './cms.ts';
 import { finishCmsSignature, sha256, type FinishCmsOptions } from './finish-cms.ts';
 import { createHash } from 'node:crypto';
 import type { PadesKeySource } from './key-source.ts';
+import { findFirstPage } from './lazy-page-tree.ts';
 import { loadPdf } from './pdf-input.ts';
 import { drawVisibleMark, type MarkPlacement, type VisibleMarkOptions } from './visible-mark.ts';
 
@@ -168,7 +169,7 @@ function fillByteRange(pdf: Uint8Array, updateStart: number, reserved: number): 
 
 /** Signature dictionary and field (an invisible widget on the first page, as @libpdf/core's own sign() makes it). */
 function addSignaturePlaceholder(pdf: PDF, fieldName: string, reserved: number, options: PadesSignOptions): void {
-  const firstPage = pdf.context.pages.getPage(0);
+  const firstPage = findFirstPage(pdf);
   if (!firstPage) throw new AppError('BAD_INPUT', 'Le fichier PDF ne contient aucune page', 'PDF has no pages');
   const sig = PdfDict.of({
     Type: PdfName.of('Sig'),
