@@ -23,6 +23,7 @@ import { buildSignedAttributes } from './cms.ts';
 import { finishCmsSignature, sha256, type FinishCmsOptions } from './finish-cms.ts';
 import { createHash } from 'node:crypto';
 import type { PadesKeySource } from './key-source.ts';
+import { appendIncrementalUpdate } from './incremental-update.ts';
 import { findFirstPage } from './lazy-page-tree.ts';
 import { loadPdf } from './pdf-input.ts';
 import { drawVisibleMark, type MarkPlacement, type VisibleMarkOptions } from './visible-mark.ts';
@@ -229,8 +230,11 @@ export async function preparePadesSignature(
   const fieldName = uniqueFieldName(pdf, options.fieldName);
   const reserved = options.reservedBytes ?? DEFAULT_RESERVED_BYTES;
   addSignaturePlaceholder(pdf, fieldName, reserved, options);
-  const prepared = await pdf.save({ incremental: true });
-  if (prepared.length <= input.length || Buffer.compare(prepared.subarray(0, input.length), input) !== 0) {
+  // Without a mark the update is a few dictionaries: appended directly. The mark's content streams and font
+  // go through the library's save.
+  const appended = mark ? null : appendIncrementalUpdate(pdf, input);
+  const prepared = appended ?? (await pdf.save({ incremental: true }));
+  if (!appended && (prepared.length <= input.length || Buffer.compare(prepared.subarray(0, input.length), input) !== 0)) {
     throw placeholderFailure('the save was not an incremental update of the input');
   }
   const byteRange = fillByteRange(prepared, input.length, reserved);
