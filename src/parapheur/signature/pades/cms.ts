@@ -28,7 +28,7 @@ export interface SignedAttributesResult {
 interface CertificateParts {
   cert: pkijs.Certificate;
   /** The certificate for SignedData.certificates, written as its original DER. */
-  encoded: pkijs.Certificate;
+  encoded: EncodedCertificate;
   sid: EncodedBlock;
   signatureAlgorithm: string;
   essAttribute: EncodedAttribute;
@@ -47,6 +47,23 @@ export class EncodedBlock extends asn1js.BaseBlock {
     return buf;
   }
 }
+
+/** DER length octets (definite form). */
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+/** One DER element: tag, definite length, then the already encoded content parts. */
+function tlv(tag: number, parts: Uint8Array[]): Buffer {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  return Buffer.concat([Buffer.from([tag]), derLength(length), ...parts], 1 + derLength(length).length + length);
+}
+
+/** The DER of a frozen pkijs object (see frozen()). */
+const derOf = (object: { toSchema(): unknown }): Uint8Array => (object.toSchema() as EncodedBlock).der;
 
 /** A pkijs Attribute that keeps its exact DER (signed attributes must be written as they were signed). */
 class EncodedAttribute extends pkijs.Attribute {
@@ -136,6 +153,7 @@ function sortForDer(attrs: EncodedAttribute[]): EncodedAttribute[] {
 
 /** The bytes a CMS signature covers: the signed attributes re-tagged from [0] IMPLICIT to SET (RFC 5652 §5.4). */
 export function signedAttributesDer(attributes: pkijs.Attribute[]): Uint8Array {
+  if (attributes.every((a) => a instanceof EncodedAttribute)) return new Uint8Array(tlv(0x31, attributes.map((a) => a.der)));
   const encoded = new Uint8Array(new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }).toSchema().toBER(false));
   encoded[0] = 0x31;
   return encoded;
@@ -149,10 +167,28 @@ function signingTimeAttribute(at: Date): pkijs.Attribute {
   return new pkijs.Attribute({ type: OID.signingTime, values: [value] });
 }
 
+/**
+ * The message-digest attribute: its DER is a constant prefix (as pkijs encodes it for a 32-byte digest) followed
+ * by the SHA-256 digest, so it is written by concatenation instead of encoding the structure every time.
+ */
+const messageDigestPrefix = ((): Uint8Array => {
+  const der = encodeAttribute(new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: new ArrayBuffer(32) })] })).der;
+  return der.subarray(0, der.length - 32);
+})();
+
+function messageDigestAttribute(digest: Uint8Array): EncodedAttribute {
+  const value = new asn1js.OctetString({ valueHex: toArrayBuffer(digest) });
+  if (digest.length !== 32) return encodeAttribute(new pkijs.Attribute({ type: OID.messageDigest, values: [value] }));
+  const der = new Uint8Array(messageDigestPrefix.length + digest.length);
+  der.set(messageDigestPrefix);
+  der.set(digest, messageDigestPrefix.length);
+  return new EncodedAttribute(OID.messageDigest, [value], der);
+}
+
 export function buildSignedAttributes(documentDigest: Uint8Array, signerCertDer: Uint8Array, options: { signingTime?: Date } = {}): SignedAttributesResult {
   const attributes = sortForDer([
     contentTypeAttribute,
-    encodeAttribute(new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(documentDigest) })] })),
+    messageDigestAttribute(documentDigest),
     ...(options.signingTime ? [encodeAttribute(signingTimeAttribute(options.signingTime))] : []),
     partsOf(signerCertDer).essAttribute,
   ]);
@@ -206,7 +242,54 @@ export interface CmsInput {
   timestampToken?: Uint8Array;
 }
 
+const signedDataOid = new Uint8Array(new asn1js.ObjectIdentifier({ value: OID.signedData }).toBER(false));
+const timeStampTokenOid = new Uint8Array(new asn1js.ObjectIdentifier({ value: OID.timeStampToken }).toBER(false));
+const versionOne = Uint8Array.from([0x02, 0x01, 0x01]);
+
+/**
+ * ContentInfo { signedData, [0] SignedData } written by concatenating DER parts that are all known already
+ * (certificates, signer identifier, algorithm identifiers and signed attributes kept encoded, see above): the
+ * same bytes pkijs writes for this structure (checked by the tests), without building and encoding the tree.
+ *   SignedData ::= SEQUENCE { version 1, digestAlgorithms SET { sha256 }, encapContentInfo { data },
+ *                             certificates [0] IMPLICIT, signerInfos SET { SignerInfo } }
+ *   SignerInfo ::= SEQUENCE { version 1, sid IssuerAndSerialNumber, digestAlgorithm sha256,
+ *                             signedAttrs [0] IMPLICIT, signatureAlgorithm, signature OCTET STRING,
+ *                             unsignedAttrs [1] IMPLICIT (signature timestamp, B-T) }
+ */
 export function buildCms(input: CmsInput): Uint8Array {
+  const [signerDer, ...rest] = input.certificates;
+  if (!signerDer) throw new Error('no signer certificate');
+  const signer = partsOf(signerDer);
+  const attributes = input.attributes.map((a) => (a instanceof EncodedAttribute ? a.der : new Uint8Array(a.toSchema().toBER(false))));
+  let unsigned: Buffer[] = [];
+  if (input.timestampToken) {
+    const token = asn1js.fromBER(toArrayBuffer(input.timestampToken));
+    if (token.offset === -1) throw new Error('timestamp token is not DER');
+    const attribute = tlv(0x30, [timeStampTokenOid, tlv(0x31, [input.timestampToken.subarray(0, token.offset)])]);
+    unsigned = [tlv(0xa1, [attribute])];
+  }
+  const signerInfo = tlv(0x30, [
+    versionOne,
+    signer.sid.der,
+    derOf(sha256Algorithm),
+    tlv(0xa0, attributes),
+    derOf(signatureAlgorithms.get(signer.signatureAlgorithm)!),
+    tlv(0x04, [input.signatureValue]),
+    ...unsigned,
+  ]);
+  const signedData = tlv(0x30, [
+    versionOne,
+    tlv(0x31, [derOf(sha256Algorithm)]),
+    derOf(dataContentInfo),
+    tlv(0xa0, [signer.encoded.der, ...rest.map((der) => partsOf(der).encoded.der)]),
+    tlv(0x31, [signerInfo]),
+  ]);
+  const contentInfo = tlv(0x30, [signedDataOid, tlv(0xa0, [signedData])]);
+  return new Uint8Array(contentInfo.buffer, contentInfo.byteOffset, contentInfo.length);
+}
+
+/** The same ContentInfo built and encoded by pkijs: the reference buildCms is checked against (tests). */
+export function buildCmsWithPkijs(input: CmsInput): Uint8Array {
   const [signerDer, ...rest] = input.certificates;
   if (!signerDer) throw new Error('no signer certificate');
   const signer = partsOf(signerDer);
