@@ -18,9 +18,15 @@ import { PdfArray, PdfDict, PdfName, PdfNumber, PdfRef, PdfStream, PdfString, ty
 
 type LibWriter = Parameters<PdfDict['toBytes']>[0];
 
+/**
+ * Scratch space for the update, reused from one signature to the next (the update is copied into the output
+ * before appendIncrementalUpdate returns, and nothing in between yields): no allocation per signature.
+ */
+let scratch = Buffer.allocUnsafe(128 * 1024);
+
 /** The few ByteWriter methods the library's objects call to serialize themselves; positions count from `base`. */
 class UpdateWriter {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private buffer = scratch;
   private length = 0;
 
   constructor(private readonly base: number) {}
@@ -34,6 +40,7 @@ class UpdateWriter {
     const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
     this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
+    if (next.length <= 4 * 1024 * 1024) scratch = next;
   }
 
   writeByte(b: number): void {

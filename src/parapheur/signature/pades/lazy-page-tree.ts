@@ -19,8 +19,16 @@ interface PageTreeClass {
   prototype: object;
 }
 
-/** State of each lazy tree handed to the library, by the proxy object. */
-const lazyTrees = new WeakMap<object, { walked: boolean }>();
+interface LazyTree {
+  tree: PageTreeClass;
+  walk: PageTreeClass['load'];
+  pagesRef: PdfRef;
+  getObject: Resolver;
+  full: object | null;
+}
+
+/** Each lazy tree handed to the library, by its proxy; the proxy's target maps to the same state. */
+const lazyTrees = new WeakMap<object, LazyTree>();
 
 let treeClass: PageTreeClass | null | undefined;
 
@@ -33,22 +41,28 @@ function pageTreeClass(): PageTreeClass | null {
   return treeClass;
 }
 
-function lazyPageTree(tree: PageTreeClass, walk: PageTreeClass['load'], pagesRef: PdfRef, getObject: Resolver): object {
-  const state = { walked: false };
-  let full: object | null = null;
-  const realize = (): object => {
-    if (!full) {
-      full = walk.call(tree, pagesRef, getObject);
-      state.walked = true;
-    }
-    return full;
-  };
-  // Methods run with the proxy as `this`: every field they read or write is the walked tree's.
-  const proxy = new Proxy(Object.create(tree.prototype) as object, {
-    get: (_target, key, receiver) => Reflect.get(realize(), key, receiver),
-    set: (_target, key, value) => Reflect.set(realize(), key, value),
-    has: (_target, key) => Reflect.has(realize(), key),
-  });
+function realize(target: object): object {
+  const state = lazyTrees.get(target)!;
+  state.full ??= state.walk.call(state.tree, state.pagesRef, state.getObject);
+  return state.full;
+}
+
+/** Methods run with the proxy as `this`: every field they read or write is the walked tree's. */
+const forwardToWalkedTree: ProxyHandler<object> = {
+  get: (target, key, receiver) => Reflect.get(realize(target), key, receiver),
+  set: (target, key, value) => Reflect.set(realize(target), key, value),
+  has: (target, key) => Reflect.has(realize(target), key),
+};
+
+/** The arguments of the PDFPageTree.load call being replaced, set for the duration of one PDF.load. */
+let pending: { tree: PageTreeClass; walk: PageTreeClass['load'] } | null = null;
+
+function lazyLoad(pagesRef: PdfRef, getObject: Resolver): object {
+  const { tree, walk } = pending!;
+  const target = Object.create(tree.prototype) as object;
+  const state: LazyTree = { tree, walk, pagesRef, getObject, full: null };
+  const proxy = new Proxy(target, forwardToWalkedTree);
+  lazyTrees.set(target, state);
   lazyTrees.set(proxy, state);
   return proxy;
 }
@@ -56,20 +70,23 @@ function lazyPageTree(tree: PageTreeClass, walk: PageTreeClass['load'], pagesRef
 /** PDF.load, with the page tree walked on first use instead of during the load. */
 export async function loadWithLazyPageTree(bytes: Uint8Array): Promise<PDF> {
   const tree = pageTreeClass();
-  if (!tree) return PDF.load(bytes);
+  if (!tree || pending) return PDF.load(bytes);
   const walk = tree.load;
-  tree.load = (pagesRef, getObject) => lazyPageTree(tree, walk, pagesRef, getObject);
+  pending = { tree, walk };
+  tree.load = lazyLoad;
   try {
     // PDF.load has no await: the whole load, and the page tree construction, happen within this call
     return PDF.load(bytes);
   } finally {
     tree.load = walk;
+    pending = null;
   }
 }
 
 /** Whether the library has walked the page tree of this document (always true after a normal load). */
 export function pageTreeWalked(pdf: PDF): boolean {
-  return lazyTrees.get(pdf.context.pages)?.walked ?? true;
+  const state = lazyTrees.get(pdf.context.pages);
+  return state ? state.full !== null : true;
 }
 
 /** The first page, as the library's walk would list it first (depth first, /Kids in order), or null. */

@@ -271,11 +271,10 @@ async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Ar
   const { cms, certificate, timestampTime } = await finishCmsSignature(prepared, contentDigest, signatureValue, options);
   const [, b, c] = prepared.byteRange;
   const capacity = c - b - 2;
-  const hex = Buffer.from(cms).toString('hex').toUpperCase();
-  if (hex.length > capacity) {
+  if (cms.length * 2 > capacity) {
     throw new AppError('INTERNAL', 'La signature dépasse l’espace réservé dans le PDF', `CMS of ${cms.length} bytes exceeds the ${capacity / 2} reserved`);
   }
-  out.set(Buffer.from(hex, 'latin1'), b + 1);
+  Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(Buffer.from(cms.buffer, cms.byteOffset, cms.byteLength).toString('hex').toUpperCase(), b + 1, 'latin1');
   return {
     pdf: out,
     fieldName: prepared.fieldName,
