@@ -114,7 +114,7 @@ export function heliosRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.get('/api/collectivites/:collectiviteId/helios/:dossierId', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Suivre un flux PES : état (code S²LOW), envoi, acquittement avec les erreurs par bordereau, pièce et ligne', params: pesParams, response: { 200: heliosView, ...errorResponses } } }, async (request) => view(request, tenantOf(request).collectiviteId, request.params.dossierId));
 
-  r.post('/api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature', { config: { permission: 'dossier:act' }, schema: { tags, summary: 'Soumettre le flux PES à la signature : un dossier « pes-a-signer » du parapheur part dans le circuit de la typologie XAdES (une signature par bordereau) ; signé, le flux est transmis (si demandé)', params: pesParams, body: soumettrePesInput, response: { 200: heliosView, ...errorResponses } } }, async (request) => {
+  r.post('/api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature', { config: { permission: 'dossier:act' }, schema: { tags, summary: 'Soumettre le flux PES à la signature : un dossier « pes-a-signer » du parapheur part dans le circuit de la typologie XAdES (une signature par bordereau, ou une signature globale du PES_Aller avec porteeSignature « global ») ; signé, le flux est transmis (si demandé)', params: pesParams, body: soumettrePesInput, response: { 200: heliosView, ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     await submitPesForSignature(deps, principalOf(request), access, request.params.dossierId, request.body);
     return view(request, access.collectiviteId, request.params.dossierId);
