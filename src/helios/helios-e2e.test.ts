@@ -195,6 +195,8 @@ describe('HELIOS through the platform and the gateway simulator', () => {
     const id = (res.json() as HeliosJson).dossier.id;
     assert.equal((await api.request('POST', `/api/collectivites/${cid}/dossiers/${id}/actions/transmettre`, {})).statusCode, 200);
     await until(id, 'acquitte');
+    // As if deposited before its bordereaux' keys were kept (migration 0012): read again from the stored PES.
+    await p.deps.db.deleteFrom('helios_pes_bordereau').where('dossier_id', '=', id).execute();
     const ftp = new FtpClient();
     await ftp.access({ host: '127.0.0.1', port: sim.port, user: 'paraphe', password: 'paraphe' });
     await ftp.send('SITE P_RETOUR PES-E2E-RENVOI');

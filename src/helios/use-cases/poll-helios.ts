@@ -23,7 +23,8 @@ import { parsePesAcquit, parsePesRetour, retourSummaryFr, type PesAcquit, type P
 import type { FetchReport, HeliosResponse } from '../transport/index.ts';
 import type { HeliosPorts } from '../ports.ts';
 import { endpointOf, type TdtHeliosConfig } from '../tdt-connector.ts';
-import { attachDocument, blobRow, heliosConfig, putBytes, type StoredBlob } from './support.ts';
+import { attachDocument, blobRow, heliosConfig, putBytes, readBlob, type StoredBlob } from './support.ts';
+import { readPesView, type PesConfig } from '../pes/index.ts';
 
 export interface HeliosPollReport {
   endpoints: Array<{ endpoint: string; report?: FetchReport; erreur?: string }>;
@@ -70,8 +71,38 @@ async function handleAcquit(deps: Deps, endpoint: string, r: HeliosResponse, blo
   });
 }
 
-async function handleRetour(deps: Deps, endpoint: string, r: HeliosResponse, blob: StoredBlob, retour: PesRetour): Promise<void> {
+/**
+ * Flux sent for this SIRET whose bordereaux' keys were never recorded (deposited before migration 0012): their
+ * stored PES is read once and the keys written, so a PES_Retour finds them too.
+ */
+async function backfillBordereauKeys(deps: Deps, idColl: string, pes: Partial<PesConfig>): Promise<void> {
+  const missing = await deps.db
+    .selectFrom('helios_pes as p')
+    .select(['p.dossier_id', 'p.collectivite_id', 'p.pes_sha256', 'p.signed_sha256', 'p.id_coll'])
+    .where('p.id_coll', '=', idColl)
+    .where('p.sent_at', 'is not', null)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('helios_pes_bordereau as b').select('b.dossier_id').whereRef('b.dossier_id', '=', 'p.dossier_id'))))
+    .execute();
+  for (const m of missing) {
+    try {
+      const view = await readPesView(await readBlob(deps, m.signed_sha256 ?? m.pes_sha256), pes, { maxPieces: 0 });
+      const keys = [...new Map(view.bordereaux.map((b) => [`${b.type}:${b.exercice ?? ''}:${b.numero ?? ''}`, b])).values()];
+      for (let i = 0; i < keys.length; i += 1000) {
+        await deps.db
+          .insertInto('helios_pes_bordereau')
+          .values(keys.slice(i, i + 1000).map((b) => ({ dossier_id: m.dossier_id, collectivite_id: m.collectivite_id, id_coll: m.id_coll, cod_bud: view.collectivite.codBud ?? '', domaine: b.type === 'mandat' ? ('depense' as const) : ('recette' as const), exercice: b.exercice ?? '', id_bord: b.numero ?? '' })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    } catch {
+      // An unreadable stored PES cannot be matched; the retour is still kept and listed.
+    }
+  }
+}
+
+async function handleRetour(deps: Deps, ports: HeliosPorts, endpoint: string, r: HeliosResponse, blob: StoredBlob, retour: PesRetour): Promise<void> {
   const siren = (retour.entete.idColl ?? '').slice(0, 9);
+  if (retour.entete.idColl) await backfillBordereauKeys(deps, retour.entete.idColl, ports.pes);
   await deps.db.transaction().execute(async (trx) => {
     const c = siren ? await trx.selectFrom('collectivite').select('id').where('siren', '=', siren).executeTakeFirst() : undefined;
     const details = {
@@ -147,7 +178,7 @@ async function handle(deps: Deps, ports: HeliosPorts, endpoint: string, r: Helio
     return;
   }
   if ('acquit' in parsed) await handleAcquit(deps, endpoint, r, blob, parsed.acquit);
-  else await handleRetour(deps, endpoint, r, blob, parsed.retour);
+  else await handleRetour(deps, ports, endpoint, r, blob, parsed.retour);
 }
 
 export async function pollHelios(deps: Deps, ports: HeliosPorts): Promise<HeliosPollReport> {

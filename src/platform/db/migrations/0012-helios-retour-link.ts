@@ -4,7 +4,8 @@
  * the budget (CodBud) and, per domain, each bordereau's exercice (Exer) and number (IdBord), unique per
  * exercice and domain. `helios_pes_bordereau` keeps those keys for every PES_Aller deposited;
  * `helios_retour_flux` links a received PES_Retour (helios_response) to each flux whose bordereaux it
- * reports on (usually one), with the number of bordereaux matched.
+ * reports on (usually one), with the number of bordereaux matched. Flux deposited before this migration get
+ * their keys from their stored file when a PES_Retour for their SIRET arrives (poll-helios.ts).
  */
 export const statements = [
   `create table helios_pes_bordereau (
