@@ -5,9 +5,12 @@
  */
 export const SECRET_MASK = '••••••••';
 
-/** Keys whose values are secrets, at any depth (pin, password, motDePasse, secret, passphrase...). */
+/**
+ * Keys whose values are secrets, at any depth (pin, password, motDePasse, secret, passphrase...), and the
+ * content of an uploaded PKCS#12 (`pkcs12`, base64): stored sealed, never sent back.
+ */
 export function isSecretKey(key: string): boolean {
-  return /password|passphrase|^pass$|pin$|secret|mot_?de_?passe|motdepasse|privatekey|apikey/i.test(key);
+  return /password|passphrase|^pass$|pin$|secret|mot_?de_?passe|motdepasse|privatekey|apikey|^pkcs12$/i.test(key);
 }
 
 type Json = unknown;

@@ -156,12 +156,12 @@ describe('HELIOS through the platform and the gateway simulator', () => {
     assert.match((act.json() as { message: string }).message, /ne sont pas tous signés/);
   });
 
-  test('a PES_Retour from the trésorerie is stored and listed for the collectivité', async () => {
+  test('a PES_Retour from the trésorerie is stored, listed for the collectivité and linked to the flux it answers', async () => {
     const ftp = new FtpClient();
     await ftp.access({ host: '127.0.0.1', port: sim.port, user: 'paraphe', password: 'paraphe' });
     await ftp.send('SITE P_RETOUR PES-E2E-OK');
     ftp.close();
-    let list: { fichier: string; nomFic: string | null; resume: string[] }[] = [];
+    let list: { fichier: string; nomFic: string | null; resume: string[]; flux: { dossierId: string; nomFic: string; bordereaux: number }[] }[] = [];
     for (let i = 0; i < 200 && list.length === 0; i++) {
       await pollHelios(p.deps, heliosPorts(p.deps));
       list = (await api.request('GET', `${base()}/helios-retours`)).json() as typeof list;
@@ -175,6 +175,43 @@ describe('HELIOS through the platform and the gateway simulator', () => {
     const raw = await api.request('GET', `${base()}/helios-retours/${list[0]!.fichier}`);
     assert.equal(raw.statusCode, 200);
     assert.match(raw.body, /PES_Retour/);
+    // Its own NomFic differs from the PES_Aller's: the link goes through SIRET, budget, exercice and IdBord.
+    assert.notEqual(list[0]!.nomFic, 'PES-E2E-OK');
+    assert.deepEqual(list[0]!.flux, [{ dossierId: acceptedId, nomFic: 'PES-E2E-OK', bordereaux: 2 }]);
+    const flux = (await api.request('GET', `${base()}/helios/${acceptedId}`)).json() as { retours: { fichier: string; flux: { dossierId: string }[] }[] };
+    assert.deepEqual(flux.retours.map((r) => r.fichier), [list[0]!.fichier]);
+    // The other flux (refused one, unsigned one) have no retour.
+    const others = await p.deps.db.selectFrom('helios_pes').select('dossier_id').where('collectivite_id', '=', cid).where('dossier_id', '!=', acceptedId).execute();
+    assert.ok(others.length >= 2);
+    for (const o of others) assert.deepEqual(((await api.request('GET', `${base()}/helios/${o.dossier_id}`)).json() as { retours: unknown[] }).retours, []);
+    const journal = await p.deps.db.selectFrom('journal_entry').select('details').where('object_id', '=', acceptedId).where('action', '=', 'helios.retour.rattache').execute();
+    assert.equal(journal.length, 1);
+  });
+
+  test('a PES_Retour naming bordereaux of a flux sent again after a refusal is linked to the last flux sent', async () => {
+    // Bordereau 4 was refused (altered signature) in PES-E2E-ALTERE; sent again, correctly signed, in a new flux.
+    const res = await deposit(await signed({ nomFic: 'PES-E2E-RENVOI', idBords: [4] }));
+    assert.equal(res.statusCode, 201, res.body);
+    const id = (res.json() as HeliosJson).dossier.id;
+    assert.equal((await api.request('POST', `/api/collectivites/${cid}/dossiers/${id}/actions/transmettre`, {})).statusCode, 200);
+    await until(id, 'acquitte');
+    // As if deposited before its bordereaux' keys were kept (migration 0012): read again from the stored PES.
+    await p.deps.db.deleteFrom('helios_pes_bordereau').where('dossier_id', '=', id).execute();
+    const ftp = new FtpClient();
+    await ftp.access({ host: '127.0.0.1', port: sim.port, user: 'paraphe', password: 'paraphe' });
+    await ftp.send('SITE P_RETOUR PES-E2E-RENVOI');
+    ftp.close();
+    let linked: { retours: { fichier: string; resume: string[]; flux: { nomFic: string; bordereaux: number }[] }[] } = { retours: [] };
+    for (let i = 0; i < 200 && linked.retours.length === 0; i++) {
+      await pollHelios(p.deps, heliosPorts(p.deps));
+      linked = (await api.request('GET', `${base()}/helios/${id}`)).json() as typeof linked;
+      if (linked.retours.length === 0) await sleep(100);
+    }
+    assert.equal(linked.retours.length, 1);
+    assert.deepEqual(linked.retours[0]!.flux, [{ dossierId: id, nomFic: 'PES-E2E-RENVOI', bordereaux: 1 }]);
+    assert.match(linked.retours[0]!.resume[0]!, /bordereau n° 4 /);
+    const altere = await p.deps.db.selectFrom('helios_pes').select('dossier_id').where('nom_fic', '=', 'PES-E2E-ALTERE').executeTakeFirstOrThrow();
+    assert.deepEqual(((await api.request('GET', `${base()}/helios/${altere.dossier_id}`)).json() as { retours: unknown[] }).retours, []);
   });
 
   test('bad input is refused with a French message and leaves nothing', async () => {

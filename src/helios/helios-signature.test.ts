@@ -257,6 +257,34 @@ describe('a PES flow through the parapheur before its transmission', () => {
     assert.equal((await until(flow.dossier.id, 'acquitte')).acquit?.statut, 'OK');
   });
 
+  test('bordereaux with Id, global signature asked at submission: one XAdES signature of the PES_Aller in the circuit, acquitted, verified by xmlsec1', async () => {
+    const created = await deposit('PES-CIRCUIT-GLOBAL-DEMANDEE', [11, 12]);
+    const id = created.dossier.id;
+    // Without the choice the file would be signed per bordereau (both carry an Id).
+    const bad = await api.request('POST', H(`/helios/${id}/soumettre-signature`), { typologieId: typologie, bureauEmetteurId: bureaux.finances, porteeSignature: 'pj' });
+    assert.equal(bad.statusCode, 400, bad.body);
+    const sig = (await ok<HeliosJson>(api, 'POST', H(`/helios/${id}/soumettre-signature`), { typologieId: typologie, bureauEmetteurId: bureaux.finances, porteeSignature: 'global' })).signature!;
+    const child = await p.deps.db.selectFrom('dossier').select('metadata').where('id', '=', sig.parapheurDossierId).executeTakeFirstOrThrow();
+    assert.equal((child.metadata as { porteeSignature?: string }).porteeSignature, 'global');
+    await ok(people.dgs, 'POST', P(`/dossiers/${sig.parapheurDossierId}/viser`), {});
+    assert.equal(await signAsMaire(sig.parapheurDossierId, pki.agents[2]), 1, 'one global signature, not one per bordereau');
+    const done = await until(id, 'acquitte');
+    assert.equal(done.acquit?.statut, 'OK', JSON.stringify(done.acquit));
+    assert.deepEqual(done.acquit!.elements.map((e) => e.bordereau).filter(Boolean), ['11', '12']);
+    const vue = await ok<{ signatureGlobale: boolean; bordereaux: { signe: boolean }[] }>(api, 'GET', H(`/helios/${id}/vue`));
+    assert.deepEqual([vue.signatureGlobale, vue.bordereaux.map((b) => b.signe)], [true, [false, false]]);
+    const received = readdirSync(join(sim.root, 'received')).filter((f) => f.endsWith(`_${done.fichierEnvoye}`));
+    const file = join(dir, 'transmis-global-demandee.xml');
+    writeFileSync(file, readFileSync(join(sim.root, 'received', received[0]!)));
+    const v = tool('xmlsec1', [
+      '--verify', '--id-attr:Id', 'http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller:PES_Aller', '--id-attr:Id', 'http://uri.etsi.org/01903/v1.1.1#:SignedProperties',
+      '--trusted-pem', pki.root.certPath, '--untrusted-pem', pki.intermediate.certPath,
+      '--node-xpath', "/*[local-name()='PES_Aller']/*[local-name()='Signature']", file,
+    ], 'xmlsec1');
+    assert.equal(v.status, 0, v.out);
+    assert.equal(xmlsecVerify(file, 1).status === 0, false, 'no signature on the bordereau itself');
+  });
+
   test('choices are checked (PAdES or unknown typologie, bureau not held); a PES already signed outside is transmitted directly', async () => {
     const created = await deposit('PES-CIRCUIT-CHOIX', [3], people.secretaire);
     const countDossiers = async () => Number((await p.deps.db.selectFrom('dossier').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);

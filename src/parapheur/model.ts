@@ -1,4 +1,5 @@
 /** The parapheur's configuration data as zod schemas: one schema validates input, types the code and feeds OpenAPI. */
+import type { SignatureScope } from './signature/xades/global.ts';
 import { z } from 'zod';
 
 const uuid = z.uuid('Identifiant invalide.');
@@ -72,8 +73,14 @@ export const documentASignerMetadata = z.object({
   bureauEmetteurId: uuid.describe('Bureau au nom duquel le dossier est émis'),
   bureauxVariables: z.record(z.string(), uuid).default({}).describe('Bureaux choisis pour les étapes « variable »'),
   dateLimite: z.iso.datetime({ offset: true }).optional().describe('Date limite de traitement'),
+  porteeSignature: z.enum(['bordereaux', 'global']).optional().describe('Flux PES (XAdES) : une signature par bordereau, ou une signature globale du PES_Aller ; absent : selon le fichier'),
 });
 export type DocumentASignerMetadata = z.infer<typeof documentASignerMetadata>;
+
+/** A PES's signature scope asked at submission (`porteeSignature`), else 'auto': the file decides (xades/global.ts). */
+export function xadesScopeOf(metadata: Record<string, unknown>): SignatureScope {
+  return metadata.porteeSignature === 'global' || metadata.porteeSignature === 'bordereaux' ? metadata.porteeSignature : 'auto';
+}
 
 /**
  * Files a `document-a-signer` dossier with a CAdES typologie may carry as principal document, as the

@@ -128,6 +128,26 @@ describe('PES through the parapheur (XAdES per bordereau)', () => {
     assert.ok(signed.includes(iconv.encode('<LibelleColBud V="Test é(-è_çà)="/>', 'latin1')));
   });
 
+  it('a PES deposited with a global signature asked (porteeSignature): the seal signs the whole PES_Aller once; xmlsec1 and the XSD accept it', async () => {
+    const pes = generatePesAller(2, 1);
+    const id = await w.createDossier(w.people.secretaire!, pes, { typologieId: sealTypologie, porteeSignature: 'global' }, { type: 'pes-a-signer', filename: 'PES_global.xml' });
+    assert.equal((await w.request(w.people.secretaire!, 'POST', `${P(w.cid)}/dossiers/${id}/envoyer`, {})).status, 200);
+    assert.equal(((await w.request(w.people.dgs!, 'POST', `${P(w.cid)}/dossiers/${id}/viser`, {})).json.dossier as { state: string }).state, 'cachet_en_cours');
+    await w.runJobs();
+    const signed = await finalDocument(id);
+    const file = join(w.dir, 'pes-sealed-global.xml');
+    writeFileSync(file, signed);
+    const v = tool('xmlsec1', [
+      '--verify', '--id-attr:Id', 'http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller:PES_Aller', '--id-attr:Id', 'http://uri.etsi.org/01903/v1.1.1#:SignedProperties',
+      '--trusted-pem', w.pki.root.certPath, '--untrusted-pem', w.pki.intermediate.certPath,
+      '--node-xpath', "/*[local-name()='PES_Aller']/*[local-name()='Signature']", file,
+    ], 'xmlsec1');
+    assert.equal(v.status, 0, v.out);
+    assert.equal((signed.toString('latin1').match(/<ds:Signature[ >]/g) ?? []).length, 1, 'one signature, the global one');
+    const xsd = tool('xmllint', ['--noout', '--schema', XSD, file], 'libxml2-utils');
+    assert.equal(xsd.status, 0, xsd.out);
+  });
+
   it('refuses a PES with a DOCTYPE and a PDF typologie for a PES, the dossier staying a draft', async () => {
     const evil = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?>\n<!DOCTYPE PES_Aller [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<PES_Aller>&x;</PES_Aller>\n', 'latin1');
     const id = await w.createDossier(w.people.secretaire!, evil, { typologieId: sealTypologie }, { type: 'pes-a-signer', filename: 'evil.xml' });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Deps } from '../app/deps.ts';
 import { connectorConfigFor, resolveConnectorConfig } from '../connectors/connectors.ts';
+import { AppError } from '../shared/errors.ts';
 import { loadTrustAnchors } from './signature/certificates/trust-anchors.ts';
 import { HttpCrlSource, type CrlSource } from './signature/certificates/crl-source.ts';
 import { Pkcs12KeySource, type PadesKeySource } from './signature/pades/key-source.ts';
@@ -21,6 +22,7 @@ export const pkcs11Settings = z.object({
 });
 export const sealConfig = z.union([
   z.object({ p12Path: z.string().min(1).describe('Fichier PKCS#12 du cachet serveur'), password: z.string().describe('Mot de passe du PKCS#12') }),
+  z.object({ pkcs12: z.string().min(1).describe('PKCS#12 du cachet déposé par la collectivité (base64, conservé scellé)'), password: z.string().describe('Mot de passe du PKCS#12') }),
   z.object({ pkcs11: pkcs11Settings.describe('Clé du cachet sur un jeton PKCS#11 (HSM, SoftHSM2)') }),
 ]);
 export const tsaConfig = z.object({ url: z.url().describe('URL du service d’horodatage RFC 3161') });
@@ -59,10 +61,33 @@ export async function tsaUrlFor(deps: Deps, collectiviteId: string): Promise<str
   return parsed.success ? parsed.data.url : undefined;
 }
 
-/** The collectivité's seal key: a PKCS#12 file or a PKCS#11 token, behind the one key-source interface. */
+const SCOPE_RANK: Record<string, number> = { operator: 0, group: 1, collectivite: 2 };
+
+/**
+ * Which of the seal's key settings applies when the inherited ones mix several (the operator names a file, the
+ * collectivité uploaded its own PKCS#12): the one set closest to the collectivité.
+ */
+export function sealKind(config: Record<string, unknown>, origin: Record<string, string>): 'pkcs11' | 'pkcs12' | 'p12Path' | null {
+  const present = (['pkcs11', 'pkcs12', 'p12Path'] as const).filter((k) => config[k] !== undefined && config[k] !== '');
+  present.sort((a, b) => (SCOPE_RANK[origin[b] ?? ''] ?? -1) - (SCOPE_RANK[origin[a] ?? ''] ?? -1));
+  return present[0] ?? null;
+}
+
+/** The collectivité's seal key: a PKCS#12 (file, or uploaded and kept sealed) or a PKCS#11 token, behind the one key-source interface. */
 export async function sealKeyFor(deps: Deps, collectiviteId: string): Promise<PadesKeySource> {
-  const c = await connectorConfigFor<z.infer<typeof sealConfig>>(deps.db, deps.connectors, collectiviteId, CONNECTOR_SEAL);
-  return 'pkcs11' in c ? Pkcs11KeySource.open(c.pkcs11) : Pkcs12KeySource.openFile(c.p12Path, c.password);
+  const { config, origin } = await resolveConnectorConfig(deps.db, deps.connectors, collectiviteId, CONNECTOR_SEAL);
+  const kind = sealKind(config, origin);
+  const only = kind === 'pkcs11' ? { pkcs11: config.pkcs11 } : kind === 'pkcs12' ? { pkcs12: config.pkcs12, password: config.password } : { p12Path: config.p12Path, password: config.password };
+  const parsed = sealConfig.safeParse(only);
+  if (!parsed.success) {
+    throw new AppError('UNPROCESSABLE', 'Le connecteur « Parapheur : cachet serveur (PKCS#12) » n’est pas configuré pour cette collectivité.', `connector ${CONNECTOR_SEAL} misconfigured`, {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  const c = parsed.data;
+  if ('pkcs11' in c) return Pkcs11KeySource.open(c.pkcs11);
+  if ('pkcs12' in c) return Pkcs12KeySource.openBytes(new Uint8Array(Buffer.from(c.pkcs12, 'base64')), c.password);
+  return Pkcs12KeySource.openFile(c.p12Path, c.password);
 }
 
 export function markText(template: string, v: { signataire: string; pourCompteDe: string | null; date: Date }): string {

@@ -25,6 +25,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /api/collectivites/:collectiviteId/api-tokens': { name: 'jeton', permissions: ['dossier:read'] },
   'PATCH /api/collectivites/:collectiviteId': { name: 'Nouveau nom' },
   'PUT /api/collectivites/:collectiviteId/connectors/:connector': { config: { path: '/tmp/x' } },
+  // A body that passes validation (the PKCS#12 itself is checked after the tenant and permission checks).
+  'PUT /api/collectivites/:collectiviteId/cachet-serveur': { pkcs12: 'AAAA', password: 'x' },
   'POST /api/collectivites/:collectiviteId/parapheur/bureaux': { name: 'Bureau' },
   'PUT /api/collectivites/:collectiviteId/parapheur/bureaux/:bureauId/titulaires': { userIds: [] },
   'PUT /api/collectivites/:collectiviteId/parapheur/circuits/:circuitId': { name: 'Circuit modifié', steps: [{ kind: 'visa', actors: { type: 'bureaux', bureauIds: [NO_SUCH_ID] } }], version: 1 },

@@ -3,7 +3,8 @@
  * signed globally (XAdES on the whole PES_Aller, with the collectivité's demo seal) from the HELIOS page, clicks
  * « Transmettre à la trésorerie » and, without reloading the page, sees the state move to « Acquittement reçu »
  * when the Hélios simulator's acquittement is polled. The list then shows the trésorerie's PES_Retour (the demo
- * simulator writes one after each integrated file) with its readable summary.
+ * simulator writes one after each integrated file) with its readable summary and a link to the flux it
+ * answers, whose page lists it under « Retours de la trésorerie ».
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,7 +60,8 @@ describe('the HELIOS pages refresh flows in progress', { timeout: 600_000 }, () 
 
       // The trésorerie's PES_Retour of this flow, with its summary per bordereau.
       // (It is fetched by the same poll as the acquittement or the next one: reload as a user would.)
-      const summary = page.getByRole('table', { name: 'PES_Retour reçus' }).getByText(/^Mandats, exercice \d{4}, bordereau n° 2 : 1 pièce \(1 prise en charge\)$/);
+      const summaryText = /^Mandats, exercice \d{4}, bordereau n° 2 : 1 pièce \(1 prise en charge\)$/;
+      const summary = page.getByRole('table', { name: 'PES_Retour reçus' }).getByText(summaryText);
       for (let i = 0; ; i++) {
         await timedGoto(page, `/c/${cid}/helios`, 'helios-liste');
         if ((await summary.count()) === 1) break;
@@ -67,6 +69,15 @@ describe('the HELIOS pages refresh flows in progress', { timeout: 600_000 }, () 
         await page.waitForTimeout(1000);
       }
       await check(page, '51-helios-liste-pes-retour');
+
+      // The PES_Retour links to the flux it answers (matched by SIRET, exercice and bordereau number, not by
+      // NomFic), and the flux page lists it under « Retours de la trésorerie ».
+      const row = page.getByRole('table', { name: 'PES_Retour reçus' }).getByRole('row').filter({ has: page.getByText(summaryText) });
+      await row.getByRole('link', { name: `Flux ${nomFic}` }).click();
+      await page.waitForURL(/\/helios\/[0-9a-f-]{36}$/);
+      await page.getByRole('heading', { name: 'Retours de la trésorerie' }).waitFor();
+      await page.getByRole('table', { name: 'PES_Retour de la trésorerie pour ce flux' }).getByText(summaryText).waitFor();
+      await check(page, '52-helios-flux-retours-tresorerie');
     } catch (e) {
       await screenshot(page, '59-echec-helios-live').catch(() => undefined);
       throw e;

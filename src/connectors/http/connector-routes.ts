@@ -12,9 +12,21 @@ import { ensureOperator } from '../../tenancy/ensure-operator.ts';
 import { resolveConnectorConfig } from '../connectors.ts';
 import { maskSecrets } from '../mask-secrets.ts';
 import { setConnectorConfig } from '../set-connector-config.ts';
+import { MAX_PKCS12_BYTES, sealSummary, setSealPkcs12 } from '../../parapheur/admin/set-seal-pkcs12.ts';
 
 const configBody = z.object({ config: z.record(z.string(), z.unknown()).describe('Réglages ; un secret renvoyé masqué (••••••••) garde sa valeur enregistrée') });
 const effectiveView = z.object({ connector: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()) });
+const sealCertificate = z.object({ sujet: z.string(), emetteur: z.string(), numeroSerie: z.string(), valideDu: z.string(), valideJusquAu: z.string() });
+const sealView = z.object({
+  source: z.enum(['pkcs12', 'p12Path', 'pkcs11']).nullable().describe('pkcs12 : PKCS#12 déposé (conservé scellé) ; p12Path : fichier PKCS#12 sur le serveur ; pkcs11 : jeton ; null : aucun cachet'),
+  origine: z.string().nullable().describe('Qui l’a configuré : operator, group, collectivite'),
+  certificat: sealCertificate.nullable(),
+  erreur: z.string().nullable().describe('Pourquoi le certificat ne peut pas être lu (mot de passe, fichier…)'),
+});
+const sealUpload = z.object({
+  pkcs12: z.base64('Le fichier PKCS#12 doit être envoyé en base64.').max(Math.ceil((MAX_PKCS12_BYTES * 4) / 3) + 4, 'Fichier PKCS#12 trop volumineux.').describe('Le fichier PKCS#12 (.p12, .pfx) du cachet serveur, en base64'),
+  password: z.string().max(200).describe('Son mot de passe : vérifié, conservé scellé, jamais renvoyé'),
+});
 const connectorSummary = z.object({ connector: z.string(), label: z.string(), config: z.record(z.string(), z.unknown()), origin: z.record(z.string(), z.string()), complete: z.boolean(), problems: z.array(z.object({ path: z.string(), message: z.string() })) });
 
 export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
@@ -61,6 +73,15 @@ export function connectorRoutes(app: FastifyInstance, deps: Deps): void {
     }
     return { items };
   });
+
+  // The collectivité's own seal: PKCS#12 and password uploaded (checked, stored sealed, never sent back).
+  r.put('/api/collectivites/:collectiviteId/cachet-serveur', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Déposer le PKCS#12 du cachet serveur de la collectivité avec son mot de passe (vérifiés ; conservés scellés, jamais renvoyés) ; remplace la surcharge du cachet de la collectivité', params: collectiviteParams, body: sealUpload, response: { 200: sealView, ...errorResponses } } }, async (request) => {
+    const access = tenantOf(request);
+    await setSealPkcs12(deps, actorOf(principalOf(request)), access.collectiviteId, request.body);
+    return sealSummary(deps, access.collectiviteId);
+  });
+
+  r.get('/api/collectivites/:collectiviteId/cachet-serveur', { config: { permission: 'connector:manage' }, schema: { tags, summary: 'Le cachet serveur qui s’applique à la collectivité : d’où vient sa clé et quel certificat il porte (sans aucun secret)', params: collectiviteParams, response: { 200: sealView, ...errorResponses } } }, async (request) => sealSummary(deps, tenantOf(request).collectiviteId));
 
   r.get('/api/connectors', { schema: { tags, summary: 'Configuration par défaut de l’opérateur pour chaque connecteur (personnel de l’opérateur ; secrets masqués)', response: { 200: z.object({ items: z.array(z.object({ connector: z.string(), label: z.string(), config: z.record(z.string(), z.unknown()) })) }), ...errorResponses } } }, async (request) => {
     requireOperator(principalOf(request));

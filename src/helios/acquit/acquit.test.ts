@@ -87,3 +87,42 @@ test('a PES_Retour for dépense bordereaux validates with xmllint and parses bac
   assert.deepEqual(r.domaines, [{ nom: 'PES_DepenseRetour', elements: 2 }]);
   assert.deepEqual(retourSummaryFr(r), ['Mandats, exercice 2026, bordereau n° 12 : 3 pièces (2 prises en charge, 1 rejetée, 1 ligne rejetée)']);
 });
+
+test('a PES_Retour for recette bordereaux (XSD-valid) is summarised with the recette nomenclature', async () => {
+  // Recette states differ from dépense ones (CommunRecette_Retour.xsd): pièce 05 is « annulé », and a
+  // rejected line is EtatLigPce 01 (02 is « annulé »). A BordereauORMCGlobal has no pièces.
+  const bytes = Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>
+<n:PES_Retour xmlns:n="http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/retour">
+<Enveloppe><Parametres><Version V="2"/><TypFic V="PESRETOUR_REC"/><NomFic V="PES2R_034000_261124_0002"/></Parametres></Enveloppe>
+<EnTetePES><DteStr V="2026-11-24"/><IdPost V="034000"/><IdColl V="21060088800017"/><CodColl V="123"/><CodBud V="12"/></EnTetePES>
+<PES_RecetteRetour>
+<EnTeteRecette><TypRestit V="AA"/><IdVer V="2"/><NatInf V="2"/></EnTeteRecette>
+<Bordereau>
+<BlocBordereau><Exer V="2026"/><IdBord V="7"/><TypBord V="01"/></BlocBordereau>
+<Piece><BlocPiece><IdPce V="1"/><TypPce V="01"/><NatPce V="01"/><Obj V="Cantine scolaire"/><DtePcePec V="2026-11-24"/><EtatPce V="02"/></BlocPiece>
+<LigneDePiece><BlocLignePiece><InfoLignePiece><IdLigne V="1"/><EtatLigPce V="04"/><MtHT V="120.00"/></InfoLignePiece></BlocLignePiece></LigneDePiece></Piece>
+<Piece><BlocPiece><IdPce V="2"/><TypPce V="01"/><NatPce V="01"/><EtatPce V="05"/></BlocPiece>
+<LigneDePiece><BlocLignePiece><InfoLignePiece><IdLigne V="1"/><EtatLigPce V="02"/><MtHT V="30.00"/></InfoLignePiece></BlocLignePiece></LigneDePiece></Piece>
+<Piece><BlocPiece><IdPce V="3"/><TypPce V="01"/><NatPce V="01"/><EtatPce V="04"/><ObsEtat V="01"/></BlocPiece>
+<LigneDePiece><BlocLignePiece><InfoLignePiece><IdLigne V="1"/><EtatLigPce V="01"/><ObsEtat V="03"/><MtHT V="45.50"/></InfoLignePiece></BlocLignePiece></LigneDePiece></Piece>
+</Bordereau>
+<Bordereau>
+<BordereauORMCGlobal><Exer V="2026"/><IdBord V="8"/><MtTTC V="980.00"/></BordereauORMCGlobal>
+</Bordereau>
+</PES_RecetteRetour>
+</n:PES_Retour>
+`, 'latin1');
+  const lint = xmllintSchema(bytes, CONFORMANCE_RETOUR_XSD);
+  assert.ok(lint.valid, lint.output);
+  const r = await parsePesRetour(bytes);
+  assert.equal(r.typFic, 'PESRETOUR_REC');
+  assert.deepEqual(r.domaines, [{ nom: 'PES_RecetteRetour', elements: 3 }]);
+  assert.deepEqual(
+    r.bordereaux.map((b) => [b.domaine, b.exercice, b.numero, b.pieces, b.lignesRejetees]),
+    [['PES_RecetteRetour', '2026', '7', 3, 1], ['PES_RecetteRetour', '2026', '8', 0, 0]],
+  );
+  assert.deepEqual(retourSummaryFr(r), [
+    'Titres, exercice 2026, bordereau n° 7 : 3 pièces (1 prise en charge, 1 rejetée, 1 annulée, 1 ligne rejetée)',
+    'Titres, exercice 2026, bordereau n° 8 : ORMC global, sans détail des pièces',
+  ]);
+});

@@ -29,6 +29,17 @@ import { listRetours, loadHeliosDossier, pesVue, retourContent } from '../use-ca
 const pesParams = collectiviteParams.extend({ dossierId: z.string() });
 const erreurView = z.object({ code: z.string().nullable(), libelle: z.string().nullable() });
 
+const retourView = z.object({
+  cle: z.string(),
+  fichier: z.string(),
+  nomFic: z.string().nullable(),
+  sha256: z.string().nullable(),
+  recuLe: z.string(),
+  resume: z.array(z.string()).describe('Résumé lisible : une ligne par bordereau (pièces prises en charge, rejetées…)'),
+  details: z.record(z.string(), z.unknown()),
+  flux: z.array(z.object({ dossierId: z.string(), nomFic: z.string(), bordereaux: z.number() })).describe('Les flux PES_Aller auxquels ce PES_Retour répond (rapprochés par SIRET, budget, exercice et numéro de bordereau), le plus concerné en premier'),
+});
+
 export const heliosView = z.object({
   nomFic: z.string(),
   idColl: z.string(),
@@ -53,10 +64,10 @@ export const heliosView = z.object({
     })
     .nullable(),
   signature: circuitProgressView.nullable().describe('Le circuit de parapheur en cours (ou le dernier) : dossier enfant « pes-a-signer », état, étapes'),
+  retours: z.array(retourView).describe('Les PES_Retour de la trésorerie rapprochés de ce flux'),
   dossier: dossierView,
 });
 
-const retourView = z.object({ cle: z.string(), fichier: z.string(), nomFic: z.string().nullable(), sha256: z.string().nullable(), recuLe: z.string(), resume: z.array(z.string()).describe('Résumé lisible : une ligne par bordereau (pièces prises en charge, rejetées…)'), details: z.record(z.string(), z.unknown()) });
 
 /** Streams the multipart file (field « file ») to a temporary file; the caller removes the directory. */
 async function uploadToTempFile(request: FastifyRequest): Promise<{ dir: string; path: string; filename: string }> {
@@ -87,7 +98,7 @@ export function heliosRoutes(app: FastifyInstance, deps: Deps): void {
     const def = deps.dossierTypes.get(HELIOS_TYPE);
     const who = actingAs(tenantOf(request), principalOf(request).kind);
     // The module's actions (soumettre_signature) are listed too: this API runs them.
-    return { ...h.pes, acquit: h.acquit, signature: h.signature, dossier: { ...presentDossier(def, h.dossier, h.documents, who), actions: allowedActions(def, snapshotOf(h.dossier, h.documents), who, { viaModule: true }) } };
+    return { ...h.pes, acquit: h.acquit, signature: h.signature, retours: h.retours, dossier: { ...presentDossier(def, h.dossier, h.documents, who), actions: allowedActions(def, snapshotOf(h.dossier, h.documents), who, { viaModule: true }) } };
   }
 
   r.post('/api/collectivites/:collectiviteId/helios', { config: { permission: 'dossier:write' }, schema: { tags, summary: 'Déposer un PES_Aller (multipart, champ « file ») : validé au dépôt (schéma et règles Hélios), refusé avec chaque erreur et son emplacement', consumes: ['multipart/form-data'], params: collectiviteParams, response: { 201: heliosView, ...errorResponses } } }, async (request, reply) => {
@@ -103,7 +114,7 @@ export function heliosRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.get('/api/collectivites/:collectiviteId/helios/:dossierId', { config: { permission: 'dossier:read' }, schema: { tags, summary: 'Suivre un flux PES : état (code S²LOW), envoi, acquittement avec les erreurs par bordereau, pièce et ligne', params: pesParams, response: { 200: heliosView, ...errorResponses } } }, async (request) => view(request, tenantOf(request).collectiviteId, request.params.dossierId));
 
-  r.post('/api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature', { config: { permission: 'dossier:act' }, schema: { tags, summary: 'Soumettre le flux PES à la signature : un dossier « pes-a-signer » du parapheur part dans le circuit de la typologie XAdES (une signature par bordereau) ; signé, le flux est transmis (si demandé)', params: pesParams, body: soumettrePesInput, response: { 200: heliosView, ...errorResponses } } }, async (request) => {
+  r.post('/api/collectivites/:collectiviteId/helios/:dossierId/soumettre-signature', { config: { permission: 'dossier:act' }, schema: { tags, summary: 'Soumettre le flux PES à la signature : un dossier « pes-a-signer » du parapheur part dans le circuit de la typologie XAdES (une signature par bordereau, ou une signature globale du PES_Aller avec porteeSignature « global ») ; signé, le flux est transmis (si demandé)', params: pesParams, body: soumettrePesInput, response: { 200: heliosView, ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     await submitPesForSignature(deps, principalOf(request), access, request.params.dossierId, request.body);
     return view(request, access.collectiviteId, request.params.dossierId);

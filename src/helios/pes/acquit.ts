@@ -180,15 +180,21 @@ export interface RetourBordereau {
   exercice?: string;
   numero?: string;
   pieces: number;
-  /** pièces per EtatPce code (01 en instance, 02 prise en charge, 04 rejetée…) */
+  /** pièces per EtatPce code (01 en instance, 02 prise en charge, 04 rejetée…; 05 is soldée in dépense, annulée in recette) */
   etatsPieces: Record<string, number>;
-  /** lines whose EtatLigPce says rejected (02) */
+  /** A recette bordereau reported as a whole (BordereauORMCGlobal: Exer, IdBord, MtTTC), without pièces. */
+  ormcGlobal?: boolean;
+  /** lines whose EtatLigPce says rejected (dépense 02, 09, 10; recette 01) */
   lignesRejetees: number;
 }
 
 const MAX_RETOUR_BORDEREAUX = 200;
 
-/** EtatPce of the PES_Retour XSD (dépense: 01, 02, 04, 05; recette: 01–04). */
+/**
+ * EtatPce of the PES_Retour XSD, whose nomenclatures differ per domain: dépense (CommunDepense_Retour.xsd)
+ * 01 en instance, 02 prise en charge, 04 rejeté, 05 soldé; recette (CommunRecette_Retour.xsd) 01 en
+ * instance, 02 prise en charge, 03 prise en charge partielle, 04 rejeté, 05 annulé.
+ */
 export const ETAT_PIECE_RETOUR_FR: Record<string, [string, string]> = {
   '01': ['en instance', 'en instance'],
   '02': ['prise en charge', 'prises en charge'],
@@ -196,6 +202,13 @@ export const ETAT_PIECE_RETOUR_FR: Record<string, [string, string]> = {
   '04': ['rejetée', 'rejetées'],
   '05': ['soldée', 'soldées'],
 };
+export const ETAT_PIECE_RETOUR_RECETTE_FR: Record<string, [string, string]> = { ...ETAT_PIECE_RETOUR_FR, '05': ['annulée', 'annulées'] };
+
+/**
+ * EtatLigPce values meaning a rejected line: dépense 02 rejeté, 09 rejet, 10 rejet non forçable; recette
+ * 01 rejeté (there 02 is « annulé »).
+ */
+const LIGNE_REJETEE: Record<string, Set<string>> = { PES_DepenseRetour: new Set(['02', '09', '10']), PES_RecetteRetour: new Set(['01']) };
 
 /** One French line per bordereau of a PES_Retour, e.g. « Mandats, exercice 2026, bordereau n° 12 : 3 pièces (2 prises en charge, 1 rejetée) ». */
 export function retourSummaryFr(r: PesRetour): string[] {
@@ -203,9 +216,10 @@ export function retourSummaryFr(r: PesRetour): string[] {
   const lines = r.bordereaux.map((b) => {
     const etats = Object.entries(b.etatsPieces)
       .sort(([a], [c]) => a.localeCompare(c))
-      .map(([code, n]) => `${n} ${ETAT_PIECE_RETOUR_FR[code]?.[n > 1 ? 1 : 0] ?? `à l’état ${code}`}`)
+      .map(([code, n]) => `${n} ${(/Recette/.test(b.domaine) ? ETAT_PIECE_RETOUR_RECETTE_FR : ETAT_PIECE_RETOUR_FR)[code]?.[n > 1 ? 1 : 0] ?? `à l’état ${code}`}`)
       .join(', ');
     const rej = b.lignesRejetees ? `, ${b.lignesRejetees} ligne${b.lignesRejetees > 1 ? 's' : ''} rejetée${b.lignesRejetees > 1 ? 's' : ''}` : '';
+    if (b.ormcGlobal && b.pieces === 0) return `${kind(b.domaine)}, exercice ${b.exercice ?? '?'}, bordereau n° ${b.numero ?? '?'} : ORMC global, sans détail des pièces`;
     return `${kind(b.domaine)}, exercice ${b.exercice ?? '?'}, bordereau n° ${b.numero ?? '?'} : ${b.pieces} pièce${b.pieces > 1 ? 's' : ''}${etats ? ` (${etats}${rej})` : rej}`;
   });
   if (r.bordereauxNonDetailles > 0) lines.push(`… et ${r.bordereauxNonDetailles} autre(s) bordereau(x)`);
@@ -237,12 +251,14 @@ export async function parsePesRetour(src: PesSource, config: Partial<PesConfig> 
           else r.bordereauxNonDetailles++;
         }
       } else if (bord && path[2] === 'Bordereau') {
-        if (parent === 'BlocBordereau' && name === 'Exer') bord.exercice = v;
-        else if (parent === 'BlocBordereau' && name === 'IdBord') bord.numero = v;
+        // BordereauORMCGlobal: a recette bordereau reported as a whole (Exer, IdBord, MtTTC), without pièces.
+        if (name === 'BordereauORMCGlobal') bord.ormcGlobal = true;
+        else if ((parent === 'BlocBordereau' || parent === 'BordereauORMCGlobal') && name === 'Exer') bord.exercice = v;
+        else if ((parent === 'BlocBordereau' || parent === 'BordereauORMCGlobal') && name === 'IdBord') bord.numero = v;
         else if (name === 'Piece' && path.length === 4) bord.pieces++;
         else if (name === 'EtatPce' && v !== undefined) {
           bord.etatsPieces[v] = (bord.etatsPieces[v] ?? 0) + 1;
-        } else if (name === 'EtatLigPce' && v === '02') bord.lignesRejetees++;
+        } else if (name === 'EtatLigPce' && v !== undefined && LIGNE_REJETEE[bord.domaine]?.has(v)) bord.lignesRejetees++;
       }
     },
     (name, path) => {

@@ -2,7 +2,8 @@
  * Deposits a PES_Aller: the file (already written to a temporary path by the route, streamed) is validated
  * in one streaming pass (XSD of the configured version + business rules), its readable view gives the
  * summary; only a valid file, whose IdColl is a SIRET of this collectivité, becomes a `helios` dossier with
- * its principal document, its `helios_pes` row and the journal entry, in one transaction. A refused file
+ * its principal document, its `helios_pes` row (and its bordereaux' keys, to link the PES_Retour) and the
+ * journal entry, in one transaction. A refused file
  * leaves nothing (no blob, no row).
  */
 import { createReadStream } from 'node:fs';
@@ -67,6 +68,14 @@ export async function deposerPes(deps: Deps, actor: Actor, collectiviteId: strin
         .executeTakeFirstOrThrow();
       await attachDocument(trx, collectiviteId, row.id, blob, 'principal', upload.filename, 'application/xml', actor.userId);
       await trx.insertInto('helios_pes').values({ dossier_id: row.id, collectivite_id: collectiviteId, id_coll: idColl, nom_fic: metadata.nomFic, schema_version: report.schemaVersion, pes_sha256: blob.sha256 }).execute();
+      // The bordereaux' keys (in chunks: bound parameters are limited), by which a later PES_Retour is linked to this flux (poll-helios.ts).
+      const keys = [...new Map(view.bordereaux.map((b) => [`${b.type}:${b.exercice ?? ''}:${b.numero ?? ''}`, b])).values()];
+      for (let i = 0; i < keys.length; i += 1000) {
+        await trx
+          .insertInto('helios_pes_bordereau')
+          .values(keys.slice(i, i + 1000).map((b) => ({ dossier_id: row.id, collectivite_id: collectiviteId, id_coll: idColl, cod_bud: metadata.codBud, domaine: b.type === 'mandat' ? ('depense' as const) : ('recette' as const), exercice: b.exercice ?? '', id_bord: b.numero ?? '' })))
+          .execute();
+      }
       await appendJournal(trx, deps.clock, actor, { collectiviteId, action: 'dossier.created', objectType: 'dossier', objectId: row.id, details: { type: HELIOS_TYPE, title, state: 'poste', ...metadata, encodage: report.file.encoding }, documentHashes: [blob.sha256] });
       return row;
     });

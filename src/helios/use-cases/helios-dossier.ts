@@ -28,6 +28,8 @@ export interface HeliosDossier {
   acquit: { statut: 'OK' | 'KO'; nombreErreurs: number; elements: AcquitElementView[] } | null;
   /** The parapheur circuit in progress (or the last one), when the flow was submitted for signature. */
   signature: CircuitProgress | null;
+  /** The PES_Retour of the trésorerie linked to this flux (matched by its bordereaux). */
+  retours: RetourView[];
 }
 
 const err = (e: { code?: string; libelle?: string }): AcquitErreurView => ({ code: e.code ?? null, libelle: e.libelle ?? null });
@@ -59,6 +61,7 @@ export async function loadHeliosDossier(deps: Deps, collectiviteId: string, doss
     pes: { nomFic: pes.nom_fic, idColl: pes.id_coll, schemaVersion: pes.schema_version, fichierEnvoye: pes.upload_name, dateEnvoi: pes.sent_at ? new Date(pes.sent_at).toISOString() : null },
     acquit: pes.acquit ? presentAcquit(pes.acquit as PesAcquit) : null,
     signature: link ? await circuitProgress(deps, collectiviteId, link) : null,
+    retours: await listRetours(deps, collectiviteId, dossierId),
   };
 }
 
@@ -69,7 +72,9 @@ export async function pesVue(deps: Deps, collectiviteId: string, dossierId: stri
   return readPesView(await readBlob(deps, pes.signed_sha256 ?? pes.pes_sha256), config);
 }
 
-export interface RetourView { cle: string; fichier: string; nomFic: string | null; sha256: string | null; recuLe: string; resume: string[]; details: Record<string, unknown> }
+/** A flux (PES_Aller) a PES_Retour was linked to at receipt, with the number of its bordereaux reported on. */
+export interface RetourFluxLink { dossierId: string; nomFic: string; bordereaux: number }
+export interface RetourView { cle: string; fichier: string; nomFic: string | null; sha256: string | null; recuLe: string; resume: string[]; details: Record<string, unknown>; flux: RetourFluxLink[] }
 
 /** The French summary written at receipt (poll-helios), or the domain counts of a file received before it existed. */
 function resumeOf(details: Record<string, unknown>): string[] {
@@ -78,9 +83,36 @@ function resumeOf(details: Record<string, unknown>): string[] {
   return domaines.map((d) => `${String(d.nom)} : ${String(d.elements)} élément(s)`);
 }
 
-export async function listRetours(deps: Deps, collectiviteId: string): Promise<RetourView[]> {
-  const rows = await deps.db.selectFrom('helios_response').selectAll().where('collectivite_id', '=', collectiviteId).where('kind', '=', 'PES_Retour').orderBy('received_at', 'desc').orderBy('key').execute();
-  return rows.map((r) => ({ cle: r.key, fichier: r.key, nomFic: r.nom_fic, sha256: r.sha256, recuLe: new Date(r.received_at).toISOString(), resume: resumeOf(r.details), details: r.details }));
+/** The PES_Retour of the collectivité, each with the flux it was linked to; only those of one flux with `dossierId`. */
+export async function listRetours(deps: Deps, collectiviteId: string, dossierId?: string): Promise<RetourView[]> {
+  let q = deps.db.selectFrom('helios_response as r').selectAll('r').where('r.collectivite_id', '=', collectiviteId).where('r.kind', '=', 'PES_Retour');
+  if (dossierId) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(selectFrom('helios_retour_flux as l').select('l.key').whereRef('l.endpoint', '=', 'r.endpoint').whereRef('l.key', '=', 'r.key').where('l.collectivite_id', '=', collectiviteId).where('l.dossier_id', '=', dossierId)),
+    );
+  }
+  const rows = await q.orderBy('r.received_at', 'desc').orderBy('r.key').execute();
+  const links = rows.length === 0
+    ? []
+    : await deps.db
+        .selectFrom('helios_retour_flux as l')
+        .innerJoin('helios_pes as p', 'p.dossier_id', 'l.dossier_id')
+        .select(['l.endpoint', 'l.key', 'l.dossier_id', 'l.bordereaux', 'p.nom_fic'])
+        .where('l.collectivite_id', '=', collectiviteId)
+        .where('l.key', 'in', rows.map((r) => r.key))
+        .orderBy('l.bordereaux', 'desc')
+        .orderBy('p.nom_fic')
+        .execute();
+  return rows.map((r) => ({
+    cle: r.key,
+    fichier: r.key,
+    nomFic: r.nom_fic,
+    sha256: r.sha256,
+    recuLe: new Date(r.received_at).toISOString(),
+    resume: resumeOf(r.details),
+    details: r.details,
+    flux: links.filter((l) => l.endpoint === r.endpoint && l.key === r.key).map((l) => ({ dossierId: l.dossier_id, nomFic: l.nom_fic, bordereaux: l.bordereaux })),
+  }));
 }
 
 /** The raw PES_Retour file, only if it belongs to the collectivité. */

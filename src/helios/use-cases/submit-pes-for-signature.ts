@@ -6,6 +6,7 @@
  * case (same checks: typologie, bureau émetteur held by the caller, variable bureaux). Any refusal rolls
  * everything back. What comes of the circuit moves the flow (see follow-pes-signature).
  */
+import { z } from 'zod';
 import type { Deps } from '../../app/deps.ts';
 import type { Principal, TenantAccess } from '../../identity/principal.ts';
 import { AppError, notFound } from '../../shared/errors.ts';
@@ -15,16 +16,22 @@ import { loadDossier } from '../../dossiers/load-dossier.ts';
 import { snapshotOf } from '../../dossiers/presenter.ts';
 import { actingAs } from '../../dossiers/run-dossier-action.ts';
 import type { DossierRow } from '../../platform/db/schema.ts';
-import { abandonEarlierCircuit, checkCircuitChoices, circuitChoicesInput, journalSubmission, startChildCircuit, type CircuitChoices } from '../../parapheur/workflow/child-circuit.ts';
+import { abandonEarlierCircuit, checkCircuitChoices, circuitChoicesInput, journalSubmission, startChildCircuit } from '../../parapheur/workflow/child-circuit.ts';
 import { HELIOS_TYPE } from '../dossier-type.ts';
 
 export const soumettrePesInput = circuitChoicesInput({
   typologie: 'Typologie XAdES du parapheur de la collectivité (ex. Helios / PES) : elle choisit le circuit',
   bureauEmetteur: 'Bureau au nom duquel le flux PES entre dans le circuit',
   transmettre: 'Transmettre à la trésorerie dès la fin du circuit',
+}).extend({
+  porteeSignature: z
+    .enum(['bordereaux', 'global'])
+    .optional()
+    .describe('« bordereaux » : une signature XAdES par bordereau (cas habituel) ; « global » : une seule signature de tout le PES_Aller (un Id lui est ajouté s’il n’en a pas). Absent : selon le fichier (bordereaux tous identifiés → par bordereau, sinon globale)'),
 });
+export type SoumettrePesInput = z.infer<typeof soumettrePesInput>;
 
-export async function submitPesForSignature(deps: Deps, principal: Principal, access: TenantAccess, heliosDossierId: string, input: CircuitChoices): Promise<{ flux: DossierRow; parapheurDossierId: string }> {
+export async function submitPesForSignature(deps: Deps, principal: Principal, access: TenantAccess, heliosDossierId: string, input: SoumettrePesInput): Promise<{ flux: DossierRow; parapheurDossierId: string }> {
   const cid = access.collectiviteId;
   const who = actingAs(access, principal.kind);
   return deps.db.transaction().execute(async (trx) => {
@@ -48,8 +55,9 @@ export async function submitPesForSignature(deps: Deps, principal: Principal, ac
       childType: 'pes-a-signer',
       title: `${flux.title} — ${String(flux.metadata.bordereaux ?? '?')} bordereau(x)`.slice(0, 500),
       documents: [pes],
-      metadata,
-      journalDetails: { heliosDossierId: flux.id },
+      // What each signature step signs: every bordereau, or the whole PES_Aller (prepare-signature.ts, apply-seal.ts).
+      metadata: input.porteeSignature ? { ...metadata, porteeSignature: input.porteeSignature } : metadata,
+      journalDetails: { heliosDossierId: flux.id, porteeSignature: input.porteeSignature ?? 'selon le fichier' },
       link: async (childId) => {
         await trx.insertInto('helios_signature').values({ child_dossier_id: childId, helios_dossier_id: flux.id, collectivite_id: cid, transmettre_apres_signature: input.transmettreApresSignature }).execute();
       },

@@ -17,9 +17,10 @@ import type { PadesKeySource } from '../signature/pades/key-source.ts';
 import { signPdf } from '../signature/pades/sign-pdf.ts';
 import { assertCertificateAcceptable, CertificateVerdictCache, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { signPes } from '../signature/xades/sign.ts';
+import type { SignatureScope } from '../signature/xades/global.ts';
 import { signCades } from '../signature/cades/sign-cades.ts';
 import { createHash } from 'node:crypto';
-import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename } from '../model.ts';
+import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOf } from '../model.ts';
 import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -35,12 +36,12 @@ async function activeCachetStep(db: Db, p: Payload) {
   return db.selectFrom('parapheur_step').selectAll().where('collectivite_id', '=', p.collectiviteId).where('dossier_id', '=', p.dossierId).where('id', '=', p.stepId).where('state', '=', 'active').where('kind', '=', 'cachet').executeTakeFirst();
 }
 
-/** The seal on a PES: XAdES-EPES on every bordereau, after the seal certificate's checks. */
-async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], d: Deps): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string }> {
+/** The seal on a PES: XAdES-EPES on every bordereau (or one global signature, `scope`), after the seal certificate's checks. */
+async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], d: Deps, scope: SignatureScope): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string }> {
   const chain = await key.getCertificateChain();
   const certificate = await assertCertificateAcceptable({ certificate: chain[0]!, intermediates: chain.slice(1), trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource });
   const signer = { certificate: chain[0]!, sign: (data: Uint8Array) => key.sign({ data, digest: new Uint8Array(createHash('sha256').update(data).digest()), digestAlgorithm: 'SHA-256' }) };
-  return { pdf: await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now() }), certificate, level: 'XAdES-EPES' };
+  return { pdf: await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now(), scope }), certificate, level: 'XAdES-EPES' };
 }
 
 /** The seal on another file: a detached CAdES signature (B-T when a TSA is configured), the file untouched. */
@@ -68,7 +69,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const sourceBytes = await readBlob(d, source.sha256);
       const isPes = signing.format === 'xades';
       const isCades = signing.format === 'cades';
-      const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
+      const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOf(dossier.metadata)) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
         trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
         usage: 'seal',
         crlSource: signingSources(d).crlSource,

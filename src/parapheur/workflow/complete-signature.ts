@@ -59,7 +59,9 @@ interface Signed {
 
 async function assembleXades(deps: Deps, cid: string, p: Record<string, unknown>, source: Uint8Array, values: Uint8Array[]): Promise<Signed> {
   const chain = (p.certificateChain as string[]).map(fromB64);
-  const prepared = prepareXadesSignature(source, chain[0]!, { role: p.role as string, signingTime: new Date(p.signingTime as string), signatureIdPrefix: p.signatureIdPrefix as string });
+  // The scope chosen at preparation (a session prepared before it existed: 'auto', what was used then).
+  const scope = p.scope === 'global' || p.scope === 'bordereaux' ? p.scope : 'auto';
+  const prepared = prepareXadesSignature(source, chain[0]!, { role: p.role as string, signingTime: new Date(p.signingTime as string), signatureIdPrefix: p.signatureIdPrefix as string, scope });
   const digests = prepared.bordereaux.map((b) => b.dataToSignSha256.toString('base64'));
   if (JSON.stringify(digests) !== JSON.stringify(p.digests)) throw new AppError('CONFLICT', 'Le fichier a changé depuis la préparation : préparez à nouveau la signature.', 'XAdES preparation is not reproducible');
   if (values.length !== digests.length) throw badInput(`Une valeur de signature par bordereau est attendue (${digests.length}).`, `expected ${digests.length} values, got ${values.length}`);

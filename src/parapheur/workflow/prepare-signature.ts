@@ -18,8 +18,9 @@ import { decodeCertificates } from '../signature/certificates/x509.ts';
 import { preparePadesSignature, type PadesSignOptions, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { prepareXadesSignature } from '../signature/xades/sign.ts';
+import type { SignatureScope } from '../signature/xades/global.ts';
 import { prepareCadesSignature, serializePreparedCades } from '../signature/cades/sign-cades.ts';
-import { currentDocument, markSettings } from '../model.ts';
+import { currentDocument, markSettings, xadesScopeOf } from '../model.ts';
 import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
@@ -31,6 +32,8 @@ export interface SignatureTurn {
   typologieId: string;
   /** The signature format and visible mark copied from the typologie when the dossier was sent. */
   signing: { format: string; mark: unknown };
+  /** For a PES: what each signature covers (the dossier's `porteeSignature`), else 'auto' (as the file says). */
+  xadesScope: SignatureScope;
   source: { sha256: string; filename: string };
 }
 
@@ -45,7 +48,7 @@ export async function checkSignatureTurn(db: Db, deps: Deps, principal: Principa
   const acting = await resolveActingBureau(db, access.collectiviteId, principal.userId, step, pd!.typologie_id, deps.clock.now(), wantedBureau);
   if (step!.kind !== 'signature') throw new AppError('INVALID_STATE', 'L’étape en cours est un visa, pas une signature.', `step kind ${step!.kind}`);
   const source = currentDocument(documents)!;
-  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), source: { sha256: source.sha256, filename: source.filename } };
+  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), xadesScope: xadesScopeOf(dossier.metadata), source: { sha256: source.sha256, filename: source.filename } };
 }
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
@@ -102,10 +105,13 @@ interface Produced {
   evidence: CertificateEvidence;
 }
 
-/** XAdES per bordereau: the certificate is checked here (the XAdES builder does not), the preparation is deterministic. */
-async function prepareXades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], role: string): Promise<Produced> {
+/**
+ * XAdES per bordereau, or one global signature of the PES_Aller (`scope`, kept in the session so that phase 2
+ * prepares the same): the certificate is checked here (the XAdES builder does not), the preparation is deterministic.
+ */
+async function prepareXades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], role: string, scope: SignatureScope): Promise<Produced> {
   const evidence = await assertCertificateAcceptable({ certificate: chain[0]!, intermediates: chain.slice(1), trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource });
-  const params = { role, signingTime: deps.clock.now().toISOString(), signatureIdPrefix: `PARAPHE_${randomBytes(6).toString('hex')}` };
+  const params = { role, signingTime: deps.clock.now().toISOString(), signatureIdPrefix: `PARAPHE_${randomBytes(6).toString('hex')}`, scope };
   const prepared = prepareXadesSignature(source, chain[0]!, { ...params, signingTime: new Date(params.signingTime) });
   const items = prepared.bordereaux.map((b) => ({ id: b.bordereauId, dataToSign: b64(b.dataToSign), digest: b64(b.dataToSignSha256) }));
   return { preparedPdf: null, session: { format: 'xades', ...params, certificateChain: chain.map(b64), certificate: evidence, digests: items.map((i) => i.digest) }, items, evidence };
@@ -136,7 +142,7 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
   const sourceBytes = await readBlob(deps, turn.source.sha256);
   const onBehalf = turn.acting.viaBureauId ? bureau.name : null;
   const produced: Produced = signing.format === 'xades'
-    ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name)
+    ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name, turn.xadesScope)
     : signing.format === 'cades'
     ? await prepareCades(deps, cid, sourceBytes, chain)
     : await preparePades(deps, cid, sourceBytes, chain, {

@@ -294,6 +294,25 @@ export interface HeliosResponseTable {
   received_at: Generated<Date>;
 }
 
+// PES_Retour linked to its PES_Aller (migration 0012).
+export interface HeliosPesBordereauTable {
+  dossier_id: string;
+  collectivite_id: string;
+  id_coll: string;
+  cod_bud: Generated<string>;
+  domaine: 'depense' | 'recette';
+  exercice: string;
+  id_bord: string;
+}
+
+export interface HeliosRetourFluxTable {
+  endpoint: string;
+  key: string;
+  dossier_id: string;
+  collectivite_id: string;
+  bordereaux: number;
+}
+
 export interface WebhookSubscriptionTable {
   id: Generated<string>;
   collectivite_id: string;
@@ -384,6 +403,8 @@ export interface Database {
   helios_signature: HeliosSignatureTable;
   helios_counter: HeliosCounterTable;
   helios_response: HeliosResponseTable;
+  helios_pes_bordereau: HeliosPesBordereauTable;
+  helios_retour_flux: HeliosRetourFluxTable;
   webhook_subscription: WebhookSubscriptionTable;
   webhook_delivery: WebhookDeliveryTable;
   webhook_attempt: WebhookAttemptTable;

@@ -33,6 +33,7 @@ interface HeliosView {
   dateEnvoi: string | null;
   acquit: { statut: 'OK' | 'KO'; nombreErreurs: number; elements: AcquitElement[] } | null;
   signature: CircuitSignature | null;
+  retours: Retour[];
   dossier: Dossier;
 }
 interface VueTiers { nom?: string; identifiant?: string }
@@ -62,7 +63,7 @@ interface PesVue {
   signatureGlobale: boolean;
   totaux: { bordereaux: number; pieces: number; lignes: number; pjs: number; mandatsHT: string; titresHT: string };
 }
-interface Retour { cle: string; fichier: string; nomFic: string | null; recuLe: string; resume: string[] }
+interface Retour { cle: string; fichier: string; nomFic: string | null; recuLe: string; resume: string[]; flux: { dossierId: string; nomFic: string; bordereaux: number }[] }
 type Sent = DossierSummary & { sentAt: string };
 
 const H = (cid: string) => `/api/collectivites/${cid}`;
@@ -161,23 +162,46 @@ export function HeliosListPage({ cid }: { cid: string }) {
       ) : retours.data.length === 0 ? (
         <p>Aucun PES_Retour reçu pour le moment.</p>
       ) : (
-        <Table
-          className="paraphe-table"
-          caption="PES_Retour reçus"
-          noCaption
-          headers={['Fichier', 'Nom du flux', 'Résumé', 'Reçu le', 'Téléchargement']}
-          data={retours.data.map((r) => [
-            r.fichier,
-            r.nomFic ?? '—',
-            r.resume.length === 0 ? '—' : <ul key="r" className="fr-mb-0">{r.resume.map((l, i) => <li key={i}>{l}</li>)}</ul>,
-            formatDateTime(r.recuLe),
-            <a key="d" className="fr-link fr-icon-download-line fr-link--icon-left" href={`${H(cid)}/helios-retours/${encodeURIComponent(r.cle)}`} download={r.fichier}>
-              Télécharger<span className="fr-sr-only"> {r.fichier}</span>
-            </a>,
-          ])}
-        />
+        <RetourTable cid={cid} retours={retours.data} caption="PES_Retour reçus" />
       )}
     </>
+  );
+}
+
+/** PES_Retour with their summary, the flux (PES_Aller) each answers, and the file. */
+function RetourTable({ cid, retours, caption, withFlux = true }: { cid: string; retours: Retour[]; caption: string; withFlux?: boolean }) {
+  return (
+    <Table
+      className="paraphe-table"
+      caption={caption}
+      noCaption
+      headers={['Fichier', 'Nom du PES_Retour', ...(withFlux ? ['Flux PES_Aller concerné'] : []), 'Résumé', 'Reçu le', 'Téléchargement']}
+      data={retours.map((r) => [
+        r.fichier,
+        r.nomFic ?? '—',
+        ...(withFlux
+          ? [
+              r.flux.length === 0 ? (
+                'Non rapproché'
+              ) : (
+                <ul key="f" className="fr-mb-0">
+                  {r.flux.map((f) => (
+                    <li key={f.dossierId}>
+                      <Link href={`/c/${cid}/helios/${f.dossierId}`}>{`Flux ${f.nomFic}`}</Link>
+                      {` (${f.bordereaux} bordereau${f.bordereaux > 1 ? 'x' : ''})`}
+                    </li>
+                  ))}
+                </ul>
+              ),
+            ]
+          : []),
+        r.resume.length === 0 ? '—' : <ul key="r" className="fr-mb-0">{r.resume.map((l, i) => <li key={i}>{l}</li>)}</ul>,
+        formatDateTime(r.recuLe),
+        <a key="d" className="fr-link fr-icon-download-line fr-link--icon-left" href={`${H(cid)}/helios-retours/${encodeURIComponent(r.cle)}`} download={r.fichier}>
+          Télécharger<span className="fr-sr-only"> {r.fichier}</span>
+        </a>,
+      ])}
+    />
   );
 }
 
@@ -338,6 +362,14 @@ export function HeliosFlowPage({ cid, id }: { cid: string; id: string }) {
       {h.signature && <CircuitSection cid={cid} sig={h.signature} refused={d.state === 'signature_refusee'} what="le flux PES" destination="à la trésorerie" />}
       {canSubmit && can.write(role) && <div className="paraphe-card fr-p-3w fr-mb-3w"><SoumettreSignatureForm cid={cid} url={`${base}/soumettre-signature`} format="xades" destination="à la trésorerie" onDone={res.reload} /></div>}
       <Acquittement acquit={h.acquit} />
+      <section aria-labelledby="retours-title" className="fr-mt-4w">
+        <h2 id="retours-title" className="fr-h4">Retours de la trésorerie</h2>
+        {h.retours.length === 0 ? (
+          <p>{h.acquit?.statut === 'OK' ? 'Aucun PES_Retour pour ce flux pour le moment : la trésorerie l’envoie après la prise en charge des bordereaux.' : 'Aucun PES_Retour pour ce flux.'}</p>
+        ) : (
+          <RetourTable cid={cid} retours={h.retours} caption="PES_Retour de la trésorerie pour ce flux" withFlux={false} />
+        )}
+      </section>
       <h2 className="fr-h4 fr-mt-4w">Contenu du flux</h2>
       <ErrorAlert message={vue.error} />
       {!vue.data ? <Loading what="Lecture du fichier PES" /> : <PesReadable v={vue.data} />}

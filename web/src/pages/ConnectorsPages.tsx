@@ -4,6 +4,7 @@ import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
+import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { api, errorMessage } from '../api';
 import { useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
@@ -14,6 +15,8 @@ import { ErrorAlert, Loading, PageTitle } from '../components/common';
 export const SECRET_MASK = '••••••••';
 /** The connectors of signing: trust anchors for signers' certificates, the server seal, the timestamp authority. */
 const SIGNING_CONNECTORS = ['parapheur-certificats', 'parapheur-seal', 'tsa'] as const;
+/** Shown to the collectivité: the signing connectors, then the HELIOS gateway account. */
+const COLLECTIVITE_CONNECTORS = [...SIGNING_CONNECTORS, 'tdt-helios'] as const;
 
 const FIELD_LABELS: Record<string, string> = {
   trustAnchorsPath: 'Dossier des certificats d’autorité de confiance (PEM)',
@@ -26,12 +29,23 @@ const FIELD_LABELS: Record<string, string> = {
   'pkcs11.keyLabel': 'Étiquette de la clé privée',
   'pkcs11.chainPath': 'Chaîne de certificats (PEM)',
   url: 'URL du service d’horodatage (RFC 3161)',
+  pkcs12: 'PKCS#12 du cachet déposé par la collectivité',
+  host: 'Serveur FTP de la passerelle DGFiP',
+  port: 'Port FTP',
+  user: 'Identifiant FTP',
+  secure: 'FTPS explicite',
+  pDest: 'Code serveur DGFiP (SITE P_DEST)',
+  pAppli: 'Application (SITE P_APPLI)',
+  'tdt-helios:password': 'Mot de passe FTP',
 };
+/** A setting's label, the connector's own first (the same key means different things in different connectors). */
+const fieldLabel = (connector: string, path: string): string => FIELD_LABELS[`${connector}:${path}`] ?? FIELD_LABELS[path] ?? path;
 const ORIGIN_LABELS: Record<string, string> = { operator: 'Hérité de l’opérateur', group: 'Hérité du groupe de collectivités', collectivite: 'Propre à la collectivité' };
 const INTRO: Record<string, string> = {
   'parapheur-certificats': 'Les autorités de certification auxquelles Paraphe fait confiance pour vérifier les certificats personnels des signataires.',
   'parapheur-seal': 'Le certificat de cachet serveur de la collectivité, apposé automatiquement aux étapes « cachet » des circuits.',
   tsa: 'Facultatif : quand il est configuré, chaque signature reçoit un jeton d’horodatage (niveau B-T).',
+  'tdt-helios': 'Le compte de la collectivité sur la passerelle FTP de la DGFiP, par lequel partent les flux PES et reviennent les acquittements.',
 };
 
 interface ConnectorSummary {
@@ -43,7 +57,7 @@ interface ConnectorSummary {
   problems: { path: string; message: string }[];
 }
 
-const isSecret = (key: string) => /password|passphrase|^pass$|pin$|secret|motdepasse|privatekey|apikey/i.test(key);
+const isSecret = (key: string) => /password|passphrase|^pass$|pin$|secret|motdepasse|privatekey|apikey|^pkcs12$/i.test(key);
 
 /** Flattens { pkcs11: { pin } } into [["pkcs11.pin", value, "pkcs11"]] for display. */
 function rows(config: Record<string, unknown>, prefix = '', top = ''): [string, unknown, string][] {
@@ -59,7 +73,7 @@ function shown(path: string, v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-function ConnectorCard({ c }: { c: ConnectorSummary }) {
+function ConnectorCard({ c, children }: { c: ConnectorSummary; children?: React.ReactNode }) {
   const entries = rows(c.config);
   const optional = c.connector === 'tsa';
   return (
@@ -79,7 +93,7 @@ function ConnectorCard({ c }: { c: ConnectorSummary }) {
         <dl className="paraphe-dl" data-testid={`connector-${c.connector}`}>
           {entries.map(([path, v, top]) => (
             <div key={path}>
-              <dt>{FIELD_LABELS[path] ?? path}</dt>
+              <dt>{fieldLabel(c.connector, path)}</dt>
               <dd>
                 {shown(path, v)}
                 <span className="fr-text--xs fr-ml-1w">({ORIGIN_LABELS[c.origin[top] ?? ''] ?? c.origin[top]})</span>
@@ -88,34 +102,209 @@ function ConnectorCard({ c }: { c: ConnectorSummary }) {
           ))}
         </dl>
       )}
-      {!c.complete && entries.length > 0 && <p className="fr-text--sm fr-mt-1w fr-mb-0">{`Réglages manquants ou invalides : ${c.problems.map((p) => FIELD_LABELS[p.path] ?? (p.path || 'configuration')).join(', ')}.`}</p>}
+      {!c.complete && entries.length > 0 && <p className="fr-text--sm fr-mt-1w fr-mb-0">{`Réglages manquants ou invalides : ${c.problems.map((p) => (p.path ? fieldLabel(c.connector, p.path) : 'configuration')).join(', ')}.`}</p>}
+      {children}
     </section>
   );
 }
 
-/** Read view of the collectivité's effective signing settings (operator → group → collectivité), secrets masked. */
+/**
+ * The collectivité's effective settings (operator → group → collectivité), secrets masked; its administrator
+ * overrides them for the collectivité (seal PKCS#12 upload, timestamping, HELIOS account) or goes back to the
+ * inherited ones.
+ */
 export function ConnectorsPage({ cid }: { cid: string }) {
   const { session } = useSession();
   const role = roleIn(session, cid);
   const list = useResource<{ items: ConnectorSummary[] }>(can.admin(role) ? `/api/collectivites/${cid}/connectors` : null);
+  const seal = useResource<SealSummary>(can.admin(role) ? `/api/collectivites/${cid}/cachet-serveur` : null);
+  const [notice, setNotice] = useState<string | null>(null);
   const title = 'Certificats, cachet et horodatage';
   const breadcrumb = [{ label: 'Administration', href: `/c/${cid}/administration/utilisateurs` }];
   if (!can.admin(role)) return <><PageTitle title={title} /><Alert severity="error" title="Accès refusé" description="Cette page est réservée aux administrateurs de la collectivité." /></>;
+  const done = (m: string) => {
+    setNotice(m);
+    list.reload();
+    seal.reload();
+  };
+  const forms: Record<string, (c: ConnectorSummary) => React.ReactNode> = {
+    'parapheur-seal': () => <SealUploadForm cid={cid} summary={seal.data} error={seal.error} onDone={done} />,
+    tsa: (c) => <CollectiviteTsaForm cid={cid} c={c} onDone={done} />,
+    'tdt-helios': (c) => <CollectiviteHeliosForm cid={cid} c={c} onDone={done} />,
+  };
   return (
     <>
       <PageTitle title={title} breadcrumb={breadcrumb} />
       <p>
         Configuration effective pour la collectivité : chaque réglage vient de l’opérateur, du groupe de collectivités ou de la collectivité elle-même.
-        Les mots de passe et codes PIN ne sont jamais affichés.
+        Vous pouvez remplacer les réglages hérités pour votre collectivité. Les mots de passe et codes PIN ne sont jamais affichés.
       </p>
-      {session.user.operatorRole === 'operator_admin' ? (
+      {session.user.operatorRole === 'operator_admin' && (
         <p><Link className="fr-link fr-icon-arrow-right-line fr-link--icon-right" href="/operateur/certificats">Modifier la configuration par défaut de l’opérateur</Link></p>
-      ) : (
-        <p className="fr-text--sm">Pour changer ces réglages, adressez-vous à l’opérateur de la plateforme.</p>
       )}
+      {notice && <Alert className="fr-mb-3w" severity="success" small description={notice} closable onClose={() => setNotice(null)} />}
       <ErrorAlert message={list.error} />
-      {!list.data ? <Loading what="Chargement de la configuration" /> : list.data.items.filter((c) => (SIGNING_CONNECTORS as readonly string[]).includes(c.connector)).map((c) => <ConnectorCard key={c.connector} c={c} />)}
+      {!list.data ? (
+        <Loading what="Chargement de la configuration" />
+      ) : (
+        list.data.items
+          .filter((c) => (COLLECTIVITE_CONNECTORS as readonly string[]).includes(c.connector))
+          .sort((a, b) => COLLECTIVITE_CONNECTORS.indexOf(a.connector as never) - COLLECTIVITE_CONNECTORS.indexOf(b.connector as never))
+          .map((c) => (
+            <ConnectorCard key={c.connector} c={c}>
+              {forms[c.connector]?.(c)}
+              {Object.values(c.origin).includes('collectivite') && <ResetOverride cid={cid} c={c} onDone={done} />}
+            </ConnectorCard>
+          ))
+      )}
     </>
+  );
+}
+
+interface SealCertificate { sujet: string; emetteur: string; valideDu: string; valideJusquAu: string }
+interface SealSummary { source: 'pkcs12' | 'p12Path' | 'pkcs11' | null; origine: string | null; certificat: SealCertificate | null; erreur: string | null }
+const SEAL_SOURCE: Record<string, string> = { pkcs12: 'PKCS#12 déposé', p12Path: 'fichier PKCS#12 sur le serveur', pkcs11: 'jeton PKCS#11' };
+const frDate = (iso: string) => new Date(iso).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
+
+/** Reads a file as base64 (without the data: prefix). */
+async function fileBase64(f: File): Promise<string> {
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** Upload of the collectivité's seal PKCS#12 with its password: checked by the server, kept sealed, never shown again. */
+function SealUploadForm({ cid, summary, error, onDone }: { cid: string; summary: SealSummary | null | undefined; error: string | null; onDone: (m: string) => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [password, setPassword] = useState('');
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setFailure(null);
+    if (!file) return setFailure('Choisissez le fichier PKCS#12 (.p12 ou .pfx) du cachet.');
+    setBusy(true);
+    try {
+      const s = await api<SealSummary>('PUT', `/api/collectivites/${cid}/cachet-serveur`, { pkcs12: await fileBase64(file), password });
+      setPassword('');
+      setFile(null);
+      (e.target as HTMLFormElement).reset();
+      onDone(`Cachet serveur enregistré pour la collectivité${s.certificat ? ` : ${s.certificat.sujet}` : ''}.`);
+    } catch (err) {
+      setFailure(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <ErrorAlert message={error} />
+      {summary && (
+        <p className="fr-text--sm" data-testid="seal-summary">
+          {summary.source === null
+            ? 'Aucun cachet serveur ne s’applique à la collectivité.'
+            : summary.certificat
+              ? `Cachet en usage (${SEAL_SOURCE[summary.source] ?? summary.source}, ${(ORIGIN_LABELS[summary.origine ?? ''] ?? '').toLowerCase()}) : ${summary.certificat.sujet}, émis par ${summary.certificat.emetteur}, valable jusqu’au ${frDate(summary.certificat.valideJusquAu)}.`
+              : `Cachet configuré (${SEAL_SOURCE[summary.source] ?? summary.source}) mais illisible : ${summary.erreur ?? 'erreur inconnue'}`}
+        </p>
+      )}
+      <form className="paraphe-form fr-mt-2w" aria-labelledby="form-seal-upload" noValidate onSubmit={(e) => void submit(e)}>
+        <h3 id="form-seal-upload" className="fr-h6">Déposer le certificat du cachet de la collectivité</h3>
+        <p className="fr-text--sm">Le fichier et son mot de passe sont vérifiés, puis conservés chiffrés : ils ne sont plus jamais affichés ni renvoyés au navigateur.</p>
+        {failure && <Alert className="fr-mb-3w" severity="error" title="Dépôt refusé" description={failure} role="alert" />}
+        <div className="fr-upload-group fr-mb-3w">
+          <label className="fr-label" htmlFor="seal-p12">
+            Fichier PKCS#12 du cachet (obligatoire)
+            <span className="fr-hint-text">Formats .p12 ou .pfx : certificat du cachet serveur et sa clé privée.</span>
+          </label>
+          <input className="fr-upload" type="file" id="seal-p12" accept=".p12,.pfx,application/x-pkcs12" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        </div>
+        <Input label="Mot de passe du PKCS#12" nativeInputProps={{ type: 'password', autoComplete: 'new-password', value: password, onChange: (e) => setPassword(e.target.value) }} />
+        <Button type="submit" disabled={busy}>{busy ? 'Vérification…' : 'Déposer le certificat du cachet'}</Button>
+      </form>
+    </>
+  );
+}
+
+function useCollectiviteSave(cid: string, connector: string, label: string, onDone: (m: string) => void) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (e: FormEvent | null, config: Record<string, unknown>, message = `« ${label} » : réglages enregistrés pour la collectivité.`): Promise<boolean> => {
+    e?.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await api('PUT', `/api/collectivites/${cid}/connectors/${connector}`, { config });
+      onDone(message);
+      return true;
+    } catch (err) {
+      setError(errorMessage(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, setError, busy, save };
+}
+
+/** Drops the collectivité's own settings of a connector: the inherited ones apply again. */
+function ResetOverride({ cid, c, onDone }: { cid: string; c: ConnectorSummary; onDone: (m: string) => void }) {
+  const s = useCollectiviteSave(cid, c.connector, c.label, onDone);
+  return (
+    <div className="fr-mt-2w">
+      <ErrorAlert message={s.error} />
+      <Button priority="tertiary" size="small" disabled={s.busy} onClick={() => void s.save(null, {}, `« ${c.label} » : la collectivité reprend les réglages hérités.`)}>
+        Revenir aux réglages hérités<span className="fr-sr-only"> pour « {c.label} »</span>
+      </Button>
+    </div>
+  );
+}
+
+function CollectiviteTsaForm({ cid, c, onDone }: { cid: string; c: ConnectorSummary; onDone: (m: string) => void }) {
+  const [url, setUrl] = useState(str(c.config.url));
+  const s = useCollectiviteSave(cid, 'tsa', c.label, onDone);
+  return (
+    <form className="paraphe-form fr-mt-2w" aria-labelledby="form-tsa-collectivite" noValidate onSubmit={(e) => (url.trim() ? void s.save(e, { url: url.trim() }) : (e.preventDefault(), s.setError('Indiquez l’URL du service d’horodatage.')))}>
+      <h3 id="form-tsa-collectivite" className="fr-h6">Horodatage propre à la collectivité</h3>
+      {s.error && <Alert className="fr-mb-3w" severity="error" title="Enregistrement refusé" description={s.error} role="alert" />}
+      <Input label="URL du service d’horodatage (obligatoire)" nativeInputProps={{ type: 'url', value: url, onChange: (e) => setUrl(e.target.value) }} />
+      <Button type="submit" disabled={s.busy}>Enregistrer pour la collectivité<span className="fr-sr-only"> (horodatage)</span></Button>
+    </form>
+  );
+}
+
+function CollectiviteHeliosForm({ cid, c, onDone }: { cid: string; c: ConnectorSummary; onDone: (m: string) => void }) {
+  const cfg = c.config;
+  const [host, setHost] = useState(str(cfg.host));
+  const [port, setPort] = useState(typeof cfg.port === 'number' ? String(cfg.port) : '21');
+  const [user, setUser] = useState(str(cfg.user));
+  const [password, setPassword] = useState('');
+  const [pDest, setPDest] = useState(str(cfg.pDest));
+  const [pAppli, setPAppli] = useState(str(cfg.pAppli) || 'GHELPES2');
+  const [secure, setSecure] = useState(cfg.secure === true);
+  const s = useCollectiviteSave(cid, 'tdt-helios', c.label, onDone);
+  const passwordStored = cfg.password === SECRET_MASK;
+  const submit = (e: FormEvent) => {
+    const n = Number(port);
+    if (!host.trim() || !user.trim() || !pDest.trim() || (!password && !passwordStored)) return (e.preventDefault(), s.setError('Le serveur, l’identifiant, le mot de passe et le code P_DEST sont obligatoires.'));
+    if (!Number.isInteger(n) || n < 1 || n > 65535) return (e.preventDefault(), s.setError('Le port est un nombre entre 1 et 65535.'));
+    // The typed password leaves the form once saved: the page shows only that a value is stored.
+    return void s.save(e, { host: host.trim(), port: n, user: user.trim(), password: password || SECRET_MASK, pDest: pDest.trim(), pAppli: pAppli.trim() || 'GHELPES2', secure }).then((ok) => ok && setPassword(''));
+  };
+  return (
+    <form className="paraphe-form fr-mt-2w" aria-labelledby="form-helios-collectivite" noValidate onSubmit={submit}>
+      <h3 id="form-helios-collectivite" className="fr-h6">Compte HELIOS propre à la collectivité</h3>
+      {s.error && <Alert className="fr-mb-3w" severity="error" title="Enregistrement refusé" description={s.error} role="alert" />}
+      <Input label="Serveur FTP de la passerelle DGFiP (obligatoire)" nativeInputProps={{ value: host, onChange: (e) => setHost(e.target.value) }} />
+      <Input label="Port FTP" nativeInputProps={{ inputMode: 'numeric', value: port, onChange: (e) => setPort(e.target.value) }} />
+      <Input label="Identifiant FTP (obligatoire)" nativeInputProps={{ autoComplete: 'off', value: user, onChange: (e) => setUser(e.target.value) }} />
+      <SecretInput label="Mot de passe FTP (obligatoire)" stored={passwordStored} value={password} onChange={setPassword} />
+      <Input label="Code serveur DGFiP, SITE P_DEST (obligatoire)" hintText="Par exemple VHPCE11" nativeInputProps={{ value: pDest, onChange: (e) => setPDest(e.target.value) }} />
+      <Input label="Application, SITE P_APPLI" nativeInputProps={{ value: pAppli, onChange: (e) => setPAppli(e.target.value) }} />
+      <Checkbox options={[{ label: 'FTPS explicite (connexion chiffrée)', nativeInputProps: { checked: secure, onChange: (e) => setSecure(e.target.checked) } }]} />
+      <Button type="submit" disabled={s.busy}>Enregistrer pour la collectivité<span className="fr-sr-only"> (HELIOS)</span></Button>
+    </form>
   );
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Button } from '@codegouvfr/react-dsfr/Button';
+import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
 import { api, errorMessage, fieldErrors } from '../api';
 import { useResource } from '../hooks';
 import { useSession } from '../session';
@@ -11,8 +12,9 @@ import { DateInput } from '../components/DateInput';
 
 /**
  * The parapheur choices of a document submitted for signature by its module (an acte: PAdES; a PES flow:
- * XAdES per bordereau): typologie of that format, bureau émetteur, variable bureaux, date limite, and
- * whether to transmit once signed. `url`: the module's soumettre-signature endpoint.
+ * XAdES per bordereau, or one global signature of the PES_Aller when asked): typologie of that format,
+ * bureau émetteur, variable bureaux, date limite, and whether to transmit once signed. `url`: the module's
+ * soumettre-signature endpoint.
  */
 export function SoumettreSignatureForm({ cid, url, format, destination, onDone }: { cid: string; url: string; format: 'pades' | 'xades'; destination: string; onDone: () => void }) {
   const { session } = useSession();
@@ -24,6 +26,7 @@ export function SoumettreSignatureForm({ cid, url, format, destination, onDone }
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [deadline, setDeadline] = useState('');
   const [transmettre, setTransmettre] = useState(true);
+  const [portee, setPortee] = useState<'bordereaux' | 'global'>('bordereaux');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -55,6 +58,7 @@ export function SoumettreSignatureForm({ cid, url, format, destination, onDone }
         bureauxVariables: Object.fromEntries(variableKeys.map((k) => [k, variables[k]!])),
         ...(deadline ? { dateLimite: new Date(`${deadline}T23:59:00`).toISOString() } : {}),
         transmettreApresSignature: transmettre,
+        ...(format === 'xades' ? { porteeSignature: portee } : {}),
       });
       onDone();
     } catch (err) {
@@ -69,7 +73,7 @@ export function SoumettreSignatureForm({ cid, url, format, destination, onDone }
     <form onSubmit={(e) => void submit(e)} noValidate className="paraphe-form" aria-labelledby="soumettre-title">
       <h2 id="soumettre-title" className="fr-h5">Soumettre à la signature</h2>
       <ErrorAlert message={error} title="La soumission à la signature a échoué" />
-      <Select label="Typologie du parapheur (obligatoire)" hint={`Elle choisit le circuit de visa et de signature (signature ${format === 'pades' ? 'PAdES' : 'XAdES, une par bordereau'}).`} state={errors.typologieId ? 'error' : 'default'} stateRelatedMessage={errors.typologieId} nativeSelectProps={{ value: typologieId, required: true, onChange: (e) => setTypologieId(e.target.value) }}>
+      <Select label="Typologie du parapheur (obligatoire)" hint={`Elle choisit le circuit de visa et de signature (signature ${format === 'pades' ? 'PAdES' : 'XAdES'}).`} state={errors.typologieId ? 'error' : 'default'} stateRelatedMessage={errors.typologieId} nativeSelectProps={{ value: typologieId, required: true, onChange: (e) => setTypologieId(e.target.value) }}>
         <option value="">Choisir une typologie</option>
         {usable.map((t) => <option key={t.id} value={t.id}>{`${t.type} — ${t.sousType}`}</option>)}
       </Select>
@@ -83,6 +87,19 @@ export function SoumettreSignatureForm({ cid, url, format, destination, onDone }
           {bureaux.data!.items.map((b) => <option key={b.id} value={b.id}>{b.name}</option>)}
         </Select>
       ))}
+      {format === 'xades' && (
+        <RadioButtons
+          legend="Signature du flux PES"
+          name="portee-signature"
+          hintText="Ce que chaque signataire du circuit (et le cachet serveur) signe."
+          state={errors.porteeSignature ? 'error' : 'default'}
+          stateRelatedMessage={errors.porteeSignature}
+          options={[
+            { label: 'Une signature par bordereau', hintText: 'Le cas habituel : chaque bordereau de mandats ou de titres est signé.', nativeInputProps: { value: 'bordereaux', checked: portee === 'bordereaux', onChange: () => setPortee('bordereaux') } },
+            { label: 'Une signature globale du fichier', hintText: 'Une seule signature couvre tout le PES_Aller (bordereaux et pièces justificatives).', nativeInputProps: { value: 'global', checked: portee === 'global', onChange: () => setPortee('global') } },
+          ]}
+        />
+      )}
       <DateInput label="Date limite de traitement (facultatif)" value={deadline} onChange={setDeadline} />
       <Checkbox options={[{ label: `Transmettre ${destination} dès la signature`, nativeInputProps: { checked: transmettre, onChange: (e) => setTransmettre(e.target.checked) } }]} />
       <Button type="submit" disabled={busy}>{busy ? 'Envoi…' : 'Soumettre à la signature'}</Button>

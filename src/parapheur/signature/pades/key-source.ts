@@ -59,7 +59,11 @@ export class Pkcs12KeySource implements PadesKeySource {
    * several times a signature. The file is read every time, so a replaced file is opened again.
    */
   static async openFile(path: string, password: string): Promise<Pkcs12KeySource> {
-    const bytes = await readP12(path);
+    return Pkcs12KeySource.openBytes(await readP12(path), password);
+  }
+
+  /** Same as openFile, for a PKCS#12 held in the settings (uploaded by the collectivité, stored sealed). */
+  static async openBytes(bytes: Uint8Array, password: string): Promise<Pkcs12KeySource> {
     const key = createHash('sha256').update(bytes).update('\0').update(password).digest('hex');
     let source = opened.get(key);
     if (!source) {

@@ -11,6 +11,7 @@ import * as m0008 from './0008-helios-signature.ts';
 import * as m0009 from './0009-secrets-at-rest.ts';
 import * as m0010 from './0010-actes-send-count.ts';
 import * as m0011 from './0011-parapheur-editable-config.ts';
+import * as m0012 from './0012-helios-retour-link.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
@@ -25,6 +26,7 @@ const versions: Record<string, { statements: string[] }> = {
   '0009-secrets-at-rest': m0009,
   '0010-actes-send-count': m0010,
   '0011-parapheur-editable-config': m0011,
+  '0012-helios-retour-link': m0012,
 };
 
 export const migrations: Record<string, Migration> = Object.fromEntries(
