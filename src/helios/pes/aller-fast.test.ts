@@ -136,3 +136,20 @@ test('hostile XML is still refused with the same error when it comes after the f
   assert.match(a, /DOCTYPE ou ENTITY/);
   assert.equal(a, await fr(validatePesAller(f, { xsdBatchChars: 1 }, { exactOnly: true })));
 });
+
+test('Tiers subtrees jumped over by the fast walk: an end tag in a comment or with spaces does not mislead it', async () => {
+  const TIERS = (inner: string, end = '</Tiers>') =>
+    `<Tiers><InfoTiers><IdTiers V="37909534200018"/><NatIdTiers V="01"/><RefTiers V="4078"/><CatTiers V="50"/><NatJur V="03"/><Nom V="SOCIÉTÉ"/></InfoTiers>${inner}${end}`;
+  const withTiers = (tiers: string) => CLEAN.replace(/<\/BlocLignePiece><\/LigneDePiece>/g, `</BlocLignePiece>${tiers}</LigneDePiece>`);
+  const plain = await bothPaths(write('tiers.xml', withTiers(TIERS(''))), 1);
+  assert.equal(plain.stats.fastPath, true, plain.stats.fastPathGaveUp);
+  assert.deepEqual([plain.stats.pieces, plain.stats.lignes], [4, 8]);
+  // the first "</Tiers>" is in a comment: the real one then does not match the open element
+  const comment = await bothPaths(write('tiers-comment.xml', withTiers(TIERS('<!-- </Tiers> -->'))), 1);
+  assert.equal(comment.stats.fastPath, false);
+  assert.equal(comment.valid, true, JSON.stringify(comment.errors));
+  // "</Tiers >": the next "</Tiers>" is another line's, after a "<Tiers" start: walked tag by tag instead
+  const spaced = await bothPaths(write('tiers-spaced.xml', withTiers(TIERS('', '</Tiers >'))), 1);
+  assert.equal(spaced.stats.fastPath, true, spaced.stats.fastPathGaveUp);
+  assert.deepEqual([spaced.stats.pieces, spaced.stats.lignes], [4, 8]);
+});

@@ -234,8 +234,7 @@ class FastAllerPass {
         pos = lt;
         break;
       }
-      this.startTag(lt, ne, gt);
-      pos = gt + 1;
+      pos = this.startTag(lt, ne, gt);
     }
     this.pos = pos;
   }
@@ -247,7 +246,8 @@ class FastAllerPass {
     }
   }
 
-  private startTag(lt: number, ne: number, gt: number): void {
+  /** Handles a start tag; returns where the walk goes on (after the tag, or after a skipped subtree). */
+  private startTag(lt: number, ne: number, gt: number): number {
     const buf = this.buf;
     const qname = buf.slice(lt + 1, ne);
     const colon = qname.indexOf(':');
@@ -287,6 +287,22 @@ class FastAllerPass {
     this.open(local, depth, ne, gt);
     if (selfClosing) this.close(local);
     else if (this.inFichier) this.textStart = gt + 1;
+    else if ((local === 'Tiers' && depth === 5) || local === 'Signature') return this.skipSubtree(qname, local, lt, gt);
+    return gt + 1;
+  }
+
+  /**
+   * Tiers (read by the view only) and signatures (only their presence counts) are not walked: the walk
+   * jumps to the first `</name>` when it is in the text already read and no `<name` starts before it (so
+   * no nested element of the same name). Their content is libxml2's (the batch holds it). Were that end
+   * tag inside a comment or CDATA section, the real one would come next and not match the open element.
+   */
+  private skipSubtree(qname: string, local: string, lt: number, gt: number): number {
+    const buf = this.buf;
+    const end = buf.indexOf(`</${qname}>`, gt + 1);
+    if (end < 0 || buf.lastIndexOf(`<${qname}`, end) !== lt) return gt + 1;
+    this.close(local);
+    return end + qname.length + 3;
   }
 
   private isRecord(local: string, depth: number): boolean {
