@@ -3,13 +3,14 @@
  * batches (handed to the libxml2 workers, see xsd-pool.ts) and feeds the business rules (rules.ts), instead
  * of the exact scanner of xsd-stream.ts plus a second full saxes pass (aller-reader.ts).
  *
- * It only answers "this file is clean": every XSD batch validated without any issue and no business rule
- * finding. Whenever anything else happens (an XSD issue, a rule finding, a comment, CDATA section,
- * processing instruction or DOCTYPE anywhere, an entity it does not know in a value it reads, tags whose
- * nesting it cannot follow, an input error), it gives up and the caller runs the exact path (validate.ts),
- * which produces the report, its line numbers, places and French messages, exactly as before. A clean
- * file therefore gets the same report from both paths, and a file with findings gets it from the exact
- * path. So this pass keeps no line numbers nor places.
+ * It answers only when every XSD batch is validated without any issue: the report is then made of the
+ * business rule findings, if any, found by the same rules.ts on the same facts, with the same line numbers
+ * (counted as saxes counts them). Whenever anything else happens (an XSD issue, a comment, CDATA section,
+ * processing instruction or DOCTYPE inside the root, an entity it does not know in a value it reads, tags
+ * whose nesting it cannot follow, an input error; or a rule finding in a file with a lone carriage return,
+ * whose lines it does not count), it gives up and the caller runs the exact path (validate.ts), which
+ * produces the report, its line numbers, places and French messages, exactly as before. XSD findings
+ * (their lines and places) always come from the exact path.
  *
  * The batches are built like xsd-stream.ts's (same reasoning for why they give xmllint's verdict): the
  * spine heads (root start tag with Enveloppe and EnTetePES, domain start tag with its EnTete, Bordereau
@@ -28,12 +29,14 @@ import type { AllerHandlers, BordereauInfo, DomainHeader, LigneInfo, PesHeader, 
 import { announcedSizeFromBase64Tail } from './aller-reader.ts';
 import { addAmount, parseAmount } from './amounts.ts';
 import { decodedChunks, type PesSource } from './input.ts';
-import { FindingSink } from './report.ts';
+import { FindingSink, type PesFinding } from './report.ts';
 import { AllerRules } from './rules.ts';
 import type { LibxmlIssue, XsdBatchValidator } from './xsd-pool.ts';
 
 export interface FastAllerResult {
   header: PesHeader['parametres'];
+  /** The business rule findings (rules.ts's sink), in their order. */
+  rules: { items: PesFinding[]; total: number; truncated: number };
   stats: { bordereaux: number; pieces: number; lignes: number; pjs: number; xsdBatches: number; largestXsdBatchChars: number };
 }
 
@@ -122,6 +125,11 @@ class FastAllerPass {
   private sigDepth = -1;
   private counts = { depense: 0, recette: 0, pj: 0 };
   private readonly h: AllerHandlers;
+  // lines, for the places of rule findings (saxes's count: 1-based, at the '>' of the start tag)
+  private lineIdx = 0;
+  private lineNo = 1;
+  /** A carriage return not followed by a line feed (a line break for XML): lines are not counted then. */
+  loneCr = false;
 
   constructor(
     private readonly validator: XsdBatchValidator,
@@ -148,8 +156,10 @@ class FastAllerPass {
       if (this.capturing && this.capStart < this.pos) this.capParts.push(this.buf.slice(this.capStart, this.pos));
       if (this.inFichier && this.textStart < this.pos) this.pjText.push(this.buf.slice(this.textStart, this.pos));
     }
+    this.lineAt(this.pos);
+    if (!this.loneCr && chunk.includes('\r') && /\r(?!\n)/.test(chunk)) this.loneCr = true;
     this.buf = this.pos < this.buf.length ? this.buf.slice(this.pos) + chunk : chunk;
-    this.pos = this.winStart = this.capStart = this.textStart = this.idFrom = 0;
+    this.pos = this.winStart = this.capStart = this.textStart = this.idFrom = this.lineIdx = 0;
     this.scan();
     await this.settle(false);
   }
@@ -168,7 +178,18 @@ class FastAllerPass {
       const issues = await this.inFlight.shift()!;
       if (issues.length > 0) throw new FastPathGaveUp('XSD issues');
     }
-    if (this.sink.total > 0) throw new FastPathGaveUp('business rule findings');
+    if (this.sink.total > 0 && this.loneCr) throw new FastPathGaveUp('business rule findings in a file with lone carriage returns');
+  }
+
+  private lineAt(idx: number): number {
+    const buf = this.buf;
+    let i = buf.indexOf('\n', this.lineIdx);
+    while (i >= 0 && i < idx) {
+      this.lineNo++;
+      i = buf.indexOf('\n', i + 1);
+    }
+    if (idx > this.lineIdx) this.lineIdx = idx;
+    return this.lineNo;
   }
 
   /** Abandons the batches still in flight (their answers are awaited so that no rejection goes unhandled). */
@@ -419,13 +440,14 @@ class FastAllerPass {
     const parent = p[depth - 1];
     if (name === 'Signature') {
       this.sigDepth = depth;
-      if (depth === 1) this.h.onGlobalSignature?.(0);
+      if (depth === 1) this.h.onGlobalSignature?.(this.lineAt(gt));
       else if (this.pj && depth === 3) this.pj.signed = true;
       else if (this.bord && depth === 3) this.bord.signed = true;
       return;
     }
     if (depth === 1) {
-      if (name === 'PES_DepenseAller' || name === 'PES_RecetteAller') this.domain = { domaine: name === 'PES_DepenseAller' ? 'depense' : 'recette', line: 0 };
+      if (name === 'EnTetePES') this.header.line = this.lineAt(gt);
+      if (name === 'PES_DepenseAller' || name === 'PES_RecetteAller') this.domain = { domaine: name === 'PES_DepenseAller' ? 'depense' : 'recette', line: this.lineAt(gt) };
       return;
     }
     if (depth === 0) return;
@@ -458,7 +480,7 @@ class FastAllerPass {
         }
       }
       if (depth === 2 && name === 'Bordereau') {
-        this.bord = { domaine, index: ++this.counts[domaine], signed: false, pieceCount: 0, ligneCount: 0, totalHT: 0n, totalTVA: 0n, badAmounts: [], pieces: [], line: 0 };
+        this.bord = { domaine, index: ++this.counts[domaine], signed: false, pieceCount: 0, ligneCount: 0, totalHT: 0n, totalTVA: 0n, badAmounts: [], pieces: [], line: this.lineAt(gt) };
         return;
       }
       const b = this.bord;
@@ -473,7 +495,7 @@ class FastAllerPass {
       }
       if (depth === 3 && name === 'Piece') {
         b.pieceCount++;
-        this.piece = { index: b.pieceCount, lignes: [], pjRefs: [], totalHT: 0n, totalTVA: 0n, line: 0 };
+        this.piece = { index: b.pieceCount, lignes: [], pjRefs: [], totalHT: 0n, totalTVA: 0n, line: this.lineAt(gt) };
         return;
       }
       const pc = this.piece;
@@ -516,7 +538,7 @@ class FastAllerPass {
     }
     if (top === 'PES_PJ') {
       if (depth === 2 && name === 'PJ') {
-        this.pj = { index: ++this.counts.pj, base64Chars: 0, compressedBytes: 0, signed: false, line: 0 };
+        this.pj = { index: ++this.counts.pj, base64Chars: 0, compressedBytes: 0, signed: false, line: this.lineAt(gt) };
         this.pjText = [];
         return;
       }
@@ -622,11 +644,11 @@ export async function fastValidateAller(
     for await (const chunk of decodedChunks(src, encoding)) {
       await pass.push(chunk);
       if (rules && rules.pendingCount > 0) await rules.drain();
-      if (sink.total > 0) throw new FastPathGaveUp('business rule findings');
+      if (sink.total > 0 && pass.loneCr) throw new FastPathGaveUp('business rule findings in a file with lone carriage returns');
     }
     await pass.end();
     if (rules) await rules.finish();
-    if (sink.total > 0) throw new FastPathGaveUp('business rule findings');
+    if (sink.total > 0 && pass.loneCr) throw new FastPathGaveUp('business rule findings in a file with lone carriage returns');
   } catch (e) {
     await pass.abandon();
     if (rules) await rules.drain().catch(() => undefined);
@@ -635,5 +657,5 @@ export async function fastValidateAller(
     return new FastPathGaveUp(`error: ${e instanceof Error ? e.message : String(e)}`);
   }
   const st = rules?.stats ?? { bordereaux: 0, pieces: 0, lignes: 0, pjs: 0 };
-  return { header: pass.parametres, stats: { ...st, xsdBatches: pass.batchStats.batches, largestXsdBatchChars: pass.batchStats.largest } };
+  return { header: pass.parametres, rules: { items: sink.items, total: sink.total, truncated: sink.truncated }, stats: { ...st, xsdBatches: pass.batchStats.batches, largestXsdBatchChars: pass.batchStats.largest } };
 }

@@ -32,7 +32,7 @@ export interface PesValidationReport {
     pjs: number;
     xsdBatches: number;
     largestXsdBatchChars: number;
-    /** Found clean by the fast path (aller-fast.ts); otherwise the report comes from the exact path. */
+    /** Answered by the fast path (aller-fast.ts: XSD valid); otherwise the report comes from the exact path. */
     fastPath: boolean;
     /** Why the fast path gave up, when it did. */
     fastPathGaveUp?: string;
@@ -50,20 +50,21 @@ export async function validatePesAller(src: PesSource, config: Partial<PesConfig
   const cfg = pesConfig(config);
   const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_Aller']);
   const validator = xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, 'aller'));
-  // Fast path first: a clean file (the common case) is answered by it; anything else by the exact path below.
+  // Fast path first: a file whose XSD batches are all valid (the common case) is answered by it, with its
+  // business rule findings; anything else by the exact path below.
   let gaveUp: string | undefined;
   if (!opts.exactOnly) {
     const fast = await fastValidateAller(src, sniff.encoding, cfg, validator, opts.xsdOnly === true);
     if (!(fast instanceof FastPathGaveUp)) {
       return {
-        valid: true,
+        valid: fast.rules.total === 0,
         xsdValid: true,
-        rulesValid: true,
+        rulesValid: fast.rules.total === 0,
         schemaVersion: cfg.schemaVersion,
         file: { ...sniff, pesVersion: fast.header.version, typFic: fast.header.typFic, nomFic: fast.header.nomFic },
-        errors: [],
-        errorCount: 0,
-        errorsNotListed: 0,
+        errors: fast.rules.items,
+        errorCount: fast.rules.total,
+        errorsNotListed: fast.rules.truncated,
         stats: { ...fast.stats, fastPath: true },
       };
     }
