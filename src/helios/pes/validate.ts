@@ -1,7 +1,12 @@
 /**
- * Validation of a PES_Aller in one streaming pass: the decoded text goes at once to the XSD windows
- * (xsd-stream.ts, libxml2-wasm in a worker thread, see xsd-pool.ts) and to the saxes reader that feeds the
- * business rules (rules.ts); the two run at the same time.
+ * Validation of a PES_Aller, streaming. Two paths:
+ * - the fast path (aller-fast.ts), tried first: one light walk over the tags cuts the XSD batches for the
+ *   libxml2-wasm workers (xsd-pool.ts) and feeds the business rules (rules.ts); it answers when every batch
+ *   is XSD-valid (with the rule findings, if any), and gives up otherwise;
+ * - the exact path, for everything else: the decoded text goes at once to the XSD windows (xsd-stream.ts,
+ *   which maps every libxml2 message to its line and place) and to the saxes reader that feeds the same
+ *   business rules; the two run at the same time.
+ * Both give the same report for a file the fast path answers (aller-fast.test.ts compares them).
  * Refusals of the input itself (not XML, DOCTYPE, wrong root, unknown version, too large) are thrown as
  * AppError; everything found inside a readable PES is returned as findings with their place.
  */
