@@ -128,6 +128,8 @@ class FastAllerPass {
   // lines, for the places of rule findings (saxes's count: 1-based, at the '>' of the start tag)
   private lineIdx = 0;
   private lineNo = 1;
+  /** The first line feed at or after lineIdx in the buffer (-1: none; -2: not looked for yet). */
+  private nextNl = -2;
   /** A carriage return not followed by a line feed (a line break for XML): lines are not counted then. */
   loneCr = false;
 
@@ -160,6 +162,7 @@ class FastAllerPass {
     if (!this.loneCr && chunk.includes('\r') && /\r(?!\n)/.test(chunk)) this.loneCr = true;
     this.buf = this.pos < this.buf.length ? this.buf.slice(this.pos) + chunk : chunk;
     this.pos = this.winStart = this.capStart = this.textStart = this.idFrom = this.lineIdx = 0;
+    this.nextNl = -2;
     this.scan();
     await this.settle(false);
   }
@@ -181,14 +184,18 @@ class FastAllerPass {
     if (this.sink.total > 0 && this.loneCr) throw new FastPathGaveUp('business rule findings in a file with lone carriage returns');
   }
 
+  /** Line of `idx` (never before the last one asked in this buffer); each line feed is looked for once. */
   private lineAt(idx: number): number {
+    if (idx <= this.lineIdx) return this.lineNo;
     const buf = this.buf;
-    let i = buf.indexOf('\n', this.lineIdx);
-    while (i >= 0 && i < idx) {
+    let nl = this.nextNl;
+    if (nl === -2) nl = buf.indexOf('\n', this.lineIdx);
+    while (nl >= 0 && nl < idx) {
       this.lineNo++;
-      i = buf.indexOf('\n', i + 1);
+      nl = buf.indexOf('\n', nl + 1);
     }
-    if (idx > this.lineIdx) this.lineIdx = idx;
+    this.nextNl = nl;
+    this.lineIdx = idx;
     return this.lineNo;
   }
 
