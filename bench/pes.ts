@@ -7,7 +7,8 @@
  * Two ways of running our code are measured: the shipped command (`node bin/paraphe.mjs pes validate|view`,
  * which loads the esbuild bundle, rebuilt first so that it is current), the way users run it, and a child
  * of this benchmark through tsx (with the in-process time, start-up excluded). CPU time (user + system, all
- * threads) is printed beside wall time: on a loaded machine it is the steadier figure.
+ * threads) is printed beside wall time: on a loaded machine it is the steadier figure. The exact path
+ * alone (what a file with XSD findings takes, and every file took before the fast path) is measured too.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -123,10 +124,10 @@ function timed(cmd: string, args: string[]): Measure {
 /** Child mode: one measured operation in a fresh process. */
 async function child(mode: string, file: string): Promise<void> {
   const t0 = process.hrtime.bigint();
-  if (mode === 'validate' || mode === 'xsd') {
+  if (mode === 'validate' || mode === 'xsd' || mode === 'exact') {
     const { validatePesAller } = await import('../src/helios/pes/validate.ts');
-    const r = await validatePesAller(file, {}, { xsdOnly: mode === 'xsd' });
-    console.log(`RESULT valid=${r.valid} xsd=${r.xsdValid} errors=${r.errorCount} batches=${r.stats.xsdBatches} largestBatch=${r.stats.largestXsdBatchChars}`);
+    const r = await validatePesAller(file, {}, { xsdOnly: mode === 'xsd', exactOnly: mode === 'exact' });
+    console.log(`RESULT valid=${r.valid} xsd=${r.xsdValid} errors=${r.errorCount} batches=${r.stats.xsdBatches} largestBatch=${r.stats.largestXsdBatchChars} ${r.stats.fastPath ? 'fast path' : `exact path${r.stats.fastPathGaveUp ? ` (fast path gave up: ${r.stats.fastPathGaveUp})` : ''}`}`);
     for (const e of r.errors.slice(0, 3)) console.log(`  ${e.placeFr}: ${e.messageFr}`);
   } else if (mode === 'view') {
     const { readPesView } = await import('../src/helios/pes/view.ts');
@@ -171,6 +172,8 @@ export async function run(args: string[]): Promise<void> {
     const shippedView = timed(process.execPath, [cli, 'pes', 'view', file]);
     const ours = timed(process.execPath, [...self, 'validate', file]);
     const oursXsd = timed(process.execPath, [...self, 'xsd', file]);
+    // the exact path alone (xsd-stream.ts scanner + saxes rules): what every file took before the fast path
+    const oursExact = timed(process.execPath, [...self, 'exact', file]);
     const view = timed(process.execPath, [...self, 'view', file]);
     const node0 = timed(process.execPath, ['-e', '0']);
     const cli0 = timed(process.execPath, [cli, 'pes', '--help']);
@@ -182,6 +185,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`paraphe pes view (shipped)    : ${fmt(shippedView)} -> exit ${shippedView.status}`);
     console.log(`ours validate (XSD+rules, tsx): ${fmt(ours)} -> ${/RESULT (.*)/.exec(ours.out)?.[1] ?? ours.out}`);
     console.log(`ours XSD only (tsx)           : ${fmt(oursXsd)} -> ${/RESULT (.*)/.exec(oursXsd.out)?.[1] ?? ''}`);
+    console.log(`ours validate, exact path only: ${fmt(oursExact)} -> ${/RESULT (.*)/.exec(oursExact.out)?.[1] ?? ''}`);
     console.log(`ours readable view (tsx)      : ${fmt(view)} -> ${/RESULT (.*)/.exec(view.out)?.[1] ?? ''}`);
     console.log(`(bare node start-up: ${fmt(node0)})`);
     console.log(`(paraphe pes --help start-up: ${fmt(cli0)}${bundled ? '' : ' — NO BUNDLE, sources through tsx'})`);
@@ -189,6 +193,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`  shipped validate time / xmllint: ${(shipped.wallS / xl.wallS).toFixed(2)} (wall), ${(shipped.cpuS / xl.cpuS).toFixed(2)} (CPU)  goal <= 1.5`);
     console.log(`  validation time / xmllint      : ${(ours.wallS / xl.wallS).toFixed(2)} (wall), ${((ours.inProcS ?? 0) / xl.wallS).toFixed(2)} (in-process)  goal <= 1.5`);
     console.log(`  XSD-only time / xmllint        : ${(oursXsd.wallS / xl.wallS).toFixed(2)} (wall), ${((oursXsd.inProcS ?? 0) / xl.wallS).toFixed(2)} (in-process)`);
+    console.log(`  exact-path time / xmllint      : ${(oursExact.wallS / xl.wallS).toFixed(2)} (wall), ${(oursExact.cpuS / xl.cpuS).toFixed(2)} (CPU)`);
     console.log(`  shipped validate RSS / file    : ${(shipped.rssMb / sizeMb).toFixed(2)}  goal < 4   (xmllint: ${(xl.rssMb / sizeMb).toFixed(2)})`);
     console.log(`  shipped view RSS / file        : ${(shippedView.rssMb / sizeMb).toFixed(2)}  goal < 4`);
     console.log(`  validation peak RSS / file size: ${(ours.rssMb / sizeMb).toFixed(2)}  goal < 4`);

@@ -1,11 +1,17 @@
 /**
- * Validation of a PES_Aller in one streaming pass: the decoded text goes at once to the XSD windows
- * (xsd-stream.ts, libxml2-wasm in a worker thread, see xsd-pool.ts) and to the saxes reader that feeds the
- * business rules (rules.ts); the two run at the same time.
+ * Validation of a PES_Aller, streaming. Two paths:
+ * - the fast path (aller-fast.ts), tried first: one light walk over the tags cuts the XSD batches for the
+ *   libxml2-wasm workers (xsd-pool.ts) and feeds the business rules (rules.ts); it answers when every batch
+ *   is XSD-valid (with the rule findings, if any), and gives up otherwise;
+ * - the exact path, for everything else: the decoded text goes at once to the XSD windows (xsd-stream.ts,
+ *   which maps every libxml2 message to its line and place) and to the saxes reader that feeds the same
+ *   business rules; the two run at the same time.
+ * Both give the same report for a file the fast path answers (aller-fast.test.ts compares them).
  * Refusals of the input itself (not XML, DOCTYPE, wrong root, unknown version, too large) are thrown as
  * AppError; everything found inside a readable PES is returned as findings with their place.
  */
 import { AppError } from '../../shared/errors.ts';
+import { fastValidateAller, FastPathGaveUp } from './aller-fast.ts';
 import { AllerReader } from './aller-reader.ts';
 import { pesConfig, pesSchemaPath, PES_SCHEMA_VERSIONS, type PesConfig, type PesSchemaVersion } from './config.ts';
 import { decodedChunks, sniffPes, type PesSniff, type PesSource } from './input.ts';
@@ -24,20 +30,54 @@ export interface PesValidationReport {
   errorCount: number;
   /** Errors counted but not listed (over PesConfig.maxErrors). */
   errorsNotListed: number;
-  stats: { bordereaux: number; pieces: number; lignes: number; pjs: number; xsdBatches: number; largestXsdBatchChars: number };
+  stats: {
+    bordereaux: number;
+    pieces: number;
+    lignes: number;
+    pjs: number;
+    xsdBatches: number;
+    largestXsdBatchChars: number;
+    /** Answered by the fast path (aller-fast.ts: XSD valid); otherwise the report comes from the exact path. */
+    fastPath: boolean;
+    /** Why the fast path gave up, when it did. */
+    fastPathGaveUp?: string;
+  };
 }
 
 export interface ValidateOptions {
   /** Skip the business rules (XSD only). */
   xsdOnly?: boolean;
+  /** Skip the fast path (aller-fast.ts) and build the report on the exact path directly (tests, comparisons). */
+  exactOnly?: boolean;
 }
 
 export async function validatePesAller(src: PesSource, config: Partial<PesConfig> = {}, opts: ValidateOptions = {}): Promise<PesValidationReport> {
   const cfg = pesConfig(config);
   const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_Aller']);
+  const validator = xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, 'aller'));
+  // Fast path first: a file whose XSD batches are all valid (the common case) is answered by it, with its
+  // business rule findings; anything else by the exact path below.
+  let gaveUp: string | undefined;
+  if (!opts.exactOnly) {
+    const fast = await fastValidateAller(src, sniff.encoding, cfg, validator, opts.xsdOnly === true);
+    if (!(fast instanceof FastPathGaveUp)) {
+      return {
+        valid: fast.rules.total === 0,
+        xsdValid: true,
+        rulesValid: fast.rules.total === 0,
+        schemaVersion: cfg.schemaVersion,
+        file: { ...sniff, pesVersion: fast.header.version, typFic: fast.header.typFic, nomFic: fast.header.nomFic },
+        errors: fast.rules.items,
+        errorCount: fast.rules.total,
+        errorsNotListed: fast.rules.truncated,
+        stats: { ...fast.stats, fastPath: true },
+      };
+    }
+    gaveUp = fast.reason;
+  }
   const xsdSink = new FindingSink(cfg.maxErrors);
   const ruleSink = new FindingSink(cfg.maxErrors);
-  const xsd = new XsdStreamValidator(xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, 'aller')), xsdSink, cfg.xsdBatchChars);
+  const xsd = new XsdStreamValidator(validator, xsdSink, cfg.xsdBatchChars);
   const rules = new AllerRules(ruleSink, cfg);
   let header: { version?: string; typFic?: string; nomFic?: string } = {};
   const handlers = rules.handlers();
@@ -92,7 +132,7 @@ export async function validatePesAller(src: PesSource, config: Partial<PesConfig
     errors,
     errorCount,
     errorsNotListed: xsdSink.truncated + ruleSink.truncated,
-    stats: { ...rules.stats, xsdBatches: xsd.stats.batches, largestXsdBatchChars: xsd.stats.largestBatchChars },
+    stats: { ...rules.stats, xsdBatches: xsd.stats.batches, largestXsdBatchChars: xsd.stats.largestBatchChars, fastPath: false, fastPathGaveUp: gaveUp },
   };
 }
 
@@ -101,8 +141,12 @@ export async function validatePesXsd(src: PesSource, config: Partial<PesConfig> 
   const cfg = pesConfig(config);
   const sniff = await sniffPes(src, cfg.maxFileBytes);
   const kind = sniff.kind === 'PES_Aller' ? 'aller' : sniff.kind === 'PES_ACQUIT' ? 'acquit' : 'retour';
+  const validator = xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, kind));
+  if (kind === 'aller' && !(await fastValidateAller(src, sniff.encoding, cfg, validator, true) instanceof FastPathGaveUp)) {
+    return { valid: true, sniff, errors: [], errorCount: 0 };
+  }
   const sink = new FindingSink(cfg.maxErrors);
-  const xsd = new XsdStreamValidator(xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, kind)), sink, cfg.xsdBatchChars);
+  const xsd = new XsdStreamValidator(validator, sink, cfg.xsdBatchChars);
   for await (const chunk of decodedChunks(src, sniff.encoding)) {
     await xsd.push(chunk);
     if (xsd.fatal) break;
