@@ -1,4 +1,4 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, minifySync, transformWithOxc, type Plugin } from 'vite';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,27 @@ function preloadCriticalAssets(): Plugin {
           ...files.filter((f) => MODULES.test(f)).map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', href: `/${f}` }, injectTo: 'head' as const })),
         ];
       },
+    },
+  };
+}
+
+/**
+ * index.html's first script: src/early-requests.ts (the session and the page's first API reads, started
+ * before the application's script is even downloaded), compiled and inlined in place of its marker.
+ */
+function earlyRequests(): Plugin {
+  const file = fileURLToPath(new URL('./src/early-requests.ts', import.meta.url));
+  const MARKER = '/* paraphe:early-requests */';
+  return {
+    name: 'paraphe:early-requests',
+    async transformIndexHtml(html) {
+      if (!html.includes(MARKER)) throw new Error(`index.html: ${MARKER} missing`);
+      const { code } = await transformWithOxc(readFileSync(file, 'utf8'), file, { lang: 'ts' });
+      // A classic script, not a module: the exports become local functions of one closure.
+      const script = `(() => {\n${code.replace(/^export /gm, '')}\nstartEarlyRequests();\n})();`;
+      const min = minifySync('early-requests.js', script, { compress: true, mangle: true });
+      if (min.errors.length) throw new Error(`early-requests.ts: ${min.errors.map((e) => e.message).join('; ')}`);
+      return html.replace(MARKER, min.code.trim());
     },
   };
 }
@@ -77,7 +98,7 @@ function dsfrIcons(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  plugins: [dsfrIcons(), preloadCriticalAssets()],
+  plugins: [earlyRequests(), dsfrIcons(), preloadCriticalAssets()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -34,6 +34,12 @@ function toError(status: number, text: string): ApiError {
 }
 
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  if (method === 'GET') {
+    // The page's first read, already started by index.html (early-requests.ts): its answer if it got one.
+    const early = takeEarly(path);
+    const res = early ? await early : null;
+    if (res?.ok) return read<T>(res);
+  }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -46,11 +52,16 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   return read<T>(res);
 }
 
-declare global {
-  interface Window {
-    /** The session request started by index.html before the application's script is loaded. */
-    __parapheSession?: Promise<Response | null>;
-  }
+/** The request index.html started for this path, once; none after a navigation inside the application. */
+function takeEarly(path: string): Promise<Response | null> | undefined {
+  const early = window.__parapheEarly?.[path];
+  if (early) delete window.__parapheEarly![path];
+  return early;
+}
+
+/** A navigation inside the application: the reads started for the first page are no longer wanted. */
+export function dropEarlyRequests(): void {
+  window.__parapheEarly = undefined;
 }
 
 /**
