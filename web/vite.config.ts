@@ -51,6 +51,33 @@ function earlyRequests(): Plugin {
 }
 
 /**
+ * react-dsfr's `fr` object (imported by every component for `fr.cx`) carries the DSFR's colour tables
+ * (fr/colors.js and its generatedFromCss tables: ~97 KB of the main script, and the light decisions computed at
+ * start-up). The application never reads them; react-dsfr itself only reads the default grey background to
+ * set the `theme-color` meta (useIsDark/client.js). fr/index.js's `./colors` is replaced by that one value
+ * (grey-1000-50 of the DSFR: #ffffff light, #161616 dark); any other use of `fr.colors` throws at once.
+ */
+function dsfrWithoutColourTables(): Plugin {
+  const ID = '\0paraphe:dsfr-colors';
+  return {
+    name: 'paraphe:dsfr-without-colour-tables',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      return source === './colors' && importer && /[\\/]@codegouvfr[\\/]react-dsfr[\\/]fr[\\/]index\.js$/.test(importer) ? ID : null;
+    },
+    load(id) {
+      if (id !== ID) return null;
+      return `const unused = (what) => new Proxy({}, { get(_, k) { throw new Error('fr.colors.' + what + '.' + String(k) + ': the DSFR colour tables are left out of the bundle (web/vite.config.ts)'); } });
+export const colors = {
+  options: unused('options'),
+  decisions: unused('decisions'),
+  getHex: ({ isDark }) => ({ options: unused('getHex().options'), decisions: { background: { default: { grey: { default: isDark ? '#161616' : '#ffffff' } } } } }),
+};`;
+    },
+  };
+}
+
+/**
  * `import 'virtual:dsfr-icons.css'`: the rules of the DSFR icon sheets for the icons the application names
  * (`fr-icon-…` anywhere in web/src, plus those react-dsfr's components add themselves) instead of six whole
  * sheets (~100 KB of CSS, 600 icons, parsed and matched on every page for a few dozen used). The module takes
@@ -98,7 +125,7 @@ function dsfrIcons(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  plugins: [earlyRequests(), dsfrIcons(), preloadCriticalAssets()],
+  plugins: [earlyRequests(), dsfrWithoutColourTables(), dsfrIcons(), preloadCriticalAssets()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
