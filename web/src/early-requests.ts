@@ -66,20 +66,37 @@ export function earlyRequests(pathname: string, search: string, now: Date): stri
   return [];
 }
 
+/** A read started by index.html: its answer once it has come (`settled`), or the promise of it (null: no answer). */
+export interface EarlyRead {
+  settled?: { status: number; text: string };
+  promise: Promise<{ status: number; text: string } | null>;
+}
+
 declare global {
   interface Window {
     /** The session request started by index.html before the application's script is loaded. */
-    __parapheSession?: Promise<Response | null>;
-    /** The page's first reads started by index.html, by path, until api() takes them (takeEarly). */
-    __parapheEarly?: Record<string, Promise<Response | null>>;
+    __parapheSession?: EarlyRead;
+    /** The page's first reads started by index.html, by path, until the application takes them (api.ts). */
+    __parapheEarly?: Record<string, EarlyRead>;
   }
 }
 
-/** Run by index.html (the plugin appends the call): the session, then the page's reads, all at once. */
+/**
+ * Run by index.html (the plugin appends the call): the session, then the page's reads, all at once. Each
+ * answer is kept as text as soon as it comes, so that the application's first render can use those already
+ * there without waiting (takeSettled in api.ts).
+ */
 export function startEarlyRequests(): void {
-  const get = (path: string) => fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).catch(() => null);
+  const get = (path: string): EarlyRead => {
+    const read: EarlyRead = {
+      promise: fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then(async (res) => (read.settled = { status: res.status, text: await res.text() }))
+        .catch(() => null),
+    };
+    return read;
+  };
   window.__parapheSession = get('/api/auth/session');
-  const early: Record<string, Promise<Response | null>> = {};
+  const early: Record<string, EarlyRead> = {};
   for (const path of earlyRequests(location.pathname, location.search, new Date())) early[path] = get(path);
   window.__parapheEarly = early;
 }
