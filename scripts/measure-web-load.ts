@@ -7,6 +7,9 @@
  * --cpu also prints, per page, the median CPU time a cold load costs the browser (all Chromium processes started by
  * this script) and the platform (its process), read from /proc: unlike elapsed times, hardly changed by the
  * other programs loading the machine.
+ * --main-thread also prints, per page, the median CPU time of the page's renderer main thread during a cold load
+ * (thread time of its tasks in Chromium's trace: script, style, layout, paint, parsing), with the requests made
+ * and the bytes transferred: what the page itself costs, whatever the load of the machine.
  * --compare DIR alternates, run by run, the build in web/dist with another build of the application (DIR, e.g. the
  * web/dist of an earlier commit) by swapping the two folders under the running platform: both measured under the
  * same load of the machine. The swap is undone at the end.
@@ -93,6 +96,27 @@ async function coldCpu(browser: Browser, url: string, cookies: Parameters<typeof
   }
 }
 
+/** A cold load traced: CPU time of the renderer main thread's tasks (ms), requests made, bytes transferred. */
+async function coldMainThread(browser: Browser, url: string, cookies: Parameters<typeof timeColdAndWarm>[2], p: TimedPage): Promise<{ cpu: number; requests: number; bytes: number }> {
+  const ctx = await newContext(browser, url);
+  try {
+    if (cookies.length) await ctx.addCookies(cookies);
+    const page = await ctx.newPage();
+    await page.goto('about:blank');
+    let requests = 0;
+    page.on('request', () => requests++);
+    await browser.startTracing(page, { categories: ['toplevel'] });
+    await timedGoto(page, p.path, `${p.name} (fil principal)`, p.ready);
+    const bytes = (await page.evaluate("performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((n, r) => n + r.transferSize, 0)")) as number;
+    const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: { name: string; ph: string; tdur?: number; pid: number; tid: number; args?: { name?: string } }[] };
+    const main = new Set(traceEvents.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+    const us = traceEvents.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`)).reduce((n, e) => n + (e.tdur ?? 0), 0);
+    return { cpu: Math.round(us / 1000), requests, bytes };
+  } finally {
+    await ctx.close();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const [platform, browser] = await Promise.all([startPlatform(), launchBrowser()]);
@@ -122,6 +146,30 @@ try {
       console.log(`\n${name} — temps CPU d’un chargement à froid, médiane de ${runs} (ms) :`);
       console.log('page'.padEnd(28) + 'Chromium'.padStart(10) + 'serveur'.padStart(10));
       for (const [k, v] of Object.entries(cpu[b]!)) console.log(k.padEnd(28) + String(median(v.browser)).padStart(10) + String(median(v.server)).padStart(10));
+    });
+  }
+  if (args.includes('--main-thread')) {
+    const out = builds.map(() => ({}) as Record<string, { cpu: number[]; requests: number[]; bytes: number[] }>);
+    for (let r = 0; r < runs; r++) {
+      for (let b = 0; b < builds.length; b++) {
+        if (b === 1) swap();
+        try {
+          for (const p of all) {
+            const c = await coldMainThread(browser, platform.url, p.name === 'connexion' ? [] : cookies, p);
+            const o = (out[b]![p.name] ??= { cpu: [], requests: [], bytes: [] });
+            o.cpu.push(c.cpu);
+            o.requests.push(c.requests);
+            o.bytes.push(c.bytes);
+          }
+        } finally {
+          if (swapped) swap();
+        }
+      }
+    }
+    builds.forEach((name, b) => {
+      console.log(`\n${name} — chargement à froid, médiane de ${runs} : CPU du fil principal de la page (ms), requêtes, octets transférés :`);
+      console.log('page'.padEnd(28) + 'CPU'.padStart(8) + 'requêtes'.padStart(10) + 'Ko'.padStart(8) + '   (CPU de chaque passage)');
+      for (const [k, v] of Object.entries(out[b]!)) console.log(k.padEnd(28) + String(median(v.cpu)).padStart(8) + String(median(v.requests)).padStart(10) + String(Math.round(median(v.bytes) / 1024)).padStart(8) + `   ${v.cpu.join(' ')}`);
     });
   }
   const samples = builds.map(() => ({}) as Record<string, { froid: number[]; chaud: number[] }>);

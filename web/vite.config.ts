@@ -1,4 +1,4 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, minifySync, transformWithOxc, type Plugin } from 'vite';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,54 @@ function preloadCriticalAssets(): Plugin {
           ...files.filter((f) => MODULES.test(f)).map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', href: `/${f}` }, injectTo: 'head' as const })),
         ];
       },
+    },
+  };
+}
+
+/**
+ * index.html's first script: src/early-requests.ts (the session and the page's first API reads, started
+ * before the application's script is even downloaded), compiled and inlined in place of its marker.
+ */
+function earlyRequests(): Plugin {
+  const file = fileURLToPath(new URL('./src/early-requests.ts', import.meta.url));
+  const MARKER = '/* paraphe:early-requests */';
+  return {
+    name: 'paraphe:early-requests',
+    async transformIndexHtml(html) {
+      if (!html.includes(MARKER)) throw new Error(`index.html: ${MARKER} missing`);
+      const { code } = await transformWithOxc(readFileSync(file, 'utf8'), file, { lang: 'ts' });
+      // A classic script, not a module: the exports become local functions of one closure.
+      const script = `(() => {\n${code.replace(/^export /gm, '')}\nstartEarlyRequests();\n})();`;
+      const min = minifySync('early-requests.js', script, { compress: true, mangle: true });
+      if (min.errors.length) throw new Error(`early-requests.ts: ${min.errors.map((e) => e.message).join('; ')}`);
+      return html.replace(MARKER, min.code.trim());
+    },
+  };
+}
+
+/**
+ * react-dsfr's `fr` object (imported by every component for `fr.cx`) carries the DSFR's colour tables
+ * (fr/colors.js and its generatedFromCss tables: ~97 KB of the main script, and the light decisions computed at
+ * start-up). The application never reads them; react-dsfr itself only reads the default grey background to
+ * set the `theme-color` meta (useIsDark/client.js). fr/index.js's `./colors` is replaced by that one value
+ * (grey-1000-50 of the DSFR: #ffffff light, #161616 dark); any other use of `fr.colors` throws at once.
+ */
+function dsfrWithoutColourTables(): Plugin {
+  const ID = '\0paraphe:dsfr-colors';
+  return {
+    name: 'paraphe:dsfr-without-colour-tables',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      return source === './colors' && importer && /[\\/]@codegouvfr[\\/]react-dsfr[\\/]fr[\\/]index\.js$/.test(importer) ? ID : null;
+    },
+    load(id) {
+      if (id !== ID) return null;
+      return `const unused = (what) => new Proxy({}, { get(_, k) { throw new Error('fr.colors.' + what + '.' + String(k) + ': the DSFR colour tables are left out of the bundle (web/vite.config.ts)'); } });
+export const colors = {
+  options: unused('options'),
+  decisions: unused('decisions'),
+  getHex: ({ isDark }) => ({ options: unused('getHex().options'), decisions: { background: { default: { grey: { default: isDark ? '#161616' : '#ffffff' } } } } }),
+};`;
     },
   };
 }
@@ -77,7 +125,7 @@ function dsfrIcons(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  plugins: [dsfrIcons(), preloadCriticalAssets()],
+  plugins: [earlyRequests(), dsfrWithoutColourTables(), dsfrIcons(), preloadCriticalAssets()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

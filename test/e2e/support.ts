@@ -236,6 +236,39 @@ export async function demoMainPages(browser: Browser, baseURL: string): Promise<
   }
 }
 
+/** An API read of a page load: its path and query, and whether index.html's own script started it (not the application's). */
+export interface ApiRead {
+  path: string;
+  byIndexHtml: boolean;
+}
+
+/**
+ * Loads a page cold (new context, empty cache, the given cookies) until usable and lists the API GETs it made,
+ * each with who started it (the initiator's script, from Chromium's network events), and the reads index.html
+ * started early that the page never took (web/src/early-requests.ts).
+ */
+export async function apiReadsOfColdLoad(browser: Browser, baseURL: string, cookies: Parameters<BrowserContext['addCookies']>[0], p: TimedPage): Promise<{ reads: ApiRead[]; untaken: string[] }> {
+  const ctx = await newContext(browser, baseURL);
+  try {
+    if (cookies.length) await ctx.addCookies(cookies);
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const reads: ApiRead[] = [];
+    cdp.on('Network.requestWillBeSent', (e) => {
+      const url = new URL(e.request.url);
+      if (e.request.method !== 'GET' || !url.pathname.startsWith('/api/')) return;
+      const frames = e.initiator.stack?.callFrames ?? [];
+      reads.push({ path: url.pathname + url.search, byIndexHtml: frames.length > 0 && frames.every((f) => !new URL(f.url, baseURL).pathname.startsWith('/assets/')) });
+    });
+    await timedGoto(page, p.path, `${p.name} (lectures)`, p.ready);
+    const untaken = (await page.evaluate('Object.keys(window.__parapheEarly ?? {})')) as string[];
+    return { reads, untaken };
+  } finally {
+    await ctx.close();
+  }
+}
+
 /** A one-page PDF made on the spot (pdf-lib, already a dependency). */
 export async function makePdf(text: string): Promise<Buffer> {
   const { PDFDocument, StandardFonts } = await import('@cantoo/pdf-lib');

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { collectiviteIdOf, check, demoMainPages, launchBrowser, login, makePdf, newContext, startPlatform, timeColdAndWarm, type Platform } from './support.ts';
+import { apiReadsOfColdLoad, collectiviteIdOf, check, demoMainPages, launchBrowser, login, makePdf, newContext, startPlatform, timeColdAndWarm, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -233,6 +233,23 @@ describe('web application', { timeout: 600_000 }, () => {
       await check(page, '40-changement-de-collectivite');
     } finally {
       await ctx.close();
+    }
+  });
+
+  test('a first visit of each main page asks for its data from index.html, before the application’s script has run, and only once', async () => {
+    const { cookies, pages } = await demoMainPages(browser, platform.url);
+    const cid = pages[0]!.path.split('/')[2]!;
+    // The page of a dossier, and a list with filters in its address, besides the demo's main pages.
+    const d = await (await fetch(`${platform.url}/api/collectivites/${cid}/dossiers?limit=1`, { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })).json() as { items: { id: string }[] };
+    const extra = [{ name: 'dossiers filtrés', path: `/c/${cid}/dossiers?type=versement-ged&etat=brouillon&q=conseil` }, ...(d.items[0] ? [{ name: 'dossier', path: `/c/${cid}/dossiers/${d.items[0].id}` }] : [])];
+    for (const p of [...pages, ...extra]) {
+      const { reads, untaken } = await apiReadsOfColdLoad(browser, platform.url, cookies, p);
+      // A document's content is named by the dossier's answer: the PDF shown is fetched once that has come.
+      const late = reads.filter((r) => !r.byIndexHtml && !/\/documents\/[^/]+\/content$/.test(r.path)).map((r) => r.path);
+      assert.deepEqual(late, [], `${p.name}: reads started by the application's script, after it was loaded and run`);
+      assert.ok(reads.some((r) => r.path === '/api/auth/session'), p.name);
+      assert.equal(new Set(reads.map((r) => r.path)).size, reads.length, `${p.name}: a read made twice: ${reads.map((r) => r.path).join(', ')}`);
+      assert.deepEqual(untaken, [], `${p.name}: reads started early that the page did not use`);
     }
   });
 

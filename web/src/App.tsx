@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, sessionRequest, setCsrfToken } from './api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, ApiError, sessionRequest, setCsrfToken, settledSession } from './api';
 import { navigate, useLocation } from './router';
 import { SessionContext, homeOf, type SessionState } from './session';
 import type { Session } from './types';
@@ -18,8 +18,16 @@ async function fetchSession(): Promise<Session | null> {
   }
 }
 
+/** The session index.html has already got, if it has: the first render is then the page itself, not « Chargement… ». */
+function initialSession(): Session | null | undefined {
+  const s = settledSession<Session>();
+  if (s) setCsrfToken(s.csrfToken);
+  return s;
+}
+
 export function App() {
-  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [session, setSession] = useState<Session | null | undefined>(initialSession);
+  const known = useRef(session !== undefined);
   const [fatal, setFatal] = useState<string | null>(null);
   const { pathname } = useLocation();
 
@@ -29,6 +37,7 @@ export function App() {
     return s;
   }, []);
   useEffect(() => {
+    if (known.current) return;
     refresh().catch((e: unknown) => setFatal(e instanceof ApiError ? e.message : 'Le serveur ne répond pas.'));
   }, [refresh]);
 

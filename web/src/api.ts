@@ -1,4 +1,5 @@
 /** Thin client for the platform's API: same origin, session cookie, CSRF token on every write. */
+import type { EarlyRead } from './early-requests';
 
 export interface ApiErrorBody {
   code: string;
@@ -34,6 +35,12 @@ function toError(status: number, text: string): ApiError {
 }
 
 export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  if (method === 'GET') {
+    // The page's first read, already started by index.html (early-requests.ts): its answer if it got one.
+    const early = takeEarly(path);
+    const got = early ? (early.settled ?? (await early.promise)) : null;
+    if (got && ok(got.status)) return parse<T>(got.text);
+  }
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -46,28 +53,57 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   return read<T>(res);
 }
 
-declare global {
-  interface Window {
-    /** The session request started by index.html before the application's script is loaded. */
-    __parapheSession?: Promise<Response | null>;
-  }
+const ok = (status: number) => status >= 200 && status < 300;
+const parse = <T>(text: string): T => (text ? JSON.parse(text) : null) as T;
+
+/** The request index.html started for this path, once; none after a navigation inside the application. */
+function takeEarly(path: string): EarlyRead | undefined {
+  const early = window.__parapheEarly?.[path];
+  if (early) delete window.__parapheEarly![path];
+  return early;
 }
 
 /**
- * GET /api/auth/session: the first time, the response of the request index.html started early (if it got
+ * The answer of the read index.html started for this path if it has already come and succeeded (taken: the
+ * page renders with it at once, no request, no loading state); undefined otherwise (api() will wait for it).
+ */
+export function takeSettled<T>(path: string): T | undefined {
+  const early = window.__parapheEarly?.[path];
+  if (!early?.settled || !ok(early.settled.status)) return undefined;
+  delete window.__parapheEarly![path];
+  return parse<T>(early.settled.text);
+}
+
+/** A navigation inside the application: the reads started for the first page are no longer wanted. */
+export function dropEarlyRequests(): void {
+  window.__parapheEarly = undefined;
+}
+
+/**
+ * GET /api/auth/session: the first time, the answer to the request index.html started early (if it got
  * one), afterwards a new request.
  */
 export async function sessionRequest<T>(): Promise<T> {
   const early = window.__parapheSession;
   window.__parapheSession = undefined;
-  const res = early ? await early : null;
-  return res ? read<T>(res) : api<T>('GET', '/api/auth/session');
+  const got = early ? (early.settled ?? (await early.promise)) : null;
+  if (!got) return api<T>('GET', '/api/auth/session');
+  if (!ok(got.status)) throw toError(got.status, got.text);
+  return parse<T>(got.text);
+}
+
+/** The session if index.html's request for it has already been answered: the user (null: not logged in), undefined if not known yet. */
+export function settledSession<T>(): T | null | undefined {
+  const got = window.__parapheSession?.settled;
+  if (!got || !(ok(got.status) || got.status === 401)) return undefined;
+  window.__parapheSession = undefined;
+  return ok(got.status) ? parse<T>(got.text) : null;
 }
 
 async function read<T>(res: Response): Promise<T> {
   const text = await res.text();
   if (!res.ok) throw toError(res.status, text);
-  return (text ? JSON.parse(text) : null) as T;
+  return parse<T>(text);
 }
 
 /** Multipart upload with progress (fetch has no upload progress: XMLHttpRequest does). */

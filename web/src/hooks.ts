@@ -1,15 +1,23 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, errorMessage } from './api';
+import { api, errorMessage, takeSettled } from './api';
 import type { DossierType } from './types';
 
-/** Loads a GET resource; `reload` refetches. Errors are French messages from the API. */
+/**
+ * Loads a GET resource; `reload` refetches. Errors are French messages from the API. On a page's first
+ * render, an answer index.html already got for the same path is used at once (early-requests.ts).
+ */
 export function useResource<T>(path: string | null): { data: T | null; error: string | null; loading: boolean; reload: () => void } {
-  const [data, setData] = useState<T | null>(null);
+  const [data, setData] = useState<T | null>(() => (path ? (takeSettled<T>(path) ?? null) : null));
   const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(Boolean(path));
+  const [loading, setLoading] = useState(Boolean(path) && data === null);
   const [tick, setTick] = useState(0);
+  const given = useRef(data !== null);
   useEffect(() => {
     if (!path) return;
+    if (given.current) {
+      given.current = false;
+      return;
+    }
     let live = true;
     setLoading(true);
     api<T>('GET', path)
@@ -36,7 +44,11 @@ export function useResource<T>(path: string | null): { data: T | null; error: st
 let typesCache: Promise<DossierType[]> | null = null;
 /** Dossier types rarely change: fetched once per page load. */
 export function useDossierTypes(): DossierType[] | null {
-  const [types, setTypes] = useState<DossierType[] | null>(null);
+  const [types, setTypes] = useState<DossierType[] | null>(() => {
+    const early = typesCache ? undefined : takeSettled<{ items: DossierType[] }>('/api/dossier-types')?.items;
+    if (early) typesCache = Promise.resolve(early);
+    return early ?? null;
+  });
   useEffect(() => {
     typesCache ??= api<{ items: DossierType[] }>('GET', '/api/dossier-types').then((r) => r.items);
     typesCache.then(setTypes).catch(() => {

@@ -1,10 +1,12 @@
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { dropEarlyRequests } from './api';
 
 /** A tiny history-API router: the app has a handful of routes, no need for a routing library. */
 type Listener = () => void;
 const listeners = new Set<Listener>();
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  dropEarlyRequests();
   if (opts.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   for (const l of listeners) l();
@@ -12,6 +14,7 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
 }
 
 window.addEventListener('popstate', () => {
+  dropEarlyRequests();
   for (const l of listeners) l();
 });
 

@@ -22,6 +22,7 @@ import { createDelegation } from '../admin/create-delegation.ts';
 import { revokeDelegation } from '../admin/revoke-delegation.ts';
 import { INBOX_VIEWS, listInbox } from '../inbox/list-inbox.ts';
 import { inboxItemView, presentInboxItem } from '../inbox/inbox-item.ts';
+import { myBannettes } from '../inbox/my-bannettes.ts';
 import { parapheurDossierView, parapheurView } from '../parapheur-view.ts';
 import { buildBordereau } from '../bordereau/build-bordereau.ts';
 import { heldBureaux } from '../workflow/acting-bureau.ts';
@@ -148,6 +149,12 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
     if (!access.permissions.has('user:manage') && (p.kind !== 'user' || !(await heldBureaux(deps.db, access.collectiviteId, p.userId)).includes(bureauId))) throw forbidden('Vous ne tenez pas ce bureau.', 'not a holder');
     const rows = await listInbox(deps, access.collectiviteId, bureauId, request.query.vue);
     return { items: rows.map((d) => presentInboxItem(deps, d)) };
+  });
+
+  r.get(`${P}/bannettes`, { config: READ, schema: { tags, summary: 'Toutes les bannettes des bureaux que l’utilisateur tient, en une requête (« Mon parapheur »)', params: collectiviteParams, response: { 200: z.object({ items: z.array(z.object({ bureau: bureauView, vues: z.record(z.enum(INBOX_VIEWS), z.array(inboxItemView)) })) }), ...errorResponses } } }, async (request) => {
+    const p = who(request);
+    const held = await myBannettes(deps, tenantOf(request).collectiviteId, p.kind === 'user' ? p.userId : null);
+    return { items: held.map((h) => ({ bureau: h.bureau, vues: Object.fromEntries(INBOX_VIEWS.map((v) => [v, h.views[v].map((d) => presentInboxItem(deps, d))])) as Record<(typeof INBOX_VIEWS)[number], ReturnType<typeof presentInboxItem>[]> })) };
   });
 
   // --- a dossier in the parapheur

@@ -1,6 +1,4 @@
-import { useEffect, useState } from 'react';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { api, errorMessage } from '../api';
 import { useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
 import { Link, useLocation } from '../router';
@@ -15,28 +13,10 @@ export function ParapheurPage({ cid }: { cid: string }) {
   const { session } = useSession();
   const role = roleIn(session, cid);
   const { search } = useLocation();
-  const bureaux = useResource<{ items: Bureau[] }>(`${P(cid)}/bureaux`);
-  const [inboxes, setInboxes] = useState<Inboxes | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const mine = (bureaux.data?.items ?? []).filter((b) => b.holderUserIds.includes(session.user.id));
-  const mineKey = mine.map((b) => b.id).join(',');
-
-  useEffect(() => {
-    if (!bureaux.data) return;
-    let live = true;
-    const ids = mineKey ? mineKey.split(',') : [];
-    Promise.all(
-      ids.map(async (id) => {
-        const views = await Promise.all(INBOX_VIEWS.map(async ([v]) => [v, (await api<{ items: InboxItem[] }>('GET', `${P(cid)}/bureaux/${id}/dossiers?vue=${v}`)).items] as const));
-        return [id, Object.fromEntries(views)] as const;
-      }),
-    )
-      .then((r) => live && setInboxes(Object.fromEntries(r)))
-      .catch((e: unknown) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [cid, bureaux.data, mineKey]);
+  // Every bannette of the bureaux the user holds in one request (not the bureaux, then one request per bureau and view).
+  const bannettes = useResource<{ items: { bureau: Bureau; vues: Record<string, InboxItem[]> }[] }>(`${P(cid)}/bannettes`);
+  const mine = bannettes.data?.items.map((x) => x.bureau) ?? [];
+  const inboxes: Inboxes | null = bannettes.data ? Object.fromEntries(bannettes.data.items.map((x) => [x.bureau.id, x.vues])) : null;
 
   const selectedBureau = search.get('bureau') ?? mine[0]?.id ?? '';
   const selectedView = search.get('vue') ?? 'a-traiter';
@@ -58,8 +38,8 @@ export function ParapheurPage({ cid }: { cid: string }) {
           </Link>
         )}
       </PageTitle>
-      <ErrorAlert message={bureaux.error ?? error} />
-      {!bureaux.data || (mine.length > 0 && !inboxes) ? (
+      <ErrorAlert message={bannettes.error} />
+      {!bannettes.data ? (
         <Loading what="Chargement des bannettes" />
       ) : mine.length === 0 ? (
         <p>Vous ne tenez aucun bureau dans cette collectivité : demandez à un administrateur de vous en attribuer un.</p>
