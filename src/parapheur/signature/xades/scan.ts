@@ -58,7 +58,11 @@ export interface PesScan {
 /** PES_Aller(1) / domain(2) / Bordereau, PJ(3) / their children(4); a signature may sit at 5 (in a PJ's child). */
 const RETAIN_DEPTH = 4;
 
-export function scanPes(text: string | PesText): PesScan {
+/**
+ * `onClose` is called for every retained element as soon as its end tag is read (the scan goes on after it
+ * returns): a caller can start working on a bordereau while the rest of the file is scanned.
+ */
+export function scanPes(text: string | PesText, onClose?: (el: ElementSpan) => void): PesScan {
   // Namespace processing is done here (saxes' own xmlns mode costs ~40 % more on a 50 MB file): we only
   // need the bindings in scope and the namespace of Signature elements. Undeclared prefixes are refused.
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -132,6 +136,7 @@ export function scanPes(text: string | PesText): PesScan {
     if (!el) return;
     el.end = parser.position;
     el.closeStart = tag.isSelfClosing ? el.end : text.lastIndexOf('</', el.end - 1);
+    if (onClose && !failure) onClose(el);
   });
   parser.on('error', (e) => {
     failure ??= e;
@@ -163,6 +168,25 @@ export function childElements(el: ElementSpan, local: string): ElementSpan[] {
  * so the fragment canonicalizes exactly like the element in its document.
  */
 export function standaloneFragment(text: string | PesText, el: ElementSpan): string {
+  const afterName = el.start + 1 + el.qname.length;
+  return text.slice(el.start, afterName) + inheritedDeclarations(el) + text.slice(afterName, el.end);
+}
+
+/**
+ * standaloneFragment as the bytes of an XML document in the file's single-byte encoding (an XML declaration
+ * naming it, then the original bytes): nothing is decoded, and libxml2 reads it as it reads the file.
+ * A fresh buffer of its own (it can be transferred to a worker).
+ */
+export function standaloneFragmentBytes(bytes: Uint8Array, encoding: string, el: ElementSpan): Uint8Array {
+  const afterName = el.start + 1 + el.qname.length;
+  const head = Buffer.from(`<?xml version="1.0" encoding="${encoding}"?>${Buffer.from(bytes.subarray(el.start, afterName)).toString('latin1')}${inheritedDeclarations(el)}`, 'latin1');
+  const out = new Uint8Array(head.length + (el.end - afterName));
+  out.set(head, 0);
+  out.set(bytes.subarray(afterName, el.end), head.length);
+  return out;
+}
+
+function inheritedDeclarations(el: ElementSpan): string {
   let decls = '';
   for (const prefix in el.inheritedNs) {
     if (prefix in el.ownNs || prefix === 'xml') continue;
@@ -170,8 +194,7 @@ export function standaloneFragment(text: string | PesText, el: ElementSpan): str
     if (prefix === '' && uri === '') continue;
     decls += prefix === '' ? ` xmlns="${escapeAttr(uri)}"` : ` xmlns:${prefix}="${escapeAttr(uri)}"`;
   }
-  const afterName = el.start + 1 + el.qname.length;
-  return text.slice(el.start, afterName) + decls + text.slice(afterName, el.end);
+  return decls;
 }
 
 export function escapeAttr(s: string): string {

@@ -9,7 +9,7 @@ import iconv from 'iconv-lite';
 import { AppError } from '../../../shared/errors.ts';
 import { conformanceDir } from '../../../shared/paths.ts';
 import { ACCENTED_SAMPLE, generatePesAller, xadesTestKeys } from '../../../../test/support/xades-keys.ts';
-import { assembleXadesSignature, KeySigner, pkcs12Signer, prepareXadesSignature, signPes, verifyPesSignatures } from './index.ts';
+import { assembleXadesSignature, KeySigner, pkcs12Signer, prepareXadesSignature, prepareXadesSignatureAsync, signPes, verifyPesSignatures } from './index.ts';
 
 const keys = xadesTestKeys();
 const work = mkdtempSync(join(tmpdir(), 'paraphe-xades-test-'));
@@ -234,4 +234,23 @@ test('CLI: pes sign then pes verify (exit 0), pes verify of the altered sample e
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /INVALIDE/);
   assert.ok(execFileSync('xmlsec1', ['--version'], { encoding: 'utf8' }).length > 0);
+});
+
+test('preparation on the worker pool gives the same data to sign as the one-worker preparation (ISO-8859-1 and UTF-8 files)', async () => {
+  const options = { ...place, signingTime: new Date('2026-03-04T05:06:07Z'), signatureIdPrefix: 'SAME' };
+  for (const input of [generatePesAller(5, 3), readFileSync(UTF8_SAMPLE)]) {
+    const one = prepareXadesSignature(input, keys.signerCertPem, options);
+    const pooled = await prepareXadesSignatureAsync(input, keys.signerCertPem, options);
+    assert.ok(one.bordereaux.length > 0);
+    assert.deepEqual(
+      pooled.bordereaux.map((b) => [b.bordereauId, b.signatureId, b.dataToSign.toString('utf8')]),
+      one.bordereaux.map((b) => [b.bordereauId, b.signatureId, b.dataToSign.toString('utf8')]),
+    );
+  }
+});
+
+test('a bordereau that libxml2 cannot read is refused by the worker pool with a French message', async () => {
+  // well-formed for the scanner, but a character reference to U+0001 is not allowed in XML 1.0
+  const text = generatePesAller(2, 1).toString('latin1').replace('</Bordereau>', '<X V="&#1;"/></Bordereau>');
+  await assert.rejects(signPes(Buffer.from(text, 'latin1'), signer()), (e: unknown) => e instanceof AppError && e.code === 'BAD_INPUT');
 });
