@@ -48,7 +48,7 @@ function theWorker(): NonNullable<typeof state> {
   return s;
 }
 
-function call(fragment: string, digest?: string): Buffer {
+function call(fragment: string | Uint8Array, digest?: string): Buffer {
   const s = theWorker();
   s.port.postMessage({ fragment, digest });
   let waited = 0;
@@ -73,12 +73,12 @@ function call(fragment: string, digest?: string): Buffer {
 }
 
 /** Digest (node:crypto name, e.g. 'sha256') of the exclusive c14n of a standalone fragment. */
-export function excC14nDigest(fragment: string, algorithm = 'sha256'): Buffer {
+export function excC14nDigest(fragment: string | Uint8Array, algorithm = 'sha256'): Buffer {
   return call(fragment, algorithm);
 }
 
 /** Exclusive c14n bytes (UTF-8) of a standalone fragment. */
-export function excC14nBytes(fragment: string): Buffer {
+export function excC14nBytes(fragment: string | Uint8Array): Buffer {
   return call(fragment);
 }
 
