@@ -24,9 +24,9 @@ import { C14nPool, excC14nBytes, excC14nDigest, type C14nJob } from './c14n.ts';
 import { certificateInfo, certDigestBase64, type CertificateInfo } from './certificate.ts';
 import { applyEdits, decodePesLazily, Latin1Text, type Edit } from './encoding.ts';
 import {
-  childElements, escapeAttr, escapeText, scanPes, standaloneFragment, standaloneFragmentBytes, type ElementSpan, type PesScan, type PesText,
+  bordereauInteriors, childElements, escapeAttr, escapeText, scanPes, standaloneFragment, verifySkipped, standaloneFragmentBytes, type ElementSpan, type PesScan, type PesText,
 } from './scan.ts';
-import { prepareGlobalSignature, resolveSignatureScope, type SignatureScope } from './global.ts';
+import { prepareGlobalSignature, prepareGlobalSignatureAsync, resolveSignatureScope, type SignatureScope } from './global.ts';
 
 /** A key able to make an RSA PKCS#1 v1.5 SHA-256 signature, with its certificate. */
 export interface Signer {
@@ -318,6 +318,9 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
   return finish(st, plan, digested);
 }
 
+/** Bordereaux handed to the workers and not answered yet, at most. */
+const BORDEREAUX_IN_FLIGHT = 8;
+
 /** SignedInfo jobs sent to a worker at a time. */
 const SIGNED_INFO_BATCH = 24;
 
@@ -333,18 +336,51 @@ export async function prepareXadesSignatureAsync(pes: Uint8Array, signerCert: Ui
   const pool = new C14nPool();
   try {
     const early = new Map<ElementSpan, Promise<Buffer>>();
-    const digestOf = (b: ElementSpan): Promise<Buffer> => {
-      const fragment = text instanceof Latin1Text ? standaloneFragmentBytes(text.bytes, 'ISO-8859-1', b) : standaloneFragment(text, b);
-      return pool.run([{ fragment, digest: 'sha256' }]).then((r) => r[0]!);
-    };
-    const scan = scanPes(text, options.scope === 'global' ? undefined : (el) => {
+    // At most BORDEREAUX_IN_FLIGHT fragments copied and handed to the workers at a time: the scan outruns
+    // them, and a copy of every bordereau waiting in their queues would cost the size of the file again.
+    const waiting: Array<() => void> = [];
+    let inFlight = 0;
+    let cancelled = false;
+    const digestOf = (b: ElementSpan): Promise<Buffer> =>
+      new Promise<Buffer>((resolve, reject) => {
+        const go = () => {
+          if (cancelled) return reject(new Error('cancelled'));
+          inFlight++;
+          const fragment = text instanceof Latin1Text ? standaloneFragmentBytes(text.bytes, 'ISO-8859-1', b) : standaloneFragment(text, b);
+          pool.run([{ fragment, digest: 'sha256' }]).then((r) => resolve(r[0]!), reject).finally(() => {
+            inFlight--;
+            waiting.shift()?.();
+          });
+        };
+        if (inFlight < BORDEREAUX_IN_FLIGHT) go();
+        else waiting.push(go);
+      });
+    const onClose = options.scope === 'global' ? undefined : (el: ElementSpan) => {
       if (el.local !== 'Bordereau' || el.depth !== 3 || !el.parent || !SIGNED_DOMAINS[el.parent.local] || !el.attributes.Id || isSigned(el)) return;
       const p = digestOf(el);
       p.catch(() => undefined); // awaited below, or not needed (file refused, global signature)
       early.set(el, p);
-    });
+    };
+    // The main thread skips the inside of the bordereaux (libxml2 parses each of them in a worker, or in
+    // the pieces of a global signature): most of the scanning time and of its garbage. Ids inside them are
+    // not collected, so not when the file already holds our signature Ids ('PARAPHE_'); and the file is
+    // scanned again in full whenever the skipped ranges were not exactly bordereaux of a signed domain.
+    const skip = text instanceof Latin1Text && text.bytes.indexOf('PARAPHE_') < 0 ? bordereauInteriors(text.bytes) : [];
+    let scan: PesScan | undefined;
+    if (skip.length > 0) {
+      try {
+        scan = scanPes(text, onClose, skip);
+      } catch {
+        scan = undefined; // malformed once cut: the full scan below tells why
+      }
+      if (scan && !verifySkipped(scan, skip, SIGNED_DOMAINS)) scan = undefined;
+    }
+    scan ??= scanPes(text, onClose);
     checkRoot(scan);
-    if (resolveSignatureScope(scan, options.scope) === 'global') return prepareGlobalSignature(st.bytes, text, st.encoding, scan, cert, options);
+    if (resolveSignatureScope(scan, options.scope) === 'global') {
+      cancelled = true;
+      return await prepareGlobalSignatureAsync(st.bytes, text, st.encoding, scan, cert, options, pool);
+    }
     const plan = planBordereaux(scan, options);
     const bordereauDigests = await Promise.all(plan.toSign.map((b) => early.get(b) ?? digestOf(b)));
     const jobs = plan.toSign.map((b, i): C14nJob => {

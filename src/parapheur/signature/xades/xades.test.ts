@@ -10,6 +10,8 @@ import { AppError } from '../../../shared/errors.ts';
 import { conformanceDir } from '../../../shared/paths.ts';
 import { ACCENTED_SAMPLE, generatePesAller, xadesTestKeys } from '../../../../test/support/xades-keys.ts';
 import { assembleXadesSignature, KeySigner, pkcs12Signer, prepareXadesSignature, prepareXadesSignatureAsync, signPes, verifyPesSignatures } from './index.ts';
+import { Latin1Text } from './encoding.ts';
+import { bordereauInteriors, scanPes, verifySkipped } from './scan.ts';
 
 const keys = xadesTestKeys();
 const work = mkdtempSync(join(tmpdir(), 'paraphe-xades-test-'));
@@ -253,4 +255,30 @@ test('a bordereau that libxml2 cannot read is refused by the worker pool with a 
   // well-formed for the scanner, but a character reference to U+0001 is not allowed in XML 1.0
   const text = generatePesAller(2, 1).toString('latin1').replace('</Bordereau>', '<X V="&#1;"/></Bordereau>');
   await assert.rejects(signPes(Buffer.from(text, 'latin1'), signer()), (e: unknown) => e instanceof AppError && e.code === 'BAD_INPUT');
+});
+
+test('the main thread skips the inside of plain bordereaux; libxml2 still refuses a malformed one, and odd files are scanned in full', async () => {
+  const input = generatePesAller(3, 2);
+  const skip = bordereauInteriors(input);
+  assert.equal(skip.length, 3);
+  const text = new Latin1Text(input);
+  const full = scanPes(text);
+  const skipped = scanPes(text, undefined, skip);
+  assert.ok(verifySkipped(skipped, skip, { PES_DepenseAller: true }));
+  const spans = (s: typeof full) => s.root.children.flatMap((d) => d.children.filter((b) => b.local === 'Bordereau')).map((b) => [b.attributes.Id, b.start, b.openEnd, b.closeStart, b.end]);
+  assert.deepEqual(spans(skipped), spans(full));
+  // mismatched tags inside a bordereau: only libxml2 sees them, and the file is refused
+  const broken = Buffer.from(input.toString('latin1').replace('<BlocPiece>', '<BlocPiece><Oups>'), 'latin1');
+  assert.equal(bordereauInteriors(broken).length, 3);
+  await assert.rejects(signPes(broken, signer()), (e: unknown) => e instanceof AppError && e.code === 'BAD_INPUT');
+  // a bordereau mentioned in a comment, a '>' in an attribute: the cut ranges are not bordereaux, full scan, still signed right
+  const odd = Buffer.from(input.toString('latin1')
+    .replace('<EnTetePES>', '<!-- <Bordereau Id="X"> --><EnTetePES>')
+    .replace('<Bordereau Id="BORD2">', '<Bordereau Id="BORD2" xsi:type="a&gt;b>c">'), 'latin1');
+  const out = await signPes(odd, signer(), place);
+  const file = write('odd.xml', out);
+  for (const i of [1, 2, 3]) assert.equal(xmlsecVerify(file, i).status, 0, xmlsecVerify(file, i).out);
+  // a bordereau signed by another tool (no PARAPHE_ Id) is still seen as signed
+  const foreign = Buffer.from((await signPes(input, signer())).toString('latin1').replace(/PARAPHE_/g, 'AUTRE_'), 'latin1');
+  await assert.rejects(signPes(foreign, signer()), (e: unknown) => e instanceof AppError && /déjà signé/.test(e.messageFr));
 });
