@@ -237,7 +237,7 @@ test('the global digest computed piece by piece equals libxml2’s canonicalizat
   assert.match(prepared.bordereaux[0]!.dataToSign.toString('utf8'), new RegExp(`<ds:DigestValue>${whole.toString('base64').replace(/[+/]/g, '\\$&')}</ds:DigestValue>`));
 });
 
-test('a global signature of a PES bigger than one piece (1 MB) passes xmlsec1 --verify', async () => {
+test('a global signature of a PES cut into many pieces passes xmlsec1 --verify', async () => {
   const big = Buffer.from(latin1(generatePesAller(14, 50)).replace(/<Bordereau Id="BORD\d+">/g, '<Bordereau>'), 'latin1');
   assert.ok(big.length > 1.3e6);
   for (const prepare of ['pool', 'one worker'] as const) {

@@ -63,8 +63,8 @@ function applyToSlice(text: string | PesText, from: number, to: number, edits: E
   return out + text.slice(pos, to);
 }
 
-/** Characters of the document put in one fragment at most (unless a single leaf element is bigger). */
-export const GLOBAL_PIECE_CHARS = 1 << 20;
+/** Characters of the document put in one fragment at most (unless a single leaf element is bigger): small, since a worker's WebAssembly memory grows to the largest document it parsed and never shrinks. */
+export const GLOBAL_PIECE_CHARS = 256 * 1024;
 
 /**
  * One fragment of the canonicalization of the whole PES_Aller: `fragment` is a standalone document (the
