@@ -9,6 +9,8 @@ import type { SignatureScope } from '../signature/xades/global.ts';
 // The signature modules (PKCS#12, X.509, xml-crypto) are imported when a command runs, not when `paraphe pes`
 // starts: `pes validate` and `pes view` do not need them (about 0.3 s and 25 MB at start-up).
 const xades = () => import('../signature/xades/index.ts');
+// `pes sign` without --verify leaves out the verifier (xml-crypto and @xmldom: about 10 MB of memory).
+const xadesSigning = async () => ({ ...(await import('../signature/xades/sign.ts')), ...(await import('../signature/xades/signer.ts')) });
 
 function readInput(path: string, what: string): Buffer {
   try {
@@ -61,7 +63,7 @@ export function registerPesSignCommands(pes: Command): void {
     .option('--verify', 'vérifier ensuite tout le fichier écrit, comme « pes verify » (lent sur un gros fichier)')
     .action(async (o: { in: string; out: string; p12: string; pass?: string; role?: string; city?: string; postalCode?: string; country?: string; skipSigned?: boolean; requireDematerialise?: boolean; verify?: boolean; scope?: SignatureScope }) => {
       try {
-        const { pkcs12Signer, signPesParts, verifyPesSignatures } = await xades();
+        const { pkcs12Signer, signPesParts } = await xadesSigning();
         const password = o.pass ?? process.env.PARAPHE_P12_PASSWORD ?? '';
         const signer = await pkcs12Signer(readInput(o.p12, 'le fichier PKCS#12'), password);
         // in a function of its own: the input and the output chunks are unreachable once it returns
@@ -79,6 +81,7 @@ export function registerPesSignCommands(pes: Command): void {
         };
         await signed();
         if (o.verify) {
+          const { verifyPesSignatures } = await xades();
           const report = verifyPesSignatures(readFileSync(o.out));
           console.log(`${report.signatures.length} signature(s) dans ${o.out}${report.valid ? ', toutes valides' : ' : vérification en échec'}`);
           if (!report.valid) process.exitCode = 1;

@@ -7,8 +7,13 @@
  * imported through tsx's loader costs about 170 MB of resident memory (tsx rewrites its 1 MB module,
  * which embeds the WebAssembly binary, and builds a source map for it); imported by Node, about 15 MB.
  *
- * Request: { fragment: string, digest?: string }  (digest: node:crypto name; absent = return the bytes)
+ * Request: { fragment: string | Uint8Array, digest?: string }  (digest: node:crypto name; absent = return the
+ *          bytes; a Uint8Array fragment is an XML document in bytes that declares its own encoding)
  * Reply:   { bytes: Uint8Array } or { parseError: string } or { error: string }
+ * Batches (the asynchronous pool of c14n.ts): { id, jobs: Job[] } answered by { id, replies: Reply[] }, where a
+ * Job is a request as above or a SignedInfo job { signedProperties, signedInfo: [before, after] }: the digest
+ * of the SignedProperties is written between `before` and `after`, and the reply's bytes are the canonical
+ * SignedInfo followed by that digest's 32 bytes.
  */
 import { workerData } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
@@ -30,7 +35,7 @@ function canonicalize(fragment, digest) {
   let doc;
   try {
     // No DTD loading, no network, no entity substitution: the input was already checked for DOCTYPE.
-    doc = XmlDocument.fromBuffer(Buffer.from(fragment, 'utf8'), { option: ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_HUGE });
+    doc = XmlDocument.fromBuffer(typeof fragment === 'string' ? Buffer.from(fragment, 'utf8') : fragment, { option: ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_HUGE });
   } catch (e) {
     const detail = e instanceof XmlParseError ? e.details.map((d) => d.message.trim()).join('; ') : e.message;
     return { parseError: detail };
@@ -49,14 +54,29 @@ function canonicalize(fragment, digest) {
   }
 }
 
-port.on('message', (req) => {
-  let reply;
+function answer(req) {
   try {
-    reply = canonicalize(req.fragment, req.digest);
+    if (req.signedInfo) {
+      const sp = canonicalize(req.signedProperties, 'sha256');
+      if (!sp.bytes) return sp;
+      const [before, after] = req.signedInfo;
+      const si = canonicalize(before + Buffer.from(sp.bytes).toString('base64') + after);
+      return si.bytes ? { bytes: Buffer.concat([si.bytes, sp.bytes]) } : si;
+    }
+    return canonicalize(req.fragment, req.digest);
   } catch (e) {
-    reply = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+    return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
-  port.postMessage(reply);
+}
+
+port.on('message', (req) => {
+  if (req.jobs) {
+    // exact-size copies, transferred: a Buffer may be a view on Node's shared pool, never transfer that
+    const replies = req.jobs.map(answer).map((r) => (r.bytes ? { bytes: new Uint8Array(r.bytes) } : r));
+    port.postMessage({ id: req.id, replies }, replies.flatMap((r) => (r.bytes ? [r.bytes.buffer] : [])));
+    return;
+  }
+  port.postMessage(answer(req));
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 });

@@ -102,7 +102,7 @@ const isLatin1 = (encoding: string) => encoding === 'ISO-8859-1' || encoding ===
 
 /** ISO-8859-1 bytes read as text without decoding them all: a character is a byte, slices are decoded on demand. */
 export class Latin1Text implements PesText {
-  constructor(private readonly bytes: Buffer) {}
+  constructor(readonly bytes: Buffer) {}
 
   get length(): number {
     return this.bytes.length;
@@ -113,7 +113,11 @@ export class Latin1Text implements PesText {
   }
 
   lastIndexOf(search: string, position: number = this.bytes.length): number {
-    return position < 0 ? -1 : this.bytes.lastIndexOf(search, position, 'latin1');
+    if (position < 0) return -1;
+    // a one-character search as a byte: Buffer#lastIndexOf with a string needle costs far more per call
+    return search.length === 1 && search.charCodeAt(0) < 0x100
+      ? this.bytes.lastIndexOf(search.charCodeAt(0), position)
+      : this.bytes.lastIndexOf(search, position, 'latin1');
   }
 }
 

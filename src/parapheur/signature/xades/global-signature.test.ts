@@ -10,6 +10,10 @@ import { conformanceDir } from '../../../shared/paths.ts';
 import { generatePesAller, xadesTestKeys } from '../../../../test/support/xades-keys.ts';
 import { validatePesAller } from '../../../helios/pes/index.ts';
 import { assembleXadesSignature, KeySigner, prepareXadesSignature, signPes, verifyPesSignatures } from './index.ts';
+import { C14nPool, excC14nDigest } from './c14n.ts';
+import { Latin1Text } from './encoding.ts';
+import { globalDigest, globalDigestSync, globalPieces } from './global.ts';
+import { scanPes } from './scan.ts';
 
 const keys = xadesTestKeys();
 const work = mkdtempSync(join(tmpdir(), 'paraphe-xades-global-'));
@@ -202,4 +206,48 @@ test('a PJ has no place for its own signature in the PES schema (v5.17): a PJ ca
   const r = xsdValid(withSig);
   assert.notEqual(r.status, 0);
   assert.match(r.out, /Signature': This element is not expected/);
+});
+
+test('the global digest computed piece by piece equals libxml2’s canonicalization of the whole PES_Aller, whatever the piece size', async () => {
+  // bordereaux already signed inside, comments, CDATA, an added Id and InfoDematerialisee edit: all must survive the cutting
+  const signedInside = latin1(await signPes(generatePesAller(3, 4), signer(), place))
+    .replace(' Id="ID1800478292"', '')
+    .replace('<InfoDematerialisee V="1"/>', '<InfoDematerialisee V="0"/><!-- note -->')
+    .replace('</Bordereau>', '<![CDATA[ a < b & c ]]></Bordereau>');
+  const bytes = Buffer.from(signedInside, 'latin1');
+  const prepared = prepareXadesSignature(bytes, keys.signerCertPem, { scope: 'global', signatureIdPrefix: 'W' });
+  const text = new Latin1Text(bytes);
+  const scan = scanPes(text);
+  const edits = [
+    { from: scan.root.start + 1 + scan.root.qname.length, to: scan.root.start + 1 + scan.root.qname.length, insert: ' Id="PARAPHE_W_PES"' },
+    { from: signedInside.indexOf('<InfoDematerialisee'), to: signedInside.indexOf('<InfoDematerialisee') + 27, insert: '<InfoDematerialisee V="1"/>' },
+  ];
+  const whole = excC14nDigest(latin1(bytes).slice(scan.root.start, scan.root.start + 1 + scan.root.qname.length) + ' Id="PARAPHE_W_PES"' +
+    latin1(bytes).slice(scan.root.start + 1 + scan.root.qname.length, edits[1]!.from) + '<InfoDematerialisee V="1"/>' + latin1(bytes).slice(edits[1]!.to, scan.root.end));
+  const pool = new C14nPool();
+  try {
+    for (const maxChars of [50, 300, 5000, 1 << 20]) {
+      assert.ok(globalPieces(text, scan.root, edits, maxChars).pieces.length >= (maxChars === 50 ? 20 : 3));
+      assert.deepEqual(globalDigestSync(text, scan.root, edits, maxChars), whole, `pieces of ${maxChars}`);
+      assert.deepEqual(await globalDigest(text, scan.root, edits, pool, maxChars), whole, `pooled pieces of ${maxChars}`);
+    }
+  } finally {
+    await pool.close();
+  }
+  assert.match(prepared.bordereaux[0]!.dataToSign.toString('utf8'), new RegExp(`<ds:DigestValue>${whole.toString('base64').replace(/[+/]/g, '\\$&')}</ds:DigestValue>`));
+});
+
+test('a global signature of a PES cut into many pieces passes xmlsec1 --verify', async () => {
+  const big = Buffer.from(latin1(generatePesAller(14, 50)).replace(/<Bordereau Id="BORD\d+">/g, '<Bordereau>'), 'latin1');
+  assert.ok(big.length > 1.3e6);
+  for (const prepare of ['pool', 'one worker'] as const) {
+    const out = prepare === 'pool'
+      ? await signPes(big, signer(), { ...place, scope: 'global' })
+      : (() => {
+        const p = prepareXadesSignature(big, keys.signerCertPem, { ...place, scope: 'global' });
+        return assembleXadesSignature(p, [cryptoSign('sha256', p.bordereaux[0]!.dataToSign, keys.signerKeyPem)]);
+      })();
+    const v = xmlsecVerify(write(`big-global-${prepare}.xml`, out));
+    assert.equal(v.status, 0, v.out);
+  }
 });

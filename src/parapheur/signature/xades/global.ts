@@ -28,11 +28,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../../shared/errors.ts';
-import { excC14nBytes, excC14nDigest } from './c14n.ts';
+import { excC14nBytes, excC14nDigest, type C14nPool } from './c14n.ts';
 import type { CertificateInfo } from './certificate.ts';
 import { NS_DS, NS_XAD, SIGNED_DOMAINS } from './constants.ts';
-import type { Edit } from './encoding.ts';
-import { childElements, type PesScan, type PesText } from './scan.ts';
+import { Latin1Text, type Edit } from './encoding.ts';
+import { childElements, type ElementSpan, type PesScan, type PesText } from './scan.ts';
 import { PreparedXades, registerPrepared, signedInfoXml, signedPropertiesXml, type XadesSignOptions } from './sign.ts';
 
 export type SignatureScope = 'auto' | 'bordereaux' | 'global';
@@ -51,17 +51,192 @@ export function resolveSignatureScope(scan: PesScan, scope: SignatureScope = 'au
   return scan.root.attributes.Id ? 'global' : 'bordereaux';
 }
 
+/** The text of [from, to) with the edits that fall inside it applied. */
 function applyToSlice(text: string | PesText, from: number, to: number, edits: Edit[]): string {
   let out = '';
   let pos = from;
   for (const e of [...edits].sort((a, b) => a.from - b.from)) {
+    if (e.from < from || e.to > to) continue;
     out += text.slice(pos, e.from) + e.insert;
     pos = e.to;
   }
   return out + text.slice(pos, to);
 }
 
-/** Phase 1 of a global signature; phase 2 is sign.ts' assembleXadesSignatureParts. */
+/** Characters of the document put in one fragment at most (unless a single leaf element is bigger): small, since a worker's WebAssembly memory grows to the largest document it parsed and never shrinks. */
+export const GLOBAL_PIECE_CHARS = 256 * 1024;
+
+/**
+ * One fragment of the canonicalization of the whole PES_Aller: `fragment` is a standalone document (the
+ * start tags of `chain`, the ancestors, around a run of their content); its canonical form is that of the
+ * same nodes in the whole document, between the canonical start and end tags of the chain, which are cut
+ * off. `take` 'start'/'end': the fragment's content is one empty element (a big child handled piecewise)
+ * of which only the start or the end tag is kept.
+ */
+interface Piece {
+  /** canonical start tags of the chain (with edits) */
+  open: string;
+  /** content: the document's [from, to) with edits applied, or `literal` */
+  from: number;
+  to: number;
+  literal?: string;
+  close: string;
+  chain: string;
+  take: 'all' | 'start' | 'end';
+}
+
+/**
+ * The piece as a standalone document: a string, or for an ISO-8859-1 file its original bytes behind an XML
+ * declaration (a fresh buffer, transferable). Made when the piece is sent, so that only the pieces in
+ * flight are held in memory.
+ */
+export function pieceFragment(text: string | PesText, edits: Edit[], p: Piece): string | Uint8Array {
+  if (!(text instanceof Latin1Text)) return p.open + (p.literal ?? applyToSlice(text, p.from, p.to, edits)) + p.close;
+  const segments: Uint8Array[] = [Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${p.open}`, 'latin1')];
+  if (p.literal !== undefined) segments.push(Buffer.from(p.literal, 'latin1'));
+  else {
+    let pos = p.from;
+    for (const e of [...edits].sort((a, b) => a.from - b.from)) {
+      if (e.from < p.from || e.to > p.to) continue;
+      segments.push(text.bytes.subarray(pos, e.from), Buffer.from(e.insert, 'latin1'));
+      pos = e.to;
+    }
+    segments.push(text.bytes.subarray(pos, p.to));
+  }
+  segments.push(Buffer.from(p.close, 'latin1'));
+  const out = new Uint8Array(segments.reduce((n, x) => n + x.length, 0));
+  let at = 0;
+  for (const x of segments) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
+}
+
+/**
+ * The pieces whose canonical forms, concatenated, are the exclusive c14n of the PES_Aller (edits applied,
+ * no signature yet: the enveloped-signature transform's view). Exclusive c14n renders an element from its
+ * own name, attributes and the namespace prefixes it visibly uses that an output ancestor has not rendered
+ * with the same value; a fragment carrying the same ancestors (same start tags) therefore gives each of
+ * its nodes the same canonical form as in the whole document. libxml2 canonicalizes every piece; we only
+ * cut off the canonical chain tags (libxml2's own output for the chain around an empty content).
+ */
+export function globalPieces(text: string | PesText, root: ElementSpan, edits: Edit[], maxChars = GLOBAL_PIECE_CHARS): { pieces: Piece[]; chains: Map<string, string> } {
+  const pieces: Piece[] = [];
+  const chains = new Map<string, string>();
+  const startTag = (el: ElementSpan) => applyToSlice(text, el.start, el.openEnd, edits);
+  const endTag = (el: ElementSpan) => `</${el.qname}>`;
+  const chainOf = (path: ElementSpan[]) => {
+    const key = path.map((e) => e.start).join('/');
+    const open = path.map(startTag).join('');
+    const close = [...path].reverse().map(endTag).join('');
+    if (!chains.has(key)) chains.set(key, open + close);
+    return { key, open, close };
+  };
+  const range = (path: ElementSpan[], from: number, to: number) => {
+    if (to <= from) return;
+    const c = chainOf(path);
+    pieces.push({ open: c.open, from, to, close: c.close, chain: c.key, take: 'all' });
+  };
+  const walk = (path: ElementSpan[]) => {
+    const el = path[path.length - 1]!;
+    if (el.closeStart - el.openEnd <= maxChars || el.children.length === 0) {
+      range(path, el.openEnd, el.closeStart);
+      return;
+    }
+    let from = el.openEnd;
+    for (const child of el.children) {
+      const big = child.end - child.start > maxChars && child.children.length > 0 && child.closeStart > child.openEnd;
+      if (big) {
+        range(path, from, child.start);
+        const c = chainOf(path);
+        const empty = startTag(child) + endTag(child);
+        pieces.push({ open: c.open, from: 0, to: 0, literal: empty, close: c.close, chain: c.key, take: 'start' });
+        walk([...path, child]);
+        pieces.push({ open: c.open, from: 0, to: 0, literal: empty, close: c.close, chain: c.key, take: 'end' });
+        from = child.end;
+      } else if (child.end - from > maxChars) {
+        range(path, from, child.start);
+        from = child.start;
+      }
+    }
+    range(path, from, el.closeStart);
+  };
+  const emptyRoot = startTag(root) + endTag(root);
+  pieces.push({ open: '', from: 0, to: 0, literal: emptyRoot, close: '', chain: '', take: 'start' });
+  walk([root]);
+  pieces.push({ open: '', from: 0, to: 0, literal: emptyRoot, close: '', chain: '', take: 'end' });
+  return { pieces, chains };
+}
+
+/** Splits the canonical form of elements around an empty content at the first end tag (`<` never appears in a canonical attribute value). */
+function splitEmpty(canonical: Buffer): [Buffer, Buffer] {
+  const at = canonical.indexOf('</');
+  if (at < 0) throw new Error('canonical empty element without end tag');
+  return [canonical.subarray(0, at), canonical.subarray(at)];
+}
+
+/** The part of a piece's canonical form that belongs to the whole document's. */
+function pieceOutput(piece: Piece, canonical: Buffer, chainTags: Map<string, [Buffer, Buffer]>): Buffer {
+  let inner = canonical;
+  if (piece.chain !== '') {
+    const [open, close] = chainTags.get(piece.chain)!;
+    if (!canonical.subarray(0, open.length).equals(open) || !canonical.subarray(canonical.length - close.length).equals(close)) {
+      throw new Error('canonical piece does not sit between its chain tags');
+    }
+    inner = canonical.subarray(open.length, canonical.length - close.length);
+  }
+  if (piece.take === 'all') return inner;
+  const [start, end] = splitEmpty(inner);
+  return piece.take === 'start' ? start : end;
+}
+
+/** SHA-256 of the exclusive c14n of the PES_Aller, piece by piece (one libxml2 worker, in turn). */
+export function globalDigestSync(text: string | PesText, root: ElementSpan, edits: Edit[], maxChars = GLOBAL_PIECE_CHARS): Buffer {
+  const { pieces, chains } = globalPieces(text, root, edits, maxChars);
+  const chainTags = new Map([...chains].map(([k, f]) => [k, splitEmpty(excC14nBytes(f))] as const));
+  const hash = createHash('sha256');
+  for (const p of pieces) hash.update(pieceOutput(p, excC14nBytes(pieceFragment(text, edits, p)), chainTags));
+  return hash.digest();
+}
+
+/** Pieces canonicalized at once on the pool (bounds the canonical bytes held while waiting for the next in order). */
+const GLOBAL_WINDOW = 4;
+
+/** globalDigestSync on the worker pool. */
+export async function globalDigest(text: string | PesText, root: ElementSpan, edits: Edit[], pool: C14nPool, maxChars = GLOBAL_PIECE_CHARS): Promise<Buffer> {
+  const { pieces, chains } = globalPieces(text, root, edits, maxChars);
+  const keys = [...chains.keys()];
+  const tagged = await pool.run(keys.map((k) => ({ fragment: chains.get(k)! })));
+  const chainTags = new Map(keys.map((k, i) => [k, splitEmpty(tagged[i]!)] as const));
+  const hash = createHash('sha256');
+  const inFlight: Promise<Buffer[]>[] = [];
+  let next = 0;
+  const launch = () => {
+    if (next < pieces.length) inFlight.push(pool.run([{ fragment: pieceFragment(text, edits, pieces[next++]!) }]));
+  };
+  for (let i = 0; i < GLOBAL_WINDOW; i++) launch();
+  for (const p of pieces) {
+    const [canonical] = await inFlight.shift()!;
+    launch();
+    hash.update(pieceOutput(p, canonical!, chainTags));
+  }
+  return hash.digest();
+}
+
+interface GlobalPlan {
+  root: ElementSpan;
+  rootId: string;
+  sigId: string;
+  spId: string;
+  edits: Edit[];
+  dematerialisedDomains: string[];
+}
+
+/**
+ * Phase 1 of a global signature (one libxml2 worker, in turn); phase 2 is sign.ts' assembleXadesSignatureParts.
+ * The document is canonicalized and hashed piece by piece (globalPieces): memory stays bounded whatever its size.
+ */
 export function prepareGlobalSignature(
   bytes: Buffer,
   text: string | PesText,
@@ -70,6 +245,32 @@ export function prepareGlobalSignature(
   cert: CertificateInfo,
   options: XadesSignOptions,
 ): PreparedXades {
+  const plan = planGlobal(scan, options);
+  const rootDigest = globalDigestSync(text, plan.root, plan.edits).toString('base64');
+  const spDigest = excC14nDigest(signedPropertiesXml(plan.spId, cert, options, true)).toString('base64');
+  const dataToSign = excC14nBytes(signedInfoXml(plan.rootId, rootDigest, plan.spId, spDigest, true));
+  return finishGlobal({ bytes, text, encoding, cert, options }, plan, rootDigest, spDigest, dataToSign);
+}
+
+/** prepareGlobalSignature on the worker pool (the pieces are canonicalized on several workers at once). */
+export async function prepareGlobalSignatureAsync(
+  bytes: Buffer,
+  text: string | PesText,
+  encoding: string,
+  scan: PesScan,
+  cert: CertificateInfo,
+  options: XadesSignOptions,
+  pool: C14nPool,
+): Promise<PreparedXades> {
+  const plan = planGlobal(scan, options);
+  const rootDigest = (await globalDigest(text, plan.root, plan.edits, pool)).toString('base64');
+  const [before, after] = signedInfoXml(plan.rootId, rootDigest, plan.spId, '\u0000', true).split('\u0000');
+  const [r] = await pool.run([{ signedProperties: signedPropertiesXml(plan.spId, cert, options, true), signedInfo: [before!, after!] }]);
+  const spDigest = r!.subarray(r!.length - 32).toString('base64');
+  return finishGlobal({ bytes, text, encoding, cert, options }, plan, rootDigest, spDigest, Buffer.from(r!.subarray(0, r!.length - 32)));
+}
+
+function planGlobal(scan: PesScan, options: XadesSignOptions): GlobalPlan {
   const root = scan.root;
   if (root.children.some((c) => c.local === 'Signature' && c.uri === NS_DS)) {
     refuse('Le PES porte déjà une signature globale.', 'PES_Aller already carries a global signature');
@@ -119,12 +320,18 @@ export function prepareGlobalSignature(
 
   let sigId = `PARAPHE_${runId}_G`;
   while (scan.ids.has(sigId) || scan.ids.has(`${sigId}_SP`) || sigId === rootId) sigId += 'x';
-  const spId = `${sigId}_SP`;
-  // The root has no inherited bindings: its own text (edits applied) is a standalone fragment. The
-  // signature is not there yet, which is what the enveloped-signature transform gives.
-  const rootDigest = excC14nDigest(applyToSlice(text, root.start, root.end, edits)).toString('base64');
-  const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, options, true)).toString('base64');
-  const dataToSign = excC14nBytes(signedInfoXml(rootId, rootDigest, spId, spDigest, true));
+  return { root, rootId, sigId, spId: `${sigId}_SP`, edits, dematerialisedDomains };
+}
+
+function finishGlobal(
+  st: { bytes: Buffer; text: string | PesText; encoding: string; cert: CertificateInfo; options: XadesSignOptions },
+  plan: GlobalPlan,
+  rootDigest: string,
+  spDigest: string,
+  dataToSign: Buffer,
+): PreparedXades {
+  const { bytes, text, encoding, cert, options } = st;
+  const { root, rootId, sigId, spId, edits, dematerialisedDomains } = plan;
   const before =
     `<ds:Signature xmlns:ds="${NS_DS}" Id="${sigId}">` + signedInfoXml(rootId, rootDigest, spId, spDigest, false) + `<ds:SignatureValue Id="${sigId}_SV">`;
   const after =

@@ -1,4 +1,4 @@
-export { prepareXadesSignature, assembleXadesSignature, assembleXadesSignatureParts, signPes, signPesParts, PreparedXades } from './sign.ts';
+export { prepareXadesSignature, prepareXadesSignatureAsync, assembleXadesSignature, assembleXadesSignatureParts, signPes, signPesParts, PreparedXades } from './sign.ts';
 export type { Signer, XadesSignOptions, PreparedBordereau } from './sign.ts';
 export { KeySigner, pkcs12Signer } from './signer.ts';
 export { verifyPesSignatures } from './verify.ts';

@@ -58,7 +58,11 @@ export interface PesScan {
 /** PES_Aller(1) / domain(2) / Bordereau, PJ(3) / their children(4); a signature may sit at 5 (in a PJ's child). */
 const RETAIN_DEPTH = 4;
 
-export function scanPes(text: string | PesText): PesScan {
+/**
+ * `onClose` is called for every retained element as soon as its end tag is read (the scan goes on after it
+ * returns): a caller can start working on a bordereau while the rest of the file is scanned.
+ */
+export function scanPes(text: string | PesText, onClose?: (el: ElementSpan) => void, skip: ReadonlyArray<readonly [number, number]> = []): PesScan {
   // Namespace processing is done here (saxes' own xmlns mode costs ~40 % more on a 50 MB file): we only
   // need the bindings in scope and the namespace of Signature elements. Undeclared prefixes are refused.
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -70,9 +74,12 @@ export function scanPes(text: string | PesText): PesScan {
   let root: ElementSpan | undefined;
   let pendingStart = -1;
   let failure: Error | undefined;
+  // characters of `text` not handed to the parser before the current write (skipped ranges)
+  let delta = 0;
+  const position = () => parser.position + delta;
 
   parser.on('opentagstart', () => {
-    pendingStart = stack.length < RETAIN_DEPTH + 1 ? text.lastIndexOf('<', parser.position - 1) : -1;
+    pendingStart = stack.length < RETAIN_DEPTH + 1 ? text.lastIndexOf('<', position() - 1) : -1;
   });
   parser.on('opentag', (tag: SaxesTagPlain) => {
     const inherited = nsStack[nsStack.length - 1]!;
@@ -112,7 +119,7 @@ export function scanPes(text: string | PesText): PesScan {
       uri: uri ?? '',
       depth,
       start: pendingStart,
-      openEnd: parser.position,
+      openEnd: position(),
       closeStart: -1,
       end: -1,
       attributes,
@@ -130,15 +137,27 @@ export function scanPes(text: string | PesText): PesScan {
     const el = stack.pop();
     nsStack.pop();
     if (!el) return;
-    el.end = parser.position;
+    el.end = position();
     el.closeStart = tag.isSelfClosing ? el.end : text.lastIndexOf('</', el.end - 1);
+    if (onClose && !failure) onClose(el);
   });
   parser.on('error', (e) => {
     failure ??= e;
   });
   try {
-    if (typeof text === 'string') parser.write(text);
-    else for (let off = 0; off < text.length && !failure; off += SCAN_CHUNK) parser.write(text.slice(off, off + SCAN_CHUNK));
+    if (typeof text === 'string' && skip.length === 0) parser.write(text);
+    else {
+      const feed = (from: number, to: number) => {
+        for (let off = from; off < to && !failure; off += SCAN_CHUNK) parser.write(text.slice(off, Math.min(off + SCAN_CHUNK, to)));
+      };
+      let pos = 0;
+      for (const [from, to] of skip) {
+        feed(pos, from);
+        delta += to - from;
+        pos = to;
+      }
+      feed(pos, text.length);
+    }
     parser.close();
   } catch (e) {
     failure ??= e as Error;
@@ -153,6 +172,41 @@ export function scanPes(text: string | PesText): PesScan {
   return { root, signatures, ids, deepSignatures };
 }
 
+/**
+ * The interiors (from the end of the start tag to the start of the end tag) of the `<Bordereau …>` elements
+ * found by a byte search, for scanPes to skip: each is canonicalized, hence parsed, by libxml2 on its own,
+ * so the main thread need not parse it too. Only plain cases are proposed (no Signature inside, an end tag
+ * written `</Bordereau>`); `verifySkipped` then checks that the scan saw each as a bordereau of a signed
+ * domain, else the caller scans again without skipping.
+ */
+export function bordereauInteriors(bytes: Buffer): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let pos = 0;
+  for (;;) {
+    const at = bytes.indexOf('<Bordereau', pos, 'latin1');
+    if (at < 0) return out;
+    const gt = bytes.indexOf(0x3e, at); // '>'
+    if (gt < 0) return out;
+    pos = gt + 1;
+    const after = bytes[at + 10];
+    if (bytes[gt - 1] === 0x2f || !(after === 0x20 || after === 0x3e || after === 0x09 || after === 0x0a || after === 0x0d)) continue;
+    const close = bytes.indexOf('</Bordereau>', pos, 'latin1');
+    if (close < 0) return out;
+    if (bytes.subarray(pos, close).indexOf('Signature', 0, 'latin1') < 0) out.push([gt + 1, close]);
+    pos = close + 12;
+  }
+}
+
+/** Every skipped interior is that of a Bordereau (depth 3) with no child seen, of one of `domains`. */
+export function verifySkipped(scan: PesScan, skipped: ReadonlyArray<readonly [number, number]>, domains: Record<string, unknown>): boolean {
+  const byStart = new Map<number, ElementSpan>();
+  for (const d of scan.root.children) if (domains[d.local]) for (const b of d.children) if (b.local === 'Bordereau') byStart.set(b.openEnd, b);
+  return skipped.every(([from, to]) => {
+    const b = byStart.get(from);
+    return b !== undefined && b.closeStart === to && b.children.length === 0;
+  });
+}
+
 export function childElements(el: ElementSpan, local: string): ElementSpan[] {
   return el.children.filter((c) => c.local === local);
 }
@@ -163,6 +217,25 @@ export function childElements(el: ElementSpan, local: string): ElementSpan[] {
  * so the fragment canonicalizes exactly like the element in its document.
  */
 export function standaloneFragment(text: string | PesText, el: ElementSpan): string {
+  const afterName = el.start + 1 + el.qname.length;
+  return text.slice(el.start, afterName) + inheritedDeclarations(el) + text.slice(afterName, el.end);
+}
+
+/**
+ * standaloneFragment as the bytes of an XML document in the file's single-byte encoding (an XML declaration
+ * naming it, then the original bytes): nothing is decoded, and libxml2 reads it as it reads the file.
+ * A fresh buffer of its own (it can be transferred to a worker).
+ */
+export function standaloneFragmentBytes(bytes: Uint8Array, encoding: string, el: ElementSpan): Uint8Array {
+  const afterName = el.start + 1 + el.qname.length;
+  const head = Buffer.from(`<?xml version="1.0" encoding="${encoding}"?>${Buffer.from(bytes.subarray(el.start, afterName)).toString('latin1')}${inheritedDeclarations(el)}`, 'latin1');
+  const out = new Uint8Array(head.length + (el.end - afterName));
+  out.set(head, 0);
+  out.set(bytes.subarray(afterName, el.end), head.length);
+  return out;
+}
+
+function inheritedDeclarations(el: ElementSpan): string {
   let decls = '';
   for (const prefix in el.inheritedNs) {
     if (prefix in el.ownNs || prefix === 'xml') continue;
@@ -170,8 +243,7 @@ export function standaloneFragment(text: string | PesText, el: ElementSpan): str
     if (prefix === '' && uri === '') continue;
     decls += prefix === '' ? ` xmlns="${escapeAttr(uri)}"` : ` xmlns:${prefix}="${escapeAttr(uri)}"`;
   }
-  const afterName = el.start + 1 + el.qname.length;
-  return text.slice(el.start, afterName) + decls + text.slice(afterName, el.end);
+  return decls;
 }
 
 export function escapeAttr(s: string): string {

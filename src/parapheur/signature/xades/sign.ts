@@ -20,11 +20,13 @@ import {
   ALG_ENVELOPED, ALG_EXC_C14N, ALG_RSA_SHA256, ALG_SHA256, HELIOS_POLICY_1_7, NS_DS, NS_XAD, SIGNED_DOMAINS,
   SIGNED_PROPERTIES_TYPE, type SignaturePolicy,
 } from './constants.ts';
-import { excC14nBytes, excC14nDigest } from './c14n.ts';
+import { C14nPool, excC14nBytes, excC14nDigest, type C14nJob } from './c14n.ts';
 import { certificateInfo, certDigestBase64, type CertificateInfo } from './certificate.ts';
-import { applyEdits, decodePesLazily, type Edit } from './encoding.ts';
-import { childElements, escapeAttr, escapeText, scanPes, standaloneFragment, type ElementSpan, type PesText } from './scan.ts';
-import { prepareGlobalSignature, resolveSignatureScope, type SignatureScope } from './global.ts';
+import { applyEdits, decodePesLazily, Latin1Text, type Edit } from './encoding.ts';
+import {
+  bordereauInteriors, childElements, escapeAttr, escapeText, scanPes, standaloneFragment, verifySkipped, standaloneFragmentBytes, type ElementSpan, type PesScan, type PesText,
+} from './scan.ts';
+import { prepareGlobalSignature, prepareGlobalSignatureAsync, resolveSignatureScope, type SignatureScope } from './global.ts';
 
 /** A key able to make an RSA PKCS#1 v1.5 SHA-256 signature, with its certificate. */
 export interface Signer {
@@ -149,8 +151,15 @@ export function signedInfoXml(bordereauId: string, bordereauDigest: string, spId
   );
 }
 
-/** Phase 1: what must be signed, per bordereau. */
-export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | string, givenOptions: XadesSignOptions = {}): PreparedXades {
+interface Started {
+  options: XadesSignOptions;
+  cert: CertificateInfo;
+  bytes: Buffer;
+  text: string | PesText;
+  encoding: string;
+}
+
+function start(pes: Uint8Array, signerCert: Uint8Array | string, givenOptions: XadesSignOptions): Started {
   // One SigningTime for the whole preparation: the SignedProperties are written twice (once digested, once
   // inserted), and two `new Date()` on either side of a second boundary made the digest wrong.
   const options: XadesSignOptions = { ...givenOptions, signingTime: givenOptions.signingTime ?? new Date() };
@@ -160,11 +169,26 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
   }
   const bytes = Buffer.from(pes.buffer, pes.byteOffset, pes.byteLength);
   const { text, encoding } = decodePesLazily(bytes);
-  const scan = scanPes(text);
+  return { options, cert, bytes, text, encoding };
+}
+
+function checkRoot(scan: PesScan): void {
   if (scan.root.local !== 'PES_Aller') {
     refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root element is ${scan.root.qname}, not PES_Aller`);
   }
-  if (resolveSignatureScope(scan, options.scope) === 'global') return prepareGlobalSignature(bytes, text, encoding, scan, cert, options);
+}
+
+interface Plan {
+  toSign: ElementSpan[];
+  skipped: string[];
+  edits: Edit[];
+  dematerialisedDomains: string[];
+  /** per bordereau of toSign: signature Id and SignedProperties Id */
+  ids: Array<{ sigId: string; spId: string }>;
+}
+
+/** Which bordereaux are signed, the header edits, the signature Ids (every check that may refuse the file). */
+function planBordereaux(scan: PesScan, options: XadesSignOptions): Plan {
   const alreadySigned = options.alreadySigned ?? 'refuse';
   const edits: Edit[] = [];
   const toSign: ElementSpan[] = [];
@@ -186,8 +210,7 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
       if (!ID_RE.test(id)) {
         refuse(`L’identifiant de bordereau « ${id} » n’est pas utilisable dans une référence de signature.`, `unusable Bordereau Id ${JSON.stringify(id)}`);
       }
-      const signed = b.children.some((c) => c.local === 'Signature' && c.uri === NS_DS);
-      if (signed) {
+      if (isSigned(b)) {
         if (alreadySigned === 'skip') {
           skipped.push(id);
           return;
@@ -224,16 +247,31 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     refuse('Préfixe d’identifiant de signature invalide.', `bad signatureIdPrefix ${JSON.stringify(options.signatureIdPrefix)}`);
   }
   const runId = options.signatureIdPrefix ?? randomBytes(6).toString('hex');
-  const certB64 = cert.der.toString('base64');
-  const items: PreparedItem[] = [];
-  toSign.forEach((b, i) => {
-    const bordereauId = b.attributes.Id!;
+  const ids = toSign.map((_, i) => {
     let sigId = `PARAPHE_${runId}_${i + 1}`;
     while (scan.ids.has(sigId) || scan.ids.has(`${sigId}_SP`)) sigId += 'x';
-    const spId = `${sigId}_SP`;
-    const bordereauDigest = excC14nDigest(standaloneFragment(text, b)).toString('base64');
-    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, options, true)).toString('base64');
-    const dataToSign = excC14nBytes(signedInfoXml(bordereauId, bordereauDigest, spId, spDigest, true));
+    return { sigId, spId: `${sigId}_SP` };
+  });
+  return { toSign, skipped, edits, dematerialisedDomains, ids };
+}
+
+function isSigned(bordereau: ElementSpan): boolean {
+  return bordereau.children.some((c) => c.local === 'Signature' && c.uri === NS_DS);
+}
+
+/** Per bordereau of the plan: the digest of the bordereau, the canonical SignedInfo and the SignedProperties' digest. */
+interface Digested {
+  bordereauDigest: string;
+  spDigest: string;
+  dataToSign: Buffer;
+}
+
+function finish(st: Started, plan: Plan, digested: Digested[]): PreparedXades {
+  const certB64 = st.cert.der.toString('base64');
+  const items: PreparedItem[] = plan.toSign.map((b, i) => {
+    const bordereauId = b.attributes.Id!;
+    const { sigId, spId } = plan.ids[i]!;
+    const { bordereauDigest, spDigest, dataToSign } = digested[i]!;
     const before =
       `<ds:Signature xmlns:ds="${NS_DS}" Id="${sigId}">` +
       signedInfoXml(bordereauId, bordereauDigest, spId, spDigest, false) +
@@ -241,9 +279,9 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
     const after =
       `</ds:SignatureValue><ds:KeyInfo Id="${sigId}_KI"><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
       `<ds:Object Id="${sigId}_OB"><xad:QualifyingProperties xmlns:xad="${NS_XAD}" Target="#${sigId}">` +
-      signedPropertiesXml(spId, cert, options, false) +
+      signedPropertiesXml(spId, st.cert, st.options, false) +
       '</xad:QualifyingProperties></ds:Object></ds:Signature>';
-    items.push({
+    return {
       bordereauId,
       signatureId: sigId,
       dataToSign,
@@ -251,15 +289,117 @@ export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | 
       insertAt: b.closeStart,
       before,
       after,
-    });
+    };
   });
   const prepared = new PreparedXades(
     items.map(({ bordereauId, signatureId, dataToSign, dataToSignSha256 }) => ({ bordereauId, signatureId, dataToSign, dataToSignSha256 })),
-    skipped,
-    dematerialisedDomains,
+    plan.skipped,
+    plan.dematerialisedDomains,
   );
-  internal.set(prepared, { bytes, text, encoding, cert, items, edits });
+  internal.set(prepared, { bytes: st.bytes, text: st.text, encoding: st.encoding, cert: st.cert, items, edits: plan.edits });
   return prepared;
+}
+
+/** Phase 1: what must be signed, per bordereau (synchronous: one libxml2 worker, called in turn). */
+export function prepareXadesSignature(pes: Uint8Array, signerCert: Uint8Array | string, givenOptions: XadesSignOptions = {}): PreparedXades {
+  const st = start(pes, signerCert, givenOptions);
+  const { options, cert, text } = st;
+  const scan = scanPes(text);
+  checkRoot(scan);
+  if (resolveSignatureScope(scan, options.scope) === 'global') return prepareGlobalSignature(st.bytes, text, st.encoding, scan, cert, options);
+  const plan = planBordereaux(scan, options);
+  const digested = plan.toSign.map((b, i): Digested => {
+    const { spId } = plan.ids[i]!;
+    const bordereauDigest = excC14nDigest(standaloneFragment(text, b)).toString('base64');
+    const spDigest = excC14nDigest(signedPropertiesXml(spId, cert, options, true)).toString('base64');
+    const dataToSign = excC14nBytes(signedInfoXml(b.attributes.Id!, bordereauDigest, spId, spDigest, true));
+    return { bordereauDigest, spDigest, dataToSign };
+  });
+  return finish(st, plan, digested);
+}
+
+/** Bordereaux handed to the workers and not answered yet, at most. */
+const BORDEREAUX_IN_FLIGHT = 8;
+
+/** SignedInfo jobs sent to a worker at a time. */
+const SIGNED_INFO_BATCH = 24;
+
+/**
+ * Phase 1 on a pool of libxml2 workers (c14n.ts), same result as prepareXadesSignature: each bordereau is sent
+ * to a worker as soon as the scan has read its end tag (an ISO-8859-1 file as its original bytes), so that
+ * scanning, canonicalization and hashing overlap on two cores; then the SignedProperties and SignedInfo of
+ * every signature, in batches.
+ */
+export async function prepareXadesSignatureAsync(pes: Uint8Array, signerCert: Uint8Array | string, givenOptions: XadesSignOptions = {}): Promise<PreparedXades> {
+  const st = start(pes, signerCert, givenOptions);
+  const { options, cert, text } = st;
+  const pool = new C14nPool();
+  try {
+    const early = new Map<ElementSpan, Promise<Buffer>>();
+    // At most BORDEREAUX_IN_FLIGHT fragments copied and handed to the workers at a time: the scan outruns
+    // them, and a copy of every bordereau waiting in their queues would cost the size of the file again.
+    const waiting: Array<() => void> = [];
+    let inFlight = 0;
+    let cancelled = false;
+    const digestOf = (b: ElementSpan): Promise<Buffer> =>
+      new Promise<Buffer>((resolve, reject) => {
+        const go = () => {
+          if (cancelled) return reject(new Error('cancelled'));
+          inFlight++;
+          const fragment = text instanceof Latin1Text ? standaloneFragmentBytes(text.bytes, 'ISO-8859-1', b) : standaloneFragment(text, b);
+          pool.run([{ fragment, digest: 'sha256' }]).then((r) => resolve(r[0]!), reject).finally(() => {
+            inFlight--;
+            waiting.shift()?.();
+          });
+        };
+        if (inFlight < BORDEREAUX_IN_FLIGHT) go();
+        else waiting.push(go);
+      });
+    const onClose = options.scope === 'global' ? undefined : (el: ElementSpan) => {
+      if (el.local !== 'Bordereau' || el.depth !== 3 || !el.parent || !SIGNED_DOMAINS[el.parent.local] || !el.attributes.Id || isSigned(el)) return;
+      const p = digestOf(el);
+      p.catch(() => undefined); // awaited below, or not needed (file refused, global signature)
+      early.set(el, p);
+    };
+    // The main thread skips the inside of the bordereaux (libxml2 parses each of them in a worker, or in
+    // the pieces of a global signature): most of the scanning time and of its garbage. Ids inside them are
+    // not collected, so not when the file already holds our signature Ids ('PARAPHE_'); and the file is
+    // scanned again in full whenever the skipped ranges were not exactly bordereaux of a signed domain.
+    const skip = text instanceof Latin1Text && text.bytes.indexOf('PARAPHE_') < 0 ? bordereauInteriors(text.bytes) : [];
+    let scan: PesScan | undefined;
+    if (skip.length > 0) {
+      try {
+        scan = scanPes(text, onClose, skip);
+      } catch {
+        scan = undefined; // malformed once cut: the full scan below tells why
+      }
+      if (scan && !verifySkipped(scan, skip, SIGNED_DOMAINS)) scan = undefined;
+    }
+    scan ??= scanPes(text, onClose);
+    checkRoot(scan);
+    if (resolveSignatureScope(scan, options.scope) === 'global') {
+      cancelled = true;
+      return await prepareGlobalSignatureAsync(st.bytes, text, st.encoding, scan, cert, options, pool);
+    }
+    const plan = planBordereaux(scan, options);
+    const bordereauDigests = await Promise.all(plan.toSign.map((b) => early.get(b) ?? digestOf(b)));
+    const jobs = plan.toSign.map((b, i): C14nJob => {
+      const { spId } = plan.ids[i]!;
+      const [before, after] = signedInfoXml(b.attributes.Id!, bordereauDigests[i]!.toString('base64'), spId, '\u0000', true).split('\u0000');
+      return { signedProperties: signedPropertiesXml(spId, cert, options, true), signedInfo: [before!, after!] };
+    });
+    const batches: Promise<Buffer[]>[] = [];
+    for (let i = 0; i < jobs.length; i += SIGNED_INFO_BATCH) batches.push(pool.run(jobs.slice(i, i + SIGNED_INFO_BATCH)));
+    const replies = (await Promise.all(batches)).flat();
+    const digested = replies.map((r, i): Digested => ({
+      bordereauDigest: bordereauDigests[i]!.toString('base64'),
+      spDigest: r.subarray(r.length - 32).toString('base64'),
+      dataToSign: Buffer.from(r.subarray(0, r.length - 32)),
+    }));
+    return finish(st, plan, digested);
+  } finally {
+    await pool.close();
+  }
 }
 
 /**
@@ -296,7 +436,7 @@ export function assembleXadesSignature(prepared: PreparedXades, signatureValues:
 
 /** One-shot signing with a local signer; returns the output chunks. */
 export async function signPesParts(pes: Uint8Array, signer: Signer, options: XadesSignOptions = {}): Promise<Buffer[]> {
-  const prepared = prepareXadesSignature(pes, signer.certificate, options);
+  const prepared = await prepareXadesSignatureAsync(pes, signer.certificate, options);
   const values: Uint8Array[] = [];
   for (const b of prepared.bordereaux) values.push(await signer.sign(b.dataToSign));
   return assembleXadesSignatureParts(prepared, values);

@@ -9,7 +9,9 @@ import iconv from 'iconv-lite';
 import { AppError } from '../../../shared/errors.ts';
 import { conformanceDir } from '../../../shared/paths.ts';
 import { ACCENTED_SAMPLE, generatePesAller, xadesTestKeys } from '../../../../test/support/xades-keys.ts';
-import { assembleXadesSignature, KeySigner, pkcs12Signer, prepareXadesSignature, signPes, verifyPesSignatures } from './index.ts';
+import { assembleXadesSignature, KeySigner, pkcs12Signer, prepareXadesSignature, prepareXadesSignatureAsync, signPes, verifyPesSignatures } from './index.ts';
+import { Latin1Text } from './encoding.ts';
+import { bordereauInteriors, scanPes, verifySkipped } from './scan.ts';
 
 const keys = xadesTestKeys();
 const work = mkdtempSync(join(tmpdir(), 'paraphe-xades-test-'));
@@ -234,4 +236,49 @@ test('CLI: pes sign then pes verify (exit 0), pes verify of the altered sample e
   assert.equal(bad.status, 1);
   assert.match(bad.stdout, /INVALIDE/);
   assert.ok(execFileSync('xmlsec1', ['--version'], { encoding: 'utf8' }).length > 0);
+});
+
+test('preparation on the worker pool gives the same data to sign as the one-worker preparation (ISO-8859-1 and UTF-8 files)', async () => {
+  const options = { ...place, signingTime: new Date('2026-03-04T05:06:07Z'), signatureIdPrefix: 'SAME' };
+  for (const input of [generatePesAller(5, 3), readFileSync(UTF8_SAMPLE)]) {
+    const one = prepareXadesSignature(input, keys.signerCertPem, options);
+    const pooled = await prepareXadesSignatureAsync(input, keys.signerCertPem, options);
+    assert.ok(one.bordereaux.length > 0);
+    assert.deepEqual(
+      pooled.bordereaux.map((b) => [b.bordereauId, b.signatureId, b.dataToSign.toString('utf8')]),
+      one.bordereaux.map((b) => [b.bordereauId, b.signatureId, b.dataToSign.toString('utf8')]),
+    );
+  }
+});
+
+test('a bordereau that libxml2 cannot read is refused by the worker pool with a French message', async () => {
+  // well-formed for the scanner, but a character reference to U+0001 is not allowed in XML 1.0
+  const text = generatePesAller(2, 1).toString('latin1').replace('</Bordereau>', '<X V="&#1;"/></Bordereau>');
+  await assert.rejects(signPes(Buffer.from(text, 'latin1'), signer()), (e: unknown) => e instanceof AppError && e.code === 'BAD_INPUT');
+});
+
+test('the main thread skips the inside of plain bordereaux; libxml2 still refuses a malformed one, and odd files are scanned in full', async () => {
+  const input = generatePesAller(3, 2);
+  const skip = bordereauInteriors(input);
+  assert.equal(skip.length, 3);
+  const text = new Latin1Text(input);
+  const full = scanPes(text);
+  const skipped = scanPes(text, undefined, skip);
+  assert.ok(verifySkipped(skipped, skip, { PES_DepenseAller: true }));
+  const spans = (s: typeof full) => s.root.children.flatMap((d) => d.children.filter((b) => b.local === 'Bordereau')).map((b) => [b.attributes.Id, b.start, b.openEnd, b.closeStart, b.end]);
+  assert.deepEqual(spans(skipped), spans(full));
+  // mismatched tags inside a bordereau: only libxml2 sees them, and the file is refused
+  const broken = Buffer.from(input.toString('latin1').replace('<BlocPiece>', '<BlocPiece><Oups>'), 'latin1');
+  assert.equal(bordereauInteriors(broken).length, 3);
+  await assert.rejects(signPes(broken, signer()), (e: unknown) => e instanceof AppError && e.code === 'BAD_INPUT');
+  // a bordereau mentioned in a comment, a '>' in an attribute: the cut ranges are not bordereaux, full scan, still signed right
+  const odd = Buffer.from(input.toString('latin1')
+    .replace('<EnTetePES>', '<!-- <Bordereau Id="X"> --><EnTetePES>')
+    .replace('<Bordereau Id="BORD2">', '<Bordereau Id="BORD2" xsi:type="a&gt;b>c">'), 'latin1');
+  const out = await signPes(odd, signer(), place);
+  const file = write('odd.xml', out);
+  for (const i of [1, 2, 3]) assert.equal(xmlsecVerify(file, i).status, 0, xmlsecVerify(file, i).out);
+  // a bordereau signed by another tool (no PARAPHE_ Id) is still seen as signed
+  const foreign = Buffer.from((await signPes(input, signer())).toString('latin1').replace(/PARAPHE_/g, 'AUTRE_'), 'latin1');
+  await assert.rejects(signPes(foreign, signer()), (e: unknown) => e instanceof AppError && /déjà signé/.test(e.messageFr));
 });
