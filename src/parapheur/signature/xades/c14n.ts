@@ -119,6 +119,7 @@ export class C14nPool {
         execArgv: [],
         workerData: { port: port2, signal: new Int32Array(new SharedArrayBuffer(4)) },
         transferList: [port2],
+        resourceLimits: { maxYoungGenerationSizeMb: 2 },
       });
       const w: PoolWorker = { worker, port: port1, pending: new Map() };
       const fail = (why: string) => {
