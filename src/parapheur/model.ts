@@ -83,6 +83,15 @@ export function xadesScopeOf(metadata: Record<string, unknown>): SignatureScope 
 }
 
 /**
+ * The scope of a signing step on a PES: the one asked at submission, except after an earlier signing step of
+ * the circuit (its output is the current document): a Bordereau carries one Signature only (schema), so the
+ * next signer or the seal signs the whole PES_Aller, over the earlier signatures.
+ */
+export function xadesScopeOfStep<T extends { role: string; media_type: string }>(metadata: Record<string, unknown>, docs: T[]): SignatureScope {
+  return currentDocument(docs)?.role === 'signed' ? 'global' : xadesScopeOf(metadata);
+}
+
+/**
  * Files a `document-a-signer` dossier with a CAdES typologie may carry as principal document, as the
  * documents sniffer names them: PDF, XML, OpenDocument, Office Open XML, images, plain text (TXT, CSV).
  */

@@ -1,6 +1,7 @@
 /**
  * Hélios: a PES_Aller with accented ISO-8859-1 text goes through visa DGS → signature du maire (through
- * `paraphe sign-client`, one XAdES signature per bordereau), and another through visa → cachet serveur.
+ * `paraphe sign-client`, one XAdES signature per bordereau), another through visa → cachet serveur, and a
+ * third through visa → signature du maire → cachet, the seal then signing the whole PES_Aller over the maire's.
  * xmlsec1 accepts every bordereau's signature and rejects a tampered copy, xmllint validates the signed
  * file against the PES v5.17 schema, and the accents stay Latin-1 bytes. A PES with a DOCTYPE is refused.
  */
@@ -18,6 +19,7 @@ const XSD = join(conformanceDir, 'iparapheur-v5-xsd/src/test/resources/xsd/schem
 let w: World;
 let signTypologie: string;
 let sealTypologie: string;
+let threeStepTypologie: string;
 
 function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
   const res = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -70,6 +72,11 @@ before(async () => {
     { kind: 'visa', actors: { type: 'bureaux', bureauIds: [w.bureaux.dgs], mode: 'any' } },
     { kind: 'cachet' },
   ], 'PES cacheté');
+  threeStepTypologie = await mk('PES : visa DGS, signature de l’ordonnateur, cachet', [
+    { kind: 'visa', actors: { type: 'bureaux', bureauIds: [w.bureaux.dgs], mode: 'any' } },
+    { kind: 'signature', actors: { type: 'superieur' } },
+    { kind: 'cachet' },
+  ], 'PES signé puis cacheté');
 });
 after(async () => {
   await w?.close();
@@ -146,6 +153,65 @@ describe('PES through the parapheur (XAdES per bordereau)', () => {
     assert.equal((signed.toString('latin1').match(/<ds:Signature[ >]/g) ?? []).length, 1, 'one signature, the global one');
     const xsd = tool('xmllint', ['--noout', '--schema', XSD, file], 'libxml2-utils');
     assert.equal(xsd.status, 0, xsd.out);
+  });
+
+  it('visa DGS, signature of every bordereau by the maire, then the seal: a global signature over them; xmlsec1 verifies all, the XSD accepts the file', async () => {
+    const pes = generatePesAller(2, 1);
+    const id = await w.createDossier(w.people.dgs!, pes, { typologieId: threeStepTypologie, bureauEmetteurId: w.bureaux.dgs }, { type: 'pes-a-signer', filename: 'PES_trois_etapes.xml' });
+    const sent = await w.request(w.people.dgs!, 'POST', `${P(w.cid)}/dossiers/${id}/envoyer`, {});
+    assert.equal(sent.status, 200, JSON.stringify(sent.json));
+    assert.equal((await w.request(w.people.dgs!, 'POST', `${P(w.cid)}/dossiers/${id}/viser`, {})).status, 200);
+    const cli = await runCli(['sign-client', '--url', w.url, '--collectivite', w.cid, '--dossier', id, '--email', w.people.maire!.email, '--password', PASSWORD, '--p12', w.pki.agents[2].p12Path, '--pass', w.pki.agents[2].p12Password]);
+    assert.equal(cli.code, 0, cli.out);
+    assert.match(cli.out, /2 élément\(s\) \(bordereaux PES\)/);
+    const afterSignature = await w.request(w.people.dgs!, 'GET', `${P(w.cid)}/dossiers/${id}`);
+    assert.equal((afterSignature.json.dossier as { state: string }).state, 'cachet_en_cours');
+    await w.runJobs();
+    const view = await w.request(w.people.dgs!, 'GET', `${P(w.cid)}/dossiers/${id}`);
+    assert.equal((view.json.dossier as { state: string }).state, 'signe', JSON.stringify(view.json));
+    const signed = await finalDocument(id);
+    const file = join(w.dir, 'pes-signed-sealed.xml');
+    writeFileSync(file, signed);
+    for (const i of [1, 2]) {
+      const v = xmlsecVerify(file, i);
+      assert.equal(v.status, 0, `bordereau ${i}: ${v.out}`);
+    }
+    const global = tool('xmlsec1', [
+      '--verify', '--id-attr:Id', 'http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller:PES_Aller', '--id-attr:Id', 'http://uri.etsi.org/01903/v1.1.1#:SignedProperties',
+      '--trusted-pem', w.pki.root.certPath, '--untrusted-pem', w.pki.intermediate.certPath,
+      '--node-xpath', "/*[local-name()='PES_Aller']/*[local-name()='Signature']", file,
+    ], 'xmlsec1');
+    assert.equal(global.status, 0, global.out);
+    const text = signed.toString('latin1');
+    assert.equal((text.match(/<ds:Signature[ >]/g) ?? []).length, 3, 'two bordereau signatures and the global seal');
+    assert.ok(signed.includes(iconv.encode('<xad:ClaimedRole>Maire</xad:ClaimedRole>', 'latin1')));
+    assert.ok(signed.includes(iconv.encode('<xad:ClaimedRole>Cachet serveur</xad:ClaimedRole>', 'latin1')));
+    const xsd = tool('xmllint', ['--noout', '--schema', XSD, file], 'libxml2-utils');
+    assert.equal(xsd.status, 0, xsd.out);
+  });
+
+  it('refuses at sending a PES circuit with three signing steps, or two when a global signature was asked', async () => {
+    const admin = w.people.admin!;
+    const c = await w.request(admin, 'POST', `${P(w.cid)}/circuits`, { name: 'PES : trois signatures', steps: [
+      { kind: 'signature', actors: { type: 'bureaux', bureauIds: [w.bureaux.dgs], mode: 'any' } },
+      { kind: 'signature', actors: { type: 'superieur' } },
+      { kind: 'cachet' },
+    ] });
+    assert.equal(c.status, 201, JSON.stringify(c.json));
+    const t = await w.request(admin, 'POST', `${P(w.cid)}/typologies`, { type: 'Helios', sousType: 'PES trois signatures', circuitId: c.json.id, format: 'xades' });
+    assert.equal(t.status, 201, JSON.stringify(t.json));
+    const three = await w.createDossier(w.people.dgs!, generatePesAller(1, 1), { typologieId: String(t.json.id), bureauEmetteurId: w.bureaux.dgs }, { type: 'pes-a-signer', filename: 'pes3.xml' });
+    const res = await w.request(w.people.dgs!, 'POST', `${P(w.cid)}/dossiers/${three}/envoyer`, {});
+    assert.equal(res.status, 422, JSON.stringify(res.json));
+    assert.match(String(res.json.message), /au plus deux étapes de signature ou de cachet/);
+    const global = await w.createDossier(w.people.dgs!, generatePesAller(1, 1), { typologieId: threeStepTypologie, bureauEmetteurId: w.bureaux.dgs, porteeSignature: 'global' }, { type: 'pes-a-signer', filename: 'pesg.xml' });
+    const res2 = await w.request(w.people.dgs!, 'POST', `${P(w.cid)}/dossiers/${global}/envoyer`, {});
+    assert.equal(res2.status, 422, JSON.stringify(res2.json));
+    assert.match(String(res2.json.message), /signature globale du PES a été demandée/);
+    for (const d of [three, global]) {
+      const row = await w.deps.db.selectFrom('dossier').select('state').where('id', '=', d).executeTakeFirstOrThrow();
+      assert.equal(row.state, 'brouillon');
+    }
   });
 
   it('refuses a PES with a DOCTYPE and a PDF typologie for a PES, the dossier staying a draft', async () => {

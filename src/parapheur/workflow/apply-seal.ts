@@ -20,7 +20,7 @@ import { signPes } from '../signature/xades/sign.ts';
 import type { SignatureScope } from '../signature/xades/global.ts';
 import { signCades } from '../signature/cades/sign-cades.ts';
 import { createHash } from 'node:crypto';
-import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOf } from '../model.ts';
+import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOfStep } from '../model.ts';
 import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -69,7 +69,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const sourceBytes = await readBlob(d, source.sha256);
       const isPes = signing.format === 'xades';
       const isCades = signing.format === 'cades';
-      const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOf(dossier.metadata)) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
+      const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
         trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
         usage: 'seal',
         crlSource: signingSources(d).crlSource,

@@ -20,7 +20,7 @@ import { assertCertificateAcceptable, type CertificateEvidence } from '../signat
 import { prepareXadesSignature } from '../signature/xades/sign.ts';
 import type { SignatureScope } from '../signature/xades/global.ts';
 import { prepareCadesSignature, serializePreparedCades } from '../signature/cades/sign-cades.ts';
-import { currentDocument, markSettings, xadesScopeOf } from '../model.ts';
+import { currentDocument, markSettings, xadesScopeOfStep } from '../model.ts';
 import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
@@ -48,7 +48,7 @@ export async function checkSignatureTurn(db: Db, deps: Deps, principal: Principa
   const acting = await resolveActingBureau(db, access.collectiviteId, principal.userId, step, pd!.typologie_id, deps.clock.now(), wantedBureau);
   if (step!.kind !== 'signature') throw new AppError('INVALID_STATE', 'L’étape en cours est un visa, pas une signature.', `step kind ${step!.kind}`);
   const source = currentDocument(documents)!;
-  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), xadesScope: xadesScopeOf(dossier.metadata), source: { sha256: source.sha256, filename: source.filename } };
+  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), xadesScope: xadesScopeOfStep(dossier.metadata, documents), source: { sha256: source.sha256, filename: source.filename } };
 }
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');

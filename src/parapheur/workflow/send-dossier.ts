@@ -9,7 +9,7 @@ import type { DossierRow } from '../../platform/db/schema.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../shared/errors.ts';
 import { loadPdf } from '../signature/pades/pdf-input.ts';
-import { CADES_CONTENT_MEDIA_TYPES, circuitStep, documentASignerMetadata, type CircuitStep } from '../model.ts';
+import { CADES_CONTENT_MEDIA_TYPES, circuitStep, documentASignerMetadata, xadesScopeOf, type CircuitStep } from '../model.ts';
 import { heldBureaux } from './acting-bureau.ts';
 import { readBlob } from './blobs.ts';
 import { activateStep } from './circuit-progress.ts';
@@ -56,7 +56,10 @@ export async function sendDossier(deps: Deps, principal: Principal, access: Tena
         throw refuse('Le fichier PES est illisible (XML mal formé, DOCTYPE ou encodage non pris en charge).', `PES unreadable: ${(e as Error).message}`);
       }
       if (root !== 'PES_Aller') throw refuse('Le fichier n’est pas un PES_Aller : seuls les bordereaux d’un PES_Aller sont signés.', `root ${root}`);
-      if (steps.filter((s) => s.kind !== 'visa').length > 1) throw refuse('Un bordereau PES ne porte qu’une signature : le circuit doit avoir une seule étape de signature ou de cachet.', 'several signing steps for a PES');
+      // One Signature per Bordereau and one global one (schema): per-bordereau signatures, then a global one over them.
+      const signing = steps.filter((s) => s.kind !== 'visa').length;
+      if (signing > 2) throw refuse('Un PES porte au plus une signature par bordereau puis une signature globale : le circuit doit avoir au plus deux étapes de signature ou de cachet.', 'more than two signing steps for a PES');
+      if (signing > 1 && xadesScopeOf(dossier.metadata) === 'global') throw refuse('Une signature globale du PES a été demandée : le circuit doit avoir une seule étape de signature ou de cachet.', 'several signing steps for a globally signed PES');
     }
     const resolved = steps.map((s, i) => {
       if (s.kind === 'cachet' || !s.actors) return { kind: s.kind, mode: 'any' as const, ids: [] as string[] };
