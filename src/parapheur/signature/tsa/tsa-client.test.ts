@@ -8,7 +8,7 @@ import { createTestPki, type TestPki } from '../../../../test/support/pki.ts';
 import { startTestTsa, timeStampResponseStatus, type TestTsa } from '../../../../test/support/tsa-server.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { loadTrustAnchors } from '../certificates/trust-anchors.ts';
-import { HttpTimestampClient } from './tsa-client.ts';
+import { HttpTimestampClient, timestampNonce, timestampRequest } from './tsa-client.ts';
 import { verifyTimestampToken } from './verify-timestamp.ts';
 
 let dir: string;
@@ -56,6 +56,21 @@ describe('RFC 3161 time-stamping', () => {
         assert.equal(timeStampResponseStatus(new Uint8Array(b)), 2);
         assert.equal(tsa.requests.at(-1), 'SHA-1');
       });
+  });
+
+  it('every random nonce gives a request OpenSSL accepts (a first byte 0x00 or 0x80 used to make 1 request in 256 illegal)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paraphe-tsq-'));
+    try {
+      for (const first of [0x00, 0x01, 0x3f, 0x7f, 0x80, 0xc0, 0xff]) {
+        const file = join(dir, `q-${first}.tsq`);
+        writeFileSync(file, timestampRequest(new Uint8Array(32), timestampNonce(Uint8Array.from([first, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde]))));
+        const r = spawnSync('openssl', ['ts', '-query', '-in', file, '-text'], { encoding: 'utf8' });
+        assert.equal(r.status, 0, `first byte ${first}: ${r.stderr}`);
+        assert.match(r.stdout, /Nonce: 0x[4-7]/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('turns an unreachable or failing TSA into an AppError', async () => {

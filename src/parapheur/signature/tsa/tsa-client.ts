@@ -24,6 +24,32 @@ export interface HttpTimestampClientOptions {
 const tsaFailure = (en: string, details?: unknown): AppError =>
   new AppError('EXTERNAL_FAILURE', 'L’horodatage a échoué : la signature n’a pas été apposée', `timestamping failed: ${en}`, details);
 
+/**
+ * The request's nonce from 8 random bytes, as DER INTEGER content: positive (high bit clear) and minimal (first
+ * byte not zero). A first byte 0x00 before a byte below 0x80 is "illegal padding": OpenSSL-based TSAs refuse
+ * the whole request (1 request in 256 failed before).
+ */
+export function timestampNonce(random: Uint8Array): Uint8Array {
+  const nonce = Uint8Array.from(random);
+  nonce[0] = (nonce[0]! & 0x3f) | 0x40;
+  return nonce;
+}
+
+/** The DER TimeStampReq (RFC 3161) for a SHA-256 imprint, asking for the TSA's certificate. */
+export function timestampRequest(imprint: Uint8Array, nonce: Uint8Array, policy?: string): Uint8Array {
+  const req = new pkijs.TimeStampReq({
+    version: 1,
+    messageImprint: new pkijs.MessageImprint({
+      hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256, algorithmParams: new asn1js.Null() }),
+      hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(imprint) }),
+    }),
+    nonce: new asn1js.Integer({ valueHex: toArrayBuffer(nonce) }),
+    certReq: true,
+    ...(policy ? { reqPolicy: policy } : {}),
+  });
+  return new Uint8Array(req.toSchema().toBER(false));
+}
+
 export class HttpTimestampClient implements TimestampClient {
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
@@ -38,19 +64,8 @@ export class HttpTimestampClient implements TimestampClient {
 
   async timestamp(data: Uint8Array): Promise<Uint8Array> {
     const imprint = new Uint8Array(createHash('sha256').update(data).digest());
-    const nonce = randomBytes(8);
-    nonce[0] = nonce[0]! & 0x7f; // positive INTEGER
-    const req = new pkijs.TimeStampReq({
-      version: 1,
-      messageImprint: new pkijs.MessageImprint({
-        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256, algorithmParams: new asn1js.Null() }),
-        hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(imprint) }),
-      }),
-      nonce: new asn1js.Integer({ valueHex: toArrayBuffer(nonce) }),
-      certReq: true,
-      ...(this.options.policy ? { reqPolicy: this.options.policy } : {}),
-    });
-    const body = new Uint8Array(req.toSchema().toBER(false));
+    const nonce = timestampNonce(randomBytes(8));
+    const body = timestampRequest(imprint, nonce, this.options.policy);
     let res: Response;
     try {
       res = await this.fetchFn(this.url, {
