@@ -5,8 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, type Browser } from 'playwright-core';
-import { check, collectiviteIdOf, DEMO_PASSWORD, launchBrowser, login, newContext, screenshot, startPlatform, type Platform } from './support.ts';
+import type { Browser } from 'playwright-core';
+import { asDemoAdmin, check, collectiviteIdOf, launchBrowser, login, newContext, screenshot, startPlatform, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -24,19 +24,13 @@ const ELSEWHERE = 'Visa DGS, signature du maire, cachet (modifié ailleurs)';
 
 /** The other administrator (API, own session): renames the circuit, which moves its version on. */
 async function editElsewhere(cid: string): Promise<void> {
-  const api = await request.newContext({ baseURL: platform.url });
-  try {
-    const session = await api.post('/api/auth/login', { data: { email: 'admin@saint-exemple.paraphe.test', password: DEMO_PASSWORD } });
-    assert.equal(session.status(), 200, await session.text());
-    const headers = { 'x-csrf-token': ((await session.json()) as { csrfToken: string }).csrfToken };
+  await asDemoAdmin(platform.url, async (api, headers) => {
     const P = `/api/collectivites/${cid}/parapheur`;
     const circuits = (await (await api.get(`${P}/circuits`)).json()) as { items: { id: string; name: string; version: number; steps: unknown[] }[] };
     const c = circuits.items.find((x) => x.name === CIRCUIT)!;
     const res = await api.put(`${P}/circuits/${c.id}`, { headers, data: { name: ELSEWHERE, steps: c.steps, version: c.version } });
     assert.equal(res.status(), 200, await res.text());
-  } finally {
-    await api.dispose();
-  }
+  });
 }
 
 describe('circuit editor', { timeout: 600_000 }, () => {

@@ -7,10 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { demoPesAller } from '../../src/demo/seed-teletransmission-demo.ts';
 import { withLuhnKey } from '../../src/tenancy/siren.ts';
-import { check, collectiviteIdOf, DEMO_PASSWORD, launchBrowser, login, newContext, screenshot, startPlatform, timedGoto, type Platform } from './support.ts';
+import { asDemoAdmin, check, collectiviteIdOf, launchBrowser, login, newContext, screenshot, startPlatform, timedGoto, type Platform } from './support.ts';
 
 let platform: Platform;
 let browser: Browser;
@@ -25,11 +25,7 @@ after(async () => {
 
 /** As the collectivité admin (API): circuit « visa DGS, cachet » and typologie « Helios / PES cacheté » in XAdES. */
 async function xadesTypologie(cid: string): Promise<void> {
-  const api = await request.newContext({ baseURL: platform.url });
-  try {
-    const session = await api.post('/api/auth/login', { data: { email: 'admin@saint-exemple.paraphe.test', password: DEMO_PASSWORD } });
-    assert.equal(session.status(), 200, await session.text());
-    const headers = { 'x-csrf-token': ((await session.json()) as { csrfToken: string }).csrfToken };
+  await asDemoAdmin(platform.url, async (api, headers) => {
     const P = `/api/collectivites/${cid}/parapheur`;
     const bureaux = (await (await api.get(`${P}/bureaux`)).json()) as { items: { id: string; name: string }[] };
     const dgs = bureaux.items.find((b) => b.name === 'DGS')!.id;
@@ -37,9 +33,7 @@ async function xadesTypologie(cid: string): Promise<void> {
     assert.equal(circuit.status(), 201, await circuit.text());
     const typologie = await api.post(`${P}/typologies`, { headers, data: { type: 'Helios', sousType: 'PES cacheté', circuitId: ((await circuit.json()) as { id: string }).id, format: 'xades' } });
     assert.equal(typologie.status(), 201, await typologie.text());
-  } finally {
-    await api.dispose();
-  }
+  });
 }
 
 describe('HELIOS: a global signature asked from the web UI', { timeout: 600_000 }, () => {

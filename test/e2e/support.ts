@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, request, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const DEMO_PASSWORD = 'paraphe-demo-2026';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -292,4 +292,16 @@ export function collectiviteIdOf(page: Page): string {
   const m = /\/c\/([0-9a-f-]{36})/.exec(new URL(page.url()).pathname);
   assert.ok(m, `no collectivité in ${page.url()}`);
   return m[1]!;
+}
+
+/** Runs `fn` in an API session of the demo collectivité's admin (its own cookies; `headers` carry the CSRF token). */
+export async function asDemoAdmin(baseURL: string, fn: (api: APIRequestContext, headers: Record<string, string>) => Promise<void>): Promise<void> {
+  const api = await request.newContext({ baseURL });
+  try {
+    const session = await api.post('/api/auth/login', { data: { email: 'admin@saint-exemple.paraphe.test', password: DEMO_PASSWORD } });
+    assert.equal(session.status(), 200, await session.text());
+    await fn(api, { 'x-csrf-token': ((await session.json()) as { csrfToken: string }).csrfToken });
+  } finally {
+    await api.dispose();
+  }
 }
