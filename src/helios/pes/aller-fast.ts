@@ -26,8 +26,7 @@
 import { AppError } from '../../shared/errors.ts';
 import type { PesConfig } from './config.ts';
 import type { AllerHandlers, BordereauInfo, DomainHeader, LigneInfo, PesHeader, PieceInfo, PjInfo, PjRefInfo } from './aller-reader.ts';
-import { announcedSizeFromBase64Tail } from './aller-reader.ts';
-import { addAmount, parseAmount } from './amounts.ts';
+import { closeLigne, closePiece, closePj } from './aller-reader.ts';
 import { decodedChunks, type PesSource } from './input.ts';
 import { FindingSink, type PesFinding } from './report.ts';
 import { AllerRules } from './rules.ts';
@@ -586,23 +585,13 @@ class FastAllerPass {
       return;
     }
     if (depth === 4 && name === 'LigneDePiece' && this.ligne && this.piece && this.bord) {
-      const lg = this.ligne;
-      const pc = this.piece;
-      const b = this.bord;
-      const ht = parseAmount(lg.mtHT);
-      const tva = parseAmount(lg.mtTVA);
-      if (lg.mtHT !== undefined && ht === undefined) b.badAmounts.push(lg.mtHT);
-      if (lg.mtTVA !== undefined && tva === undefined) b.badAmounts.push(lg.mtTVA);
-      pc.totalHT = addAmount(pc.totalHT, ht);
-      pc.totalTVA = addAmount(pc.totalTVA, tva);
-      pc.lignes.push(lg);
+      closeLigne(this.bord, this.piece, this.ligne);
       this.ligne = undefined;
       return;
     }
     if (depth === 3 && name === 'Piece' && this.piece && this.bord) {
       const b = this.bord;
-      b.totalHT += this.piece.totalHT;
-      b.totalTVA += this.piece.totalTVA;
+      closePiece(b, this.piece);
       h.onPiece?.(b, this.piece);
       this.piece = undefined;
       return;
@@ -620,13 +609,7 @@ class FastAllerPass {
       const pj = this.pj;
       const raw = this.pjText.length === 1 ? this.pjText[0]! : this.pjText.join('');
       this.pjText = [];
-      const b64 = decodeEntities(raw);
-      const noWs = /\s/.test(b64) ? b64.replace(/\s+/g, '') : b64;
-      pj.base64Chars = noWs.length;
-      const pad = noWs.endsWith('==') ? 2 : noWs.endsWith('=') ? 1 : 0;
-      pj.compressedBytes = Math.max(0, Math.floor((noWs.length * 3) / 4) - pad);
-      pj.announcedBytes = announcedSizeFromBase64Tail(noWs);
-      h.onPj?.(pj, noWs);
+      h.onPj?.(pj, closePj(pj, decodeEntities(raw)));
       this.pj = undefined;
     }
   }

@@ -147,6 +147,33 @@ export function announcedSizeFromBase64Tail(b64: string): number | undefined {
   return bytes.readUInt32LE(bytes.length - 4);
 }
 
+/** A LigneDePiece closed: its amounts added to the pièce (unreadable ones noted on the bordereau). Shared with aller-fast.ts. */
+export function closeLigne(b: BordereauInfo, pc: PieceInfo, lg: LigneInfo): void {
+  const ht = parseAmount(lg.mtHT);
+  const tva = parseAmount(lg.mtTVA);
+  if (lg.mtHT !== undefined && ht === undefined) b.badAmounts.push(lg.mtHT);
+  if (lg.mtTVA !== undefined && tva === undefined) b.badAmounts.push(lg.mtTVA);
+  pc.totalHT = addAmount(pc.totalHT, ht);
+  pc.totalTVA = addAmount(pc.totalTVA, tva);
+  pc.lignes.push(lg);
+}
+
+/** A Piece closed: its totals added to the bordereau. Shared with aller-fast.ts. */
+export function closePiece(b: BordereauInfo, pc: PieceInfo): void {
+  b.totalHT += pc.totalHT;
+  b.totalTVA += pc.totalTVA;
+}
+
+/** A PJ closed: sizes from its base64 content (whitespace removed, returned). Shared with aller-fast.ts. */
+export function closePj(pj: PjInfo, b64: string): string {
+  const noWs = /\s/.test(b64) ? b64.replace(/\s+/g, '') : b64;
+  pj.base64Chars = noWs.length;
+  const pad = noWs.endsWith('==') ? 2 : noWs.endsWith('=') ? 1 : 0;
+  pj.compressedBytes = Math.max(0, Math.floor((noWs.length * 3) / 4) - pad);
+  pj.announcedBytes = announcedSizeFromBase64Tail(noWs);
+  return noWs;
+}
+
 export class AllerReader {
   private parser: SaxesParser;
   private path: string[] = [];
@@ -371,23 +398,13 @@ export class AllerReader {
       return;
     }
     if (depth === 4 && name === 'LigneDePiece' && this.ligne && this.piece && this.bord) {
-      const lg = this.ligne;
-      const pc = this.piece;
-      const b = this.bord;
-      const ht = parseAmount(lg.mtHT);
-      const tva = parseAmount(lg.mtTVA);
-      if (lg.mtHT !== undefined && ht === undefined) b.badAmounts.push(lg.mtHT);
-      if (lg.mtTVA !== undefined && tva === undefined) b.badAmounts.push(lg.mtTVA);
-      pc.totalHT = addAmount(pc.totalHT, ht);
-      pc.totalTVA = addAmount(pc.totalTVA, tva);
-      pc.lignes.push(lg);
+      closeLigne(this.bord, this.piece, this.ligne);
       this.ligne = undefined;
       return;
     }
     if (depth === 3 && name === 'Piece' && this.piece && this.bord) {
       const b = this.bord;
-      b.totalHT += this.piece.totalHT;
-      b.totalTVA += this.piece.totalTVA;
+      closePiece(b, this.piece);
       this.h.onPiece?.(b, this.piece);
       if (b.pieces.length < this.maxPiecesKept) b.pieces.push(this.piece);
       this.piece = undefined;
@@ -406,12 +423,7 @@ export class AllerReader {
       const pj = this.pj;
       const b64 = this.pjText.length === 1 ? this.pjText[0]! : this.pjText.join('');
       this.pjText = [];
-      const noWs = /\s/.test(b64) ? b64.replace(/\s+/g, '') : b64;
-      pj.base64Chars = noWs.length;
-      const pad = noWs.endsWith('==') ? 2 : noWs.endsWith('=') ? 1 : 0;
-      pj.compressedBytes = Math.max(0, Math.floor((noWs.length * 3) / 4) - pad);
-      pj.announcedBytes = announcedSizeFromBase64Tail(noWs);
-      this.h.onPj?.(pj, noWs);
+      this.h.onPj?.(pj, closePj(pj, b64));
       this.pj = undefined;
     }
   }
