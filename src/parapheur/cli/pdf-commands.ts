@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { AppError } from '../../shared/errors.ts';
 import { loadTrustAnchors } from '../signature/certificates/trust-anchors.ts';
 import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
+import { partsAsBuffers } from '../signature/pades/pdf-parts.ts';
 import { signPdf, type PadesLevel, type SignatureUsage } from '../signature/pades/sign-pdf.ts';
 import { verifyPdfSignatures, type SignatureReport } from '../signature/pades/verify.ts';
 import { fail, readInput, trustPath } from './cli-support.ts';
@@ -78,7 +79,7 @@ export function registerPdfCommands(program: Command): Command {
           ...(flags.reason ? { reason: flags.reason } : {}),
           ...(flags.mark ? { mark: { text: flags.mark, ...(flags.tag ? { tag: flags.tag } : {}), ...(flags.page ? { page: Number(flags.page) } : {}) } } : {}),
         });
-        await writeFile(flags.out, res.pdf);
+        await writeFile(flags.out, partsAsBuffers(res.parts));
         console.log(`Signé : ${flags.out} (niveau ${res.level}, champ ${res.fieldName}${res.timestampTime ? `, horodaté ${res.timestampTime}` : ''})`);
       } catch (err) {
         fail(err);

@@ -15,6 +15,7 @@ import type { JobHandler } from '../../platform/jobs/job-queue.ts';
 import type { JobRow } from '../../platform/db/schema.ts';
 import type { PadesKeySource } from '../signature/pades/key-source.ts';
 import { signPdf } from '../signature/pades/sign-pdf.ts';
+import type { PdfParts } from '../signature/pades/pdf-parts.ts';
 import { assertCertificateAcceptable, CertificateVerdictCache, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { signPes } from '../signature/xades/sign.ts';
 import type { SignatureScope } from '../signature/xades/global.ts';
@@ -37,17 +38,29 @@ async function activeCachetStep(db: Db, p: Payload) {
 }
 
 /** The seal on a PES: XAdES-EPES on every bordereau (or one global signature, `scope`), after the seal certificate's checks. */
-async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], d: Deps, scope: SignatureScope): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string }> {
+/** What a seal produced: the sealed file as consecutive parts (a PDF's original bytes are not copied), and its evidence. */
+interface Sealed {
+  parts: PdfParts;
+  size: number;
+  certificate: CertificateEvidence;
+  level: string;
+  timestampTime?: string;
+  signingTime?: string;
+}
+
+const onePart = (bytes: Uint8Array): Pick<Sealed, 'parts' | 'size'> => ({ parts: [bytes], size: bytes.length });
+
+async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], d: Deps, scope: SignatureScope): Promise<Sealed> {
   const chain = await key.getCertificateChain();
   const certificate = await assertCertificateAcceptable({ certificate: chain[0]!, intermediates: chain.slice(1), trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource });
   const signer = { certificate: chain[0]!, sign: (data: Uint8Array) => key.sign({ data, digest: new Uint8Array(createHash('sha256').update(data).digest()), digestAlgorithm: 'SHA-256' }) };
-  return { pdf: await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now(), scope }), certificate, level: 'XAdES-EPES' };
+  return { ...onePart(await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now(), scope })), certificate, level: 'XAdES-EPES' };
 }
 
 /** The seal on another file: a detached CAdES signature (B-T when a TSA is configured), the file untouched. */
-async function sealCades(content: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], tsaUrl: string | undefined, cache: CertificateVerdictCache, d: Deps): Promise<{ pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string }> {
+async function sealCades(content: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], tsaUrl: string | undefined, cache: CertificateVerdictCache, d: Deps): Promise<Sealed> {
   const r = await signCades(content, key, { trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource, certificateCache: cache, signingTime: d.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) });
-  return { pdf: r.p7s, certificate: r.certificate, level: r.level, signingTime: r.signingTime, ...(r.timestampTime ? { timestampTime: r.timestampTime } : {}) };
+  return { ...onePart(r.p7s), certificate: r.certificate, level: r.level, signingTime: r.signingTime, ...(r.timestampTime ? { timestampTime: r.timestampTime } : {}) };
 }
 
 export function sealJobHandler(deps: () => Deps): JobHandler {
@@ -69,7 +82,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const sourceBytes = await readBlob(d, source.sha256);
       const isPes = signing.format === 'xades';
       const isCades = signing.format === 'cades';
-      const result: { pdf: Uint8Array; certificate: CertificateEvidence; level: string; timestampTime?: string; signingTime?: string } = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
+      const result: Sealed = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
         trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
         usage: 'seal',
         crlSource: signingSources(d).crlSource,
@@ -78,15 +91,15 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
         reason: `Cachet serveur — ${collectivite.name}`,
         ...(mark ? { mark: { text: markText('Cachet de {signataire} le {date}', { signataire: collectivite.name, pourCompteDe: null, date: d.clock.now() }), tag: '#cachet#' } } : {}),
       });
-      const sealedSha = await putBlob(d, result.pdf);
+      const sealedSha = await putBlob(d, result.parts);
       return {
         complete: async (trx: Db) => {
           const { dossier: locked, documents: docs } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
           const step = await activeCachetStep(trx, p);
           if (locked.state !== 'cachet_en_cours' || !step || currentDocument(docs)!.sha256 !== source.sha256) return;
           const mediaType = isPes ? 'application/xml' : isCades ? DETACHED_SIGNATURE_MEDIA_TYPE : 'application/pdf';
-          await recordBlob(trx, sealedSha, result.pdf.length, mediaType);
-          await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: signedFilename(source.filename, step.position, isPes ? 'xml' : isCades ? 'p7s' : 'pdf'), media_type: mediaType, size: result.pdf.length, sha256: sealedSha, created_by: null }).execute();
+          await recordBlob(trx, sealedSha, result.size, mediaType);
+          await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: signedFilename(source.filename, step.position, isPes ? 'xml' : isCades ? 'p7s' : 'pdf'), media_type: mediaType, size: result.size, sha256: sealedSha, created_by: null }).execute();
           await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level: isPes ? result.level : `${isCades ? 'CAdES' : 'PAdES'} ${result.level}`, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}), ...(result.signingTime ? { signingTime: result.signingTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
           const progress = await recordStepAct(trx, d, step, '');
           await changeDossierState(trx, d, locked, progress.state);

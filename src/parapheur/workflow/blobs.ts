@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Deps } from '../../app/deps.ts';
 import type { Db } from '../../platform/db/database.ts';
+import { partsAsBuffers, partsLength, type PdfParts } from '../signature/pades/pdf-parts.ts';
 
 export async function readBlob(deps: Deps, sha256: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
@@ -8,9 +9,10 @@ export async function readBlob(deps: Deps, sha256: string): Promise<Uint8Array> 
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-/** Stores bytes in the blob store and records the blob row in the caller's transaction. */
-export async function putBlob(deps: Deps, bytes: Uint8Array): Promise<string> {
-  const stored = await deps.blobs.put(Readable.from([Buffer.from(bytes)]), { maxBytes: bytes.length + 1 });
+/** Stores bytes, or consecutive parts of one file, in the blob store (without copying them). */
+export async function putBlob(deps: Deps, bytes: Uint8Array | PdfParts): Promise<string> {
+  const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+  const stored = await deps.blobs.put(Readable.from(partsAsBuffers(parts)), { maxBytes: partsLength(parts) + 1 });
   return stored.sha256;
 }
 

@@ -31,7 +31,7 @@ export const SIGNATURE_SESSION_TTL_MS = 60 * 60 * 1000;
 
 function deserializePades(p: Record<string, unknown>, pdf: Uint8Array): PreparedPadesSignature {
   return {
-    pdf,
+    parts: [pdf],
     fieldName: p.fieldName as string,
     byteRange: p.byteRange as [number, number, number, number],
     documentDigest: fromB64(p.documentDigest as string),

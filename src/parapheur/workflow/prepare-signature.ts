@@ -16,6 +16,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { AppError, badInput, notFound } from '../../shared/errors.ts';
 import { decodeCertificates } from '../signature/certificates/x509.ts';
 import { preparePadesSignature, type PadesSignOptions, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
+import { partsLength, type PdfParts } from '../signature/pades/pdf-parts.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { prepareXadesSignature } from '../signature/xades/sign.ts';
 import type { SignatureScope } from '../signature/xades/global.ts';
@@ -99,7 +100,8 @@ export interface PreparedForDevice {
 }
 
 interface Produced {
-  preparedPdf: Uint8Array | null;
+  /** The prepared PDF, as consecutive parts (PAdES only). */
+  preparedPdf: PdfParts | null;
   session: Record<string, unknown>;
   items: PreparedForDevice['items'];
   evidence: CertificateEvidence;
@@ -121,7 +123,7 @@ async function prepareXades(deps: Deps, cid: string, source: Uint8Array, chain: 
 async function preparePades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], extra: Pick<PadesSignOptions, 'reason' | 'mark'>): Promise<Produced> {
   const tsaUrl = await tsaUrlFor(deps, cid);
   const prepared = await preparePadesSignature(source, chain, { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource, ...(tsaUrl ? { tsaUrl } : {}), ...extra });
-  return { preparedPdf: prepared.pdf, session: { format: 'pades', ...serializePrepared(prepared) }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
+  return { preparedPdf: prepared.parts, session: { format: 'pades', ...serializePrepared(prepared) }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
 }
 
 /** Detached CAdES: certificate checks and signed attributes (signing-time now); the file is not touched. */
@@ -154,7 +156,7 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
     const { dossier } = await loadDossier(trx, cid, dossierId, { forUpdate: true });
     const again = await checkSignatureTurn(trx, deps, principal, access, dossierId, input.bureauId);
     if (again.stepId !== turn.stepId || again.source.sha256 !== turn.source.sha256) throw new AppError('CONFLICT', 'Le dossier a changé pendant la préparation : recommencez.', 'dossier moved during preparation');
-    if (produced.preparedPdf) await recordBlob(trx, preparedSha, produced.preparedPdf.length, 'application/pdf');
+    if (produced.preparedPdf) await recordBlob(trx, preparedSha, partsLength(produced.preparedPdf), 'application/pdf');
     const row = await trx
       .insertInto('parapheur_signature_session')
       .values({ collectivite_id: cid, dossier_id: dossierId, step_id: turn.stepId, bureau_id: turn.acting.bureauId, via_bureau_id: turn.acting.viaBureauId, user_id: (principal as { userId: string }).userId, dossier_version: dossier.version, source_sha256: turn.source.sha256, prepared_sha256: preparedSha, prepared: JSON.stringify(produced.session), created_at: deps.clock.now() })

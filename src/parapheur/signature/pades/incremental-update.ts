@@ -1,13 +1,13 @@
 /**
- * Appends the changes made to a document loaded with @libpdf/core as one incremental update (ISO 32000-1
+ * Writes the changes made to a document loaded with @libpdf/core as one incremental update (ISO 32000-1
  * §7.5.6): the changed and new objects, serialized by the library's own object writers, then a
  * cross-reference section of the same kind as the document's last one (classic table, or cross-reference
  * stream) with /Prev pointing at the previous section, and the trailer.
  *
  * This is what PDF.save({ incremental: true }) writes, without its cost on large files: the library's writer
  * starts from a zero-filled buffer twice the size of the document into which it copies the document, then
- * walks every loaded object. Here the output is allocated once at its final size (the original bytes and the
- * update, nothing else), and only the update is built piece by piece.
+ * walks every loaded object. Here only the update is built, to be appended after the original bytes by the
+ * caller (see pdf-parts.ts): the document itself is neither copied nor walked.
  *
  * Used for updates made of dictionaries and arrays only (signature dictionary, field, form, catalog). Anything
  * needing more of the library's save (new streams to compress, fonts to embed, encryption, linearized or
@@ -19,20 +19,37 @@ import { PdfArray, PdfDict, PdfName, PdfNumber, PdfRef, PdfStream, PdfString, ty
 type LibWriter = Parameters<PdfDict['toBytes']>[0];
 
 /**
- * Scratch space for the update, reused from one signature to the next (the update is copied into the output
- * before appendIncrementalUpdate returns, and nothing in between yields): no allocation per signature.
+ * Scratch space for the update, reused from one signature to the next (each part is copied out before
+ * buildIncrementalUpdate returns, and nothing in between yields): no allocation per signature.
  */
-let scratch = Buffer.allocUnsafe(128 * 1024);
+let scratch = Buffer.allocUnsafe(16 * 1024);
 
-/** The few ByteWriter methods the library's objects call to serialize themselves; positions count from `base`. */
-class UpdateWriter {
+/**
+ * Bytes an object asks the update writer to reference instead of copying (the signature's /Contents
+ * placeholder: 64 KiB of zero digits). The update is cut there: they become a part of their own, never
+ * written to by anyone (whoever fills /Contents puts a new part in its place).
+ */
+export interface SharedBytesWriter {
+  writeShared(data: Uint8Array): void;
+}
+
+export const acceptsSharedBytes = (writer: unknown): writer is SharedBytesWriter =>
+  typeof (writer as Partial<SharedBytesWriter>).writeShared === 'function';
+
+/**
+ * The few ByteWriter methods the library's objects call to serialize themselves, plus writeShared;
+ * positions count from `base`.
+ */
+class UpdateWriter implements SharedBytesWriter {
   private buffer = scratch;
   private length = 0;
+  private readonly done: Uint8Array[] = [];
+  private doneLength = 0;
 
   constructor(private readonly base: number) {}
 
   get position(): number {
-    return this.base + this.length;
+    return this.base + this.doneLength + this.length;
   }
 
   private reserve(n: number): void {
@@ -63,8 +80,23 @@ class UpdateWriter {
     this.writeBytes(Buffer.from(text, 'utf8'));
   }
 
-  bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
+  writeShared(data: Uint8Array): void {
+    this.cut();
+    this.done.push(data);
+    this.doneLength += data.length;
+  }
+
+  /** What was written since the last cut becomes a part of its own (copied out of the scratch space). */
+  private cut(): void {
+    if (this.length === 0) return;
+    this.done.push(new Uint8Array(this.buffer.subarray(0, this.length)));
+    this.doneLength += this.length;
+    this.length = 0;
+  }
+
+  parts(): Uint8Array[] {
+    this.cut();
+    return this.done;
   }
 
   asLibraryWriter(): LibWriter {
@@ -118,10 +150,11 @@ function xrefStreamData(groups: XRefEntry[][], w2: number, w3: number): Uint8Arr
 }
 
 /**
- * The original bytes followed by the incremental update holding every change made to `pdf`, or null when the
- * update needs the library's full save machinery (see the module comment).
+ * The incremental update holding every change made to `pdf`, as parts to append after `original` (it starts
+ * with a line break when the original does not end with one; shared bytes are parts of their own, see
+ * SharedBytesWriter), or null when the update needs the library's full save machinery (see the module comment).
  */
-export function appendIncrementalUpdate(pdf: PDF, original: Uint8Array): Uint8Array | null {
+export function buildIncrementalUpdate(pdf: PDF, original: Uint8Array): Uint8Array[] | null {
   const prev = (pdf as unknown as { originalXRefOffset?: unknown }).originalXRefOffset;
   if (typeof prev !== 'number' || !Number.isInteger(prev) || prev <= 0 || prev >= original.length) return null;
   if (pdf.canSaveIncrementally() !== null || pdf.isEncrypted) return null;
@@ -139,7 +172,8 @@ export function appendIncrementalUpdate(pdf: PDF, original: Uint8Array): Uint8Ar
   const fresh = ids ? null : randomBytes(16);
 
   const newline = original[original.length - 1] === 0x0a || original[original.length - 1] === 0x0d ? 0 : 1;
-  const w = new UpdateWriter(original.length + newline);
+  const w = new UpdateWriter(original.length);
+  if (newline) w.writeByte(0x0a);
   const writer = w.asLibraryWriter();
   const entries: XRefEntry[] = [];
   for (const [ref, obj] of changed) {
@@ -187,10 +221,5 @@ export function appendIncrementalUpdate(pdf: PDF, original: Uint8Array): Uint8Ar
   }
   w.writeAscii(`startxref\n${xrefOffset}\n%%EOF\n`);
 
-  const update = w.bytes();
-  const out = Buffer.allocUnsafe(original.length + newline + update.length);
-  out.set(original, 0);
-  if (newline) out[original.length] = 0x0a;
-  out.set(update, original.length + newline);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  return w.parts();
 }

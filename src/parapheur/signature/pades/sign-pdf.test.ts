@@ -122,6 +122,21 @@ describe('PAdES signing', () => {
     assert.ok(Buffer.from(threeSigned).subarray(0, source.length).equals(Buffer.from(source)));
   });
 
+  it('hands back the input itself as the first part of the signed PDF: the document is never copied', async () => {
+    const res = await signPdf(source, await keyOf(pki.seal), options({ usage: 'seal' }));
+    assert.equal(res.parts[0], source, 'the first part is the input, not a copy');
+    assert.equal(res.size, res.parts.reduce((n, p) => n + p.length, 0));
+    assert.ok(res.parts.length > 2, 'the update is cut around /Contents');
+    const joined = Buffer.concat(res.parts);
+    assert.ok(joined.equals(Buffer.from(res.pdf)));
+    const { out } = tool('pdfsig', ['-nssdir', `sql:${nssDir}`, write('parts.pdf', joined)], 'poppler-utils');
+    assert.match(out, /Signature is Valid/);
+    // a second signature on the joined file, and one more on the same input: each part is its own
+    const again = await signPdf(source, await keyOf(pki.seal), options({ usage: 'seal' }));
+    assert.ok(Buffer.concat(res.parts).equals(joined), 'signing again leaves the first result as it was');
+    assert.ok(Buffer.compare(Buffer.from(again.pdf).subarray(0, source.length), Buffer.from(source)) === 0);
+  });
+
   it('reserves 32 KiB for /Contents', () => {
     const text = Buffer.from(threeSigned).toString('latin1');
     const m = /\/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)/.exec(text);
@@ -272,8 +287,10 @@ describe('two-phase signing', () => {
     assert.equal(prepared.signedAttributesDigest.length, 32);
     // the "device": signs the DER of the signed attributes with the agent's key
     const signatureValue = new Uint8Array(cryptoSign('sha256', prepared.signedAttributesDer, agent.privateKey));
+    const preparedBytes = Buffer.concat(prepared.parts);
     const res = await assemblePadesSignature(prepared, signatureValue, { recheckCertificate: { trustAnchors, crlSource: new HttpCrlSource() } });
     assert.equal(res.certificate.valid, true);
+    assert.ok(Buffer.concat(prepared.parts).equals(preparedBytes), 'assembling leaves the prepared PDF as it was');
     const { out } = tool('pdfsig', ['-nssdir', `sql:${nssDir}`, write('two-phase.pdf', res.pdf)], 'poppler-utils');
     assert.match(out, /Signature is Valid/);
     assert.match(out, /Certificate is Trusted/);
@@ -291,8 +308,8 @@ describe('two-phase signing', () => {
     const other = new Uint8Array(cryptoSign('sha256', Buffer.from('autre chose'), agent.privateKey));
     await assert.rejects(assemblePadesSignature(prepared, other), rejectsWith(/ne correspond pas/));
     const good = new Uint8Array(cryptoSign('sha256', prepared.signedAttributesDer, agent.privateKey));
-    const changed = new Uint8Array(prepared.pdf);
+    const changed = new Uint8Array(prepared.parts[0]!);
     changed[100] = changed[100]! ^ 0x01;
-    await assert.rejects(assemblePadesSignature({ ...prepared, pdf: changed }, good), rejectsWith(/ne correspond pas/));
+    await assert.rejects(assemblePadesSignature({ ...prepared, parts: [changed, ...prepared.parts.slice(1)] }, good), rejectsWith(/ne correspond pas/));
   });
 });

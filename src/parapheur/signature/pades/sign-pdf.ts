@@ -21,11 +21,11 @@ import type { CrlSource } from '../certificates/crl-source.ts';
 import { type TimestampClient } from '../tsa/tsa-client.ts';
 import { buildSignedAttributes } from './cms.ts';
 import { finishCmsSignature, sha256, type FinishCmsOptions } from './finish-cms.ts';
-import { createHash } from 'node:crypto';
 import type { PadesKeySource } from './key-source.ts';
-import { appendIncrementalUpdate } from './incremental-update.ts';
+import { acceptsSharedBytes, buildIncrementalUpdate } from './incremental-update.ts';
 import { findFirstPage } from './lazy-page-tree.ts';
 import { loadPdf } from './pdf-input.ts';
+import { digestByteRange, joinParts, partHolding, partsLength, type PdfParts } from './pdf-parts.ts';
 import { drawVisibleMark, type MarkPlacement, type VisibleMarkOptions } from './visible-mark.ts';
 
 export type PadesLevel = 'B-B' | 'B-T';
@@ -56,8 +56,11 @@ export interface PadesSignOptions {
 }
 
 export interface PreparedPadesSignature {
-  /** The PDF with the signature dictionary and an empty (zero-filled) /Contents. */
-  pdf: Uint8Array;
+  /**
+   * The PDF with the signature dictionary and an empty (zero-filled) /Contents, as consecutive parts: the
+   * input as it was, then the update appended to it (see pdf-parts.ts).
+   */
+  parts: PdfParts;
   fieldName: string;
   byteRange: [number, number, number, number];
   /** SHA-256 over the ByteRange. */
@@ -76,7 +79,12 @@ export interface PreparedPadesSignature {
 }
 
 export interface PadesSignResult {
-  pdf: Uint8Array;
+  /** The signed PDF as consecutive parts, the input untouched first: store or write them in order. */
+  parts: PdfParts;
+  /** Their total length. */
+  size: number;
+  /** The signed PDF in one buffer, joined on first use. */
+  readonly pdf: Uint8Array;
   fieldName: string;
   level: PadesLevel;
   certificate: CertificateEvidence;
@@ -97,12 +105,6 @@ function resolveLevel(options: Pick<PadesSignOptions, 'level' | 'tsaUrl' | 'time
   return level;
 }
 
-/** SHA-256 over the two parts of the ByteRange, read in place (no copy of the document). */
-function digestByteRange(pdf: Uint8Array, br: readonly number[]): Uint8Array {
-  const [a, b, c, d] = br as [number, number, number, number];
-  return new Uint8Array(createHash('sha256').update(pdf.subarray(a, a + b)).update(pdf.subarray(c, c + d)).digest());
-}
-
 type PdfWriter = Parameters<PdfString['toBytes']>[0];
 
 /**
@@ -111,10 +113,14 @@ type PdfWriter = Parameters<PdfString['toBytes']>[0];
  */
 class ZeroHexString extends PdfString {
   private static readonly encodings = new Map<number, Uint8Array>();
+  private static readonly zeros = new Map<number, Uint8Array>();
   private readonly encoded: Uint8Array;
 
   constructor(size: number) {
-    super(new Uint8Array(size), 'hex');
+    // the same zero bytes for every placeholder of this size: a PdfString's bytes are never written to
+    let zeros = ZeroHexString.zeros.get(size);
+    if (!zeros) ZeroHexString.zeros.set(size, (zeros = new Uint8Array(size)));
+    super(zeros, 'hex');
     this.encoded = ZeroHexString.encoding(size);
   }
 
@@ -128,8 +134,10 @@ class ZeroHexString extends PdfString {
     return encoded;
   }
 
+  /** Referenced, not copied, by our update writer: /Contents gets a part of its own once the CMS is known. */
   override toBytes(writer: PdfWriter): void {
-    writer.writeBytes(this.encoded);
+    if (acceptsSharedBytes(writer)) writer.writeShared(this.encoded);
+    else writer.writeBytes(this.encoded);
   }
 }
 
@@ -146,20 +154,35 @@ function pdfDate(at: Date): string {
 const placeholderFailure = (en: string): AppError => new AppError('INTERNAL', 'Échec de la préparation de la signature', en);
 
 /**
- * Finds our placeholders in the incremental update just written (never in the earlier revisions), fills in the
- * ByteRange and returns it. The signature dictionary is the only object holding the ByteRange marker.
+ * Finds our placeholders in the incremental update just written (never in the earlier revisions: the update
+ * starts at `updateStart` of the whole), fills in the ByteRange and returns it. The signature dictionary is the
+ * only object holding the ByteRange marker; /Contents follows it.
  */
-function fillByteRange(pdf: Uint8Array, updateStart: number, reserved: number): [number, number, number, number] {
-  const buf = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
-  const at = buf.indexOf(BYTE_RANGE_MARKER, updateStart);
-  if (at < 0 || buf.lastIndexOf(BYTE_RANGE_MARKER) !== at) throw placeholderFailure('ByteRange placeholder not found once in the incremental update');
+function fillByteRange(parts: PdfParts, updateStart: number, reserved: number): [number, number, number, number] {
+  let found: { buf: Buffer; base: number; at: number } | undefined;
+  let base = 0;
+  for (const part of parts) {
+    if (base + part.length > updateStart) {
+      const buf = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+      const at = buf.indexOf(BYTE_RANGE_MARKER, Math.max(0, updateStart - base));
+      if (at >= 0) {
+        if (found || buf.lastIndexOf(BYTE_RANGE_MARKER) !== at) throw placeholderFailure('ByteRange placeholder found more than once in the incremental update');
+        found = { buf, base, at };
+      }
+    }
+    base += part.length;
+  }
+  if (!found) throw placeholderFailure('ByteRange placeholder not found in the incremental update');
+  const { buf, at } = found;
   const key = buf.indexOf(CONTENTS_KEY, at + BYTE_RANGE_MARKER.length);
-  const b = key + CONTENTS_KEY.length;
+  const b = found.base + key + CONTENTS_KEY.length;
   const c = b + reserved * 2 + 2;
-  if (key < 0 || c > buf.length || Buffer.compare(buf.subarray(b, c), ZeroHexString.encoding(reserved)) !== 0) {
+  const hole = key < 0 ? null : partHolding(parts, b, c - b);
+  const holeBytes = hole ? parts[hole.index]!.subarray(hole.at, hole.at + c - b) : null;
+  if (!holeBytes || Buffer.compare(holeBytes, ZeroHexString.encoding(reserved)) !== 0) {
     throw placeholderFailure('Contents placeholder not found after the ByteRange');
   }
-  const byteRange: [number, number, number, number] = [0, b, c, pdf.length - c];
+  const byteRange: [number, number, number, number] = [0, b, c, base - c];
   const arrayStart = at + BYTE_RANGE_MARKER.indexOf('[');
   const text = `[${byteRange.join(' ')}]`;
   const width = at + BYTE_RANGE_MARKER.length - arrayStart;
@@ -230,18 +253,19 @@ export async function preparePadesSignature(
   const fieldName = uniqueFieldName(pdf, options.fieldName);
   const reserved = options.reservedBytes ?? DEFAULT_RESERVED_BYTES;
   addSignaturePlaceholder(pdf, fieldName, reserved, options);
-  // Without a mark the update is a few dictionaries: appended directly. The mark's content streams and font
-  // go through the library's save.
-  const appended = mark ? null : appendIncrementalUpdate(pdf, input);
-  const prepared = appended ?? (await pdf.save({ incremental: true }));
-  if (!appended && (prepared.length <= input.length || Buffer.compare(prepared.subarray(0, input.length), input) !== 0)) {
+  // Without a mark the update is a few dictionaries: written by us after the input, which is not copied. The
+  // mark's content streams and font go through the library's save, which returns the whole file.
+  const update = mark ? null : buildIncrementalUpdate(pdf, input);
+  const parts = update ? [input, ...update] : [await pdf.save({ incremental: true })];
+  const saved = parts[0]!;
+  if (!update && (saved.length <= input.length || Buffer.compare(saved.subarray(0, input.length), input) !== 0)) {
     throw placeholderFailure('the save was not an incremental update of the input');
   }
-  const byteRange = fillByteRange(prepared, input.length, reserved);
-  const documentDigest = digestByteRange(prepared, byteRange);
+  const byteRange = fillByteRange(parts, input.length, reserved);
+  const documentDigest = digestByteRange(parts, byteRange);
   const attrs = buildSignedAttributes(documentDigest, signerCert);
   return {
-    pdf: prepared,
+    parts,
     fieldName,
     byteRange,
     documentDigest,
@@ -264,19 +288,37 @@ export async function assemblePadesSignature(
   options: AssembleOptions = {},
 ): Promise<PadesSignResult> {
   // The prepared object travelled between the phases: digest its ByteRange again, and leave it untouched.
-  return assemble(prepared, digestByteRange(prepared.pdf, prepared.byteRange), signatureValue, options, new Uint8Array(prepared.pdf));
+  return assemble(prepared, digestByteRange(prepared.parts, prepared.byteRange), signatureValue, options, true);
 }
 
-async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Array, signatureValue: Uint8Array, options: AssembleOptions, out: Uint8Array): Promise<PadesSignResult> {
+/** Writes the CMS into /Contents: in the prepared parts, or in a copy of the part holding it (`copy`). */
+async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Array, signatureValue: Uint8Array, options: AssembleOptions, copy: boolean): Promise<PadesSignResult> {
   const { cms, certificate, timestampTime } = await finishCmsSignature(prepared, contentDigest, signatureValue, options);
   const [, b, c] = prepared.byteRange;
   const capacity = c - b - 2;
   if (cms.length * 2 > capacity) {
     throw new AppError('INTERNAL', 'La signature dépasse l’espace réservé dans le PDF', `CMS of ${cms.length} bytes exceeds the ${capacity / 2} reserved`);
   }
-  Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(Buffer.from(cms.buffer, cms.byteOffset, cms.byteLength).toString('hex').toUpperCase(), b + 1, 'latin1');
+  const hole = partHolding(prepared.parts, b, c - b);
+  if (!hole) throw placeholderFailure('the Contents placeholder is not within one part');
+  const parts = [...prepared.parts];
+  const holder = parts[hole.index]!;
+  // /Contents as a part of its own is the shared placeholder: replaced by a new part, never written to
+  const own = hole.at === 0 && holder.length === c - b;
+  const target = own ? Buffer.allocUnsafe(holder.length).fill(0x30) : copy ? new Uint8Array(holder) : holder;
+  if (own) {
+    target[0] = 0x3c; // <
+    target[target.length - 1] = 0x3e; // >
+  }
+  parts[hole.index] = target;
+  Buffer.from(target.buffer, target.byteOffset, target.byteLength).write(Buffer.from(cms.buffer, cms.byteOffset, cms.byteLength).toString('hex').toUpperCase(), hole.at + 1, 'latin1');
+  let joined: Uint8Array | undefined;
   return {
-    pdf: out,
+    parts,
+    size: partsLength(parts),
+    get pdf(): Uint8Array {
+      return (joined ??= joinParts(parts));
+    },
     fieldName: prepared.fieldName,
     level: prepared.level,
     certificate,
@@ -293,5 +335,5 @@ export async function signPdf(input: Uint8Array, keySource: PadesKeySource, opti
   const chain = await keySource.getCertificateChain();
   const prepared = await preparePadesSignature(input, chain, options);
   const signatureValue = await keySource.sign({ data: prepared.signedAttributesDer, digest: prepared.signedAttributesDigest, digestAlgorithm: 'SHA-256' });
-  return assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {}, prepared.pdf);
+  return assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {}, false);
 }
