@@ -10,9 +10,9 @@
  *      form are read) and not reloaded.
  *   2. the key source (or an external device/service) signs those bytes.
  *   3. assemblePadesSignature: checks that the signature value matches the prepared data and the certificate,
- *      adds the signature timestamp (B-T), builds the CMS and writes it into /Contents.
- * Only /Contents (outside the ByteRange) is written in place; everything else is appended, so earlier
- * signatures stay valid.
+ *      adds the signature timestamp (B-T), builds the CMS and puts it into /Contents.
+ * Everything is appended, so earlier signatures stay valid. The PDF travels as parts (pdf-parts.ts): the input
+ * is never copied, and no byte once written is changed, except the ByteRange filled in our own new update.
  */
 import { PdfArray, PdfDict, PdfName, PdfNumber, PdfString, type PDF } from '@libpdf/core';
 import { AppError } from '../../../shared/errors.ts';
@@ -287,12 +287,16 @@ export async function assemblePadesSignature(
   signatureValue: Uint8Array,
   options: AssembleOptions = {},
 ): Promise<PadesSignResult> {
-  // The prepared object travelled between the phases: digest its ByteRange again, and leave it untouched.
-  return assemble(prepared, digestByteRange(prepared.parts, prepared.byteRange), signatureValue, options, true);
+  // The prepared object travelled between the phases: digest its ByteRange again.
+  return assemble(prepared, digestByteRange(prepared.parts, prepared.byteRange), signatureValue, options);
 }
 
-/** Writes the CMS into /Contents: in the prepared parts, or in a copy of the part holding it (`copy`). */
-async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Array, signatureValue: Uint8Array, options: AssembleOptions, copy: boolean): Promise<PadesSignResult> {
+/**
+ * Puts the CMS into /Contents without writing to any existing bytes (the prepared parts stay as they are, the
+ * shared placeholder too): the part holding the placeholder is split around a new part, the CMS in hex; the
+ * zero digits after it are the placeholder's own.
+ */
+async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Array, signatureValue: Uint8Array, options: AssembleOptions): Promise<PadesSignResult> {
   const { cms, certificate, timestampTime } = await finishCmsSignature(prepared, contentDigest, signatureValue, options);
   const [, b, c] = prepared.byteRange;
   const capacity = c - b - 2;
@@ -301,17 +305,10 @@ async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Ar
   }
   const hole = partHolding(prepared.parts, b, c - b);
   if (!hole) throw placeholderFailure('the Contents placeholder is not within one part');
-  const parts = [...prepared.parts];
-  const holder = parts[hole.index]!;
-  // /Contents as a part of its own is the shared placeholder: replaced by a new part, never written to
-  const own = hole.at === 0 && holder.length === c - b;
-  const target = own ? Buffer.allocUnsafe(holder.length).fill(0x30) : copy ? new Uint8Array(holder) : holder;
-  if (own) {
-    target[0] = 0x3c; // <
-    target[target.length - 1] = 0x3e; // >
-  }
-  parts[hole.index] = target;
-  Buffer.from(target.buffer, target.byteOffset, target.byteLength).write(Buffer.from(cms.buffer, cms.byteOffset, cms.byteLength).toString('hex').toUpperCase(), hole.at + 1, 'latin1');
+  const holder = prepared.parts[hole.index]!;
+  const hex = Buffer.from(Buffer.from(cms.buffer, cms.byteOffset, cms.byteLength).toString('hex').toUpperCase(), 'latin1');
+  const split = [holder.subarray(0, hole.at + 1), hex, holder.subarray(hole.at + 1 + hex.length)].filter((p) => p.length > 0);
+  const parts = [...prepared.parts.slice(0, hole.index), ...split, ...prepared.parts.slice(hole.index + 1)];
   let joined: Uint8Array | undefined;
   return {
     parts,
@@ -329,11 +326,11 @@ async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Ar
 
 /**
  * One-step signing with a key source (PKCS#12, PKCS#11). The prepared PDF never leaves this function: its
- * ByteRange digest is the one just computed, and the CMS is written into it in place.
+ * ByteRange digest is the one just computed.
  */
 export async function signPdf(input: Uint8Array, keySource: PadesKeySource, options: PadesSignOptions): Promise<PadesSignResult> {
   const chain = await keySource.getCertificateChain();
   const prepared = await preparePadesSignature(input, chain, options);
   const signatureValue = await keySource.sign({ data: prepared.signedAttributesDer, digest: prepared.signedAttributesDigest, digestAlgorithm: 'SHA-256' });
-  return assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {}, false);
+  return assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {});
 }
