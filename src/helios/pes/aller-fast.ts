@@ -25,8 +25,8 @@
  */
 import { AppError } from '../../shared/errors.ts';
 import type { PesConfig } from './config.ts';
-import type { AllerHandlers, BordereauInfo, DomainHeader, LigneInfo, PesHeader, PieceInfo, PjInfo, PjRefInfo } from './aller-reader.ts';
-import { closeLigne, closePiece, closePj } from './aller-reader.ts';
+import { AllerFacts, type StartTag } from './aller-facts.ts';
+import type { PesHeader } from './aller-reader.ts';
 import { decodedChunks, type PesSource } from './input.ts';
 import { FindingSink, type PesFinding } from './report.ts';
 import { AllerRules } from './rules.ts';
@@ -50,6 +50,8 @@ const MAX_IN_FLIGHT = 3;
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>';
 const ID_RE = /\sId\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const V_RE = /\sV\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+const ID_ATTR_RE = /\sId\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+const MIME_TYPE_RE = /\sMIMEType\s*=\s*(?:"([^"]*)"|'([^']*)')/;
 /** The whole attribute part of a start tag (as xsd-stream.ts's TAG_RE reads it). */
 const ATTRS_RE = /^(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*\/?$/;
 const ENTITY_RE = /&(?:#x([0-9a-fA-F]+);|#([0-9]+);|(lt|gt|amp|quot|apos);)?/g;
@@ -63,9 +65,6 @@ const DOMAIN_HEADERS: Record<string, ReadonlySet<string>> = {
 };
 const BORDEREAU_HEADERS: ReadonlySet<string> = new Set(['BlocBordereau']);
 const PIECE_HEADERS: ReadonlySet<string> = new Set(['BlocPiece']);
-const BORD_KEYS = new Set(['exer', 'idBord', 'dteBordEm', 'typBord', 'nbrPce', 'mtCumulAnnuel', 'mtBordHT', 'mtBordTVA', 'objet']);
-
-const low = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /** Entities of an attribute value or text, as an XML parser gives them; gives up on any other `&`. */
 function decodeEntities(s: string): string {
@@ -110,20 +109,10 @@ class FastAllerPass {
   private ids = new Set<string>();
   private inFlight: Promise<LibxmlIssue[]>[] = [];
   readonly batchStats = { batches: 0, largest: 0 };
-  // business rules (what aller-reader.ts extracts, for the fields rules.ts reads)
-  private header: PesHeader = { parametres: {}, emetteur: {}, entete: {}, line: 0 };
-  private domain?: DomainHeader;
-  private bord?: BordereauInfo;
-  private piece?: PieceInfo;
-  private ligne?: LigneInfo;
-  private pjRef?: PjRefInfo;
-  private pj?: PjInfo;
+  // business rules: the same facts as aller-reader.ts (aller-facts.ts), without the view's line details
+  private readonly facts: AllerFacts;
   private pjText: string[] = [];
-  private inFichier = false;
   private textStart = 0;
-  private sigDepth = -1;
-  private counts = { depense: 0, recette: 0, pj: 0 };
-  private readonly h: AllerHandlers;
   // lines, for the places of rule findings (saxes's count: 1-based, at the '>' of the start tag)
   private lineIdx = 0;
   private lineNo = 1;
@@ -138,11 +127,19 @@ class FastAllerPass {
     private readonly rules: AllerRules | undefined,
     private readonly sink: FindingSink,
   ) {
-    this.h = rules?.handlers() ?? {};
+    this.facts = new AllerFacts(rules?.handlers() ?? {}, {
+      maxPiecesKept: 0,
+      lineDetails: false,
+      pjText: () => {
+        const raw = this.pjText.length === 1 ? this.pjText[0]! : this.pjText.join('');
+        this.pjText = [];
+        return decodeEntities(raw);
+      },
+    });
   }
 
   get parametres(): PesHeader['parametres'] {
-    return this.header.parametres;
+    return this.facts.header.parametres;
   }
 
   async push(chunk: string): Promise<void> {
@@ -155,7 +152,7 @@ class FastAllerPass {
         this.winChars += part.length;
       }
       if (this.capturing && this.capStart < this.pos) this.capParts.push(this.buf.slice(this.capStart, this.pos));
-      if (this.inFichier && this.textStart < this.pos) this.pjText.push(this.buf.slice(this.textStart, this.pos));
+      if (this.facts.inFichier && this.textStart < this.pos) this.pjText.push(this.buf.slice(this.textStart, this.pos));
     }
     this.lineAt(this.pos);
     if (!this.loneCr && chunk.includes('\r') && /\r(?!\n)/.test(chunk)) this.loneCr = true;
@@ -311,9 +308,9 @@ class FastAllerPass {
     }
     this.qn.push(qname);
     this.ln.push(local);
-    this.open(local, depth, ne, gt);
+    this.open(ne, gt);
     if (selfClosing) this.close(local);
-    else if (this.inFichier) this.textStart = gt + 1;
+    else if (this.facts.inFichier) this.textStart = gt + 1;
     else if ((local === 'Tiers' && depth === 5) || local === 'Signature') return this.skipSubtree(qname, local, lt, gt);
     return gt + 1;
   }
@@ -359,7 +356,7 @@ class FastAllerPass {
       const c = buf.charCodeAt(i);
       if (c !== 32 && c !== 10 && c !== 13 && c !== 9) throw new FastPathGaveUp('end tag does not match');
     }
-    if (this.inFichier && this.textStart < lt) this.pjText.push(buf.slice(this.textStart, lt));
+    if (this.facts.inFichier && this.textStart < lt) this.pjText.push(buf.slice(this.textStart, lt));
     const local = this.ln[depth]!;
     this.close(local);
     if (this.capturing?.depth === depth) {
@@ -425,12 +422,11 @@ class FastAllerPass {
     this.winParts = [XML_DECL, '\n'];
   }
 
-  // --- what aller-reader.ts extracts (open/close mirror its handlers, for the fields the rules read) ---
-
-  private v(ne: number, gt: number): string | undefined {
+  /** The value of an attribute of the start tag between `ne` and `gt`, entities decoded. */
+  private attribute(re: RegExp, ne: number, gt: number): string | undefined {
     const attrs = this.buf.slice(ne, gt);
     if (!ATTRS_RE.test(attrs)) throw new FastPathGaveUp('unreadable attributes');
-    const m = V_RE.exec(attrs);
+    const m = re.exec(attrs);
     if (!m) return undefined;
     const raw = m[1] ?? m[2]!;
     for (let i = 0; i < raw.length; i++) {
@@ -440,178 +436,20 @@ class FastAllerPass {
     return decodeEntities(raw);
   }
 
-  private open(name: string, depth: number, ne: number, gt: number): void {
-    if (this.sigDepth >= 0) return;
-    const p = this.ln;
-    const parent = p[depth - 1];
-    if (name === 'Signature') {
-      this.sigDepth = depth;
-      if (depth === 1) this.h.onGlobalSignature?.(this.lineAt(gt));
-      else if (this.pj && depth === 3) this.pj.signed = true;
-      else if (this.bord && depth === 3) this.bord.signed = true;
-      return;
-    }
-    if (depth === 1) {
-      if (name === 'EnTetePES') this.header.line = this.lineAt(gt);
-      if (name === 'PES_DepenseAller' || name === 'PES_RecetteAller') this.domain = { domaine: name === 'PES_DepenseAller' ? 'depense' : 'recette', line: this.lineAt(gt) };
-      return;
-    }
-    if (depth === 0) return;
-    const top = p[1];
-    if (top === 'Enveloppe') {
-      if (depth === 3) {
-        const v = this.v(ne, gt);
-        if (v !== undefined) {
-          if (parent === 'Parametres') (this.header.parametres as Record<string, string>)[low(name)] = v;
-          else if (parent === 'Emetteur') (this.header.emetteur as Record<string, string>)[low(name)] = v;
-        }
-      }
-      return;
-    }
-    if (top === 'EnTetePES') {
-      if (depth === 2) {
-        const v = this.v(ne, gt);
-        if (v !== undefined) (this.header.entete as Record<string, string>)[low(name)] = v;
-      }
-      return;
-    }
-    if (top === 'PES_DepenseAller' || top === 'PES_RecetteAller') {
-      const domaine = top === 'PES_DepenseAller' ? 'depense' : 'recette';
-      if (depth === 3 && (parent === 'EnTeteDepense' || parent === 'EnTeteRecette') && this.domain) {
-        const v = this.v(ne, gt);
-        if (v !== undefined) {
-          if (name === 'IdVer') this.domain.idVer = v;
-          else if (name === 'InfoDematerialisee') this.domain.infoDematerialisee = v;
-          return;
-        }
-      }
-      if (depth === 2 && name === 'Bordereau') {
-        this.bord = { domaine, index: ++this.counts[domaine], signed: false, pieceCount: 0, ligneCount: 0, totalHT: 0n, totalTVA: 0n, badAmounts: [], pieces: [], line: this.lineAt(gt) };
-        return;
-      }
-      const b = this.bord;
-      if (!b) return;
-      if (depth === 4 && parent === 'BlocBordereau') {
-        const v = this.v(ne, gt);
-        if (v !== undefined) {
-          const key = name === 'MtBordHt' ? 'mtBordHT' : low(name);
-          if (BORD_KEYS.has(key)) (b as unknown as Record<string, string>)[key] = v;
-          return;
-        }
-      }
-      if (depth === 3 && name === 'Piece') {
-        b.pieceCount++;
-        this.piece = { index: b.pieceCount, lignes: [], pjRefs: [], totalHT: 0n, totalTVA: 0n, line: this.lineAt(gt) };
-        return;
-      }
-      const pc = this.piece;
-      if (!pc) return;
-      if (depth === 4 && name === 'LigneDePiece') {
-        b.ligneCount++;
-        this.ligne = { index: pc.lignes.length + 1, tiers: [], pjRefs: [] };
-        return;
-      }
-      if (name === 'PJRef') {
-        this.pjRef = {};
-        return;
-      }
-      if (this.pjRef && parent === 'PJRef') {
-        const v = this.v(ne, gt);
-        if (v !== undefined) {
-          (this.pjRef as Record<string, string>)[low(name)] = v;
-          return;
-        }
-      }
-      if (depth === 6 && parent === 'InfoPce') {
-        const v = this.v(ne, gt);
-        if (v !== undefined) {
-          if (name === 'IdPce' || name === 'TypPce' || name === 'NatPce' || name === 'Obj') (pc as unknown as Record<string, string>)[low(name)] = v;
-          return;
-        }
-      }
-      const lg = this.ligne;
-      if (!lg) return;
-      if (depth === 7 && parent === 'InfoLignePce') {
-        if (name === 'IdLigne' || name === 'MtHT' || name === 'MtTVA') {
-          const v = this.v(ne, gt);
-          if (name === 'IdLigne') lg.idLigne = v ?? lg.idLigne;
-          else if (name === 'MtHT') lg.mtHT = v ?? lg.mtHT;
-          else lg.mtTVA = v ?? lg.mtTVA;
-        }
-      }
-      // Tiers and the other line fields are read by the view only
-      return;
-    }
-    if (top === 'PES_PJ') {
-      if (depth === 2 && name === 'PJ') {
-        this.pj = { index: ++this.counts.pj, base64Chars: 0, compressedBytes: 0, signed: false, line: this.lineAt(gt) };
-        this.pjText = [];
-        return;
-      }
-      const pj = this.pj;
-      if (!pj) return;
-      if (name === 'Fichier' && parent === 'Contenu') {
-        this.inFichier = true;
-        return;
-      }
-      if (depth === 3 && (name === 'IdUnique' || name === 'NomPJ' || name === 'TypePJ' || name === 'Description' || name === 'ServeurId')) {
-        const v = this.v(ne, gt);
-        if (v !== undefined) (pj as unknown as Record<string, string>)[low(name)] = v;
-      }
-    }
+  private open(ne: number, gt: number): void {
+    const tag: StartTag = {
+      value: () => this.attribute(V_RE, ne, gt),
+      attribute: (name) => this.attribute(name === 'Id' ? ID_ATTR_RE : MIME_TYPE_RE, ne, gt),
+      line: () => this.lineAt(gt),
+    };
+    this.facts.open(this.ln, tag);
   }
 
   private close(name: string): void {
     const depth = this.ln.length - 1;
     this.qn.pop();
     this.ln.pop();
-    if (this.sigDepth >= 0) {
-      if (depth === this.sigDepth) this.sigDepth = -1;
-      return;
-    }
-    const h = this.h;
-    if (depth === 1) {
-      if (name === 'EnTetePES') h.onHeader?.(this.header);
-      return;
-    }
-    if (depth === 2 && (name === 'EnTeteDepense' || name === 'EnTeteRecette') && this.domain) {
-      h.onDomain?.(this.domain);
-      return;
-    }
-    if (name === 'PJRef' && this.pjRef) {
-      if (this.ligne) this.ligne.pjRefs.push(this.pjRef);
-      else if (this.piece) this.piece.pjRefs.push(this.pjRef);
-      this.pjRef = undefined;
-      return;
-    }
-    if (depth === 4 && name === 'LigneDePiece' && this.ligne && this.piece && this.bord) {
-      closeLigne(this.bord, this.piece, this.ligne);
-      this.ligne = undefined;
-      return;
-    }
-    if (depth === 3 && name === 'Piece' && this.piece && this.bord) {
-      const b = this.bord;
-      closePiece(b, this.piece);
-      h.onPiece?.(b, this.piece);
-      this.piece = undefined;
-      return;
-    }
-    if (depth === 2 && name === 'Bordereau' && this.bord) {
-      h.onBordereau?.(this.bord);
-      this.bord = undefined;
-      return;
-    }
-    if (name === 'Fichier' && this.inFichier) {
-      this.inFichier = false;
-      return;
-    }
-    if (depth === 2 && name === 'PJ' && this.pj) {
-      const pj = this.pj;
-      const raw = this.pjText.length === 1 ? this.pjText[0]! : this.pjText.join('');
-      this.pjText = [];
-      h.onPj?.(pj, closePj(pj, decodeEntities(raw)));
-      this.pj = undefined;
-    }
+    this.facts.close(name, depth);
   }
 }
 

@@ -5,7 +5,6 @@
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { AppError } from '../../shared/errors.ts';
-import type { Domaine } from './report.ts';
 
 export interface PesHeader {
   parametres: { version?: string; typFic?: string; nomFic?: string };
@@ -128,83 +127,37 @@ export interface ReaderOptions {
   maxPiecesKept?: number;
 }
 
-import { addAmount, parseAmount } from './amounts.ts';
+import { AllerFacts } from './aller-facts.ts';
 
-const low = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const local = (n: string) => {
   const i = n.indexOf(':');
   return i < 0 ? n : n.slice(i + 1);
 };
 
-/** Reads gzip's ISIZE (last 4 bytes, little endian) from the tail of a base64 text. */
-export function announcedSizeFromBase64Tail(b64: string): number | undefined {
-  const tail = b64.slice(-24).replace(/\s+/g, '');
-  const clean = b64.length > 24 ? b64.replace(/\s+/g, '').slice(-16) : tail;
-  const usable = clean.length - (clean.length % 4);
-  if (usable < 8) return undefined;
-  const bytes = Buffer.from(clean.slice(clean.length - usable), 'base64');
-  if (bytes.length < 4) return undefined;
-  return bytes.readUInt32LE(bytes.length - 4);
-}
-
-/** A LigneDePiece closed: its amounts added to the pièce (unreadable ones noted on the bordereau). Shared with aller-fast.ts. */
-export function closeLigne(b: BordereauInfo, pc: PieceInfo, lg: LigneInfo): void {
-  const ht = parseAmount(lg.mtHT);
-  const tva = parseAmount(lg.mtTVA);
-  if (lg.mtHT !== undefined && ht === undefined) b.badAmounts.push(lg.mtHT);
-  if (lg.mtTVA !== undefined && tva === undefined) b.badAmounts.push(lg.mtTVA);
-  pc.totalHT = addAmount(pc.totalHT, ht);
-  pc.totalTVA = addAmount(pc.totalTVA, tva);
-  pc.lignes.push(lg);
-}
-
-/** A Piece closed: its totals added to the bordereau. Shared with aller-fast.ts. */
-export function closePiece(b: BordereauInfo, pc: PieceInfo): void {
-  b.totalHT += pc.totalHT;
-  b.totalTVA += pc.totalTVA;
-}
-
-/** A PJ closed: sizes from its base64 content (whitespace removed, returned). Shared with aller-fast.ts. */
-export function closePj(pj: PjInfo, b64: string): string {
-  const noWs = /\s/.test(b64) ? b64.replace(/\s+/g, '') : b64;
-  pj.base64Chars = noWs.length;
-  const pad = noWs.endsWith('==') ? 2 : noWs.endsWith('=') ? 1 : 0;
-  pj.compressedBytes = Math.max(0, Math.floor((noWs.length * 3) / 4) - pad);
-  pj.announcedBytes = announcedSizeFromBase64Tail(noWs);
-  return noWs;
-}
-
 export class AllerReader {
   private parser: SaxesParser;
   private path: string[] = [];
-  private header: PesHeader = { parametres: {}, emetteur: {}, entete: {}, line: 0 };
-  private domain?: DomainHeader;
-  private bord?: BordereauInfo;
-  private piece?: PieceInfo;
-  private ligne?: LigneInfo;
-  private tiers?: TiersInfo;
-  private pjRef?: PjRefInfo;
-  private pj?: PjInfo;
   private pjText: string[] = [];
-  private inFichier = false;
-  private sigDepth = -1;
-  private counts = { depense: 0, recette: 0, pj: 0 };
-  private readonly maxPiecesKept: number;
-  domaineAt: Domaine | undefined;
+  private readonly facts: AllerFacts;
 
-  constructor(
-    private readonly h: AllerHandlers,
-    opts: ReaderOptions = {},
-  ) {
-    this.maxPiecesKept = opts.maxPiecesKept ?? 0;
+  constructor(h: AllerHandlers, opts: ReaderOptions = {}) {
+    this.facts = new AllerFacts(h, {
+      maxPiecesKept: opts.maxPiecesKept ?? 0,
+      lineDetails: true,
+      pjText: () => {
+        const text = this.pjText.length === 1 ? this.pjText[0]! : this.pjText.join('');
+        this.pjText = [];
+        return text;
+      },
+    });
     this.parser = new SaxesParser({ xmlns: false, position: true });
     this.parser.on('opentag', (t) => this.open(t));
     this.parser.on('closetag', (t) => this.close(t));
     this.parser.on('text', (t) => {
-      if (this.inFichier) this.pjText.push(t);
+      if (this.facts.inFichier) this.pjText.push(t);
     });
     this.parser.on('cdata', (t) => {
-      if (this.inFichier) this.pjText.push(t);
+      if (this.facts.inFichier) this.pjText.push(t);
     });
     this.parser.on('doctype', () => {
       throw new AppError('BAD_INPUT', 'Le fichier XML contient une déclaration DOCTYPE ou ENTITY, refusée pour raison de sécurité.', 'DOCTYPE refused');
@@ -226,205 +179,18 @@ export class AllerReader {
     this.parser.close();
   }
 
-  private v(t: SaxesTagPlain): string | undefined {
-    const a = t.attributes.V;
-    return typeof a === 'string' ? a : undefined;
-  }
-
   private open(t: SaxesTagPlain): void {
-    const name = local(t.name);
-    const p = this.path;
-    const depth = p.length; // depth of this element (root = 0)
-    p.push(name);
-    if (this.sigDepth >= 0) return;
-    const parent = p[depth - 1];
-    const v = this.v(t);
-    if (name === 'Signature') {
-      this.sigDepth = depth;
-      if (depth === 1) this.h.onGlobalSignature?.(this.parser.line);
-      else if (this.pj && depth === 3) this.pj.signed = true;
-      else if (this.bord && depth === 3) this.bord.signed = true;
-      return;
-    }
-    if (depth === 1) {
-      this.domaineAt = name === 'PES_DepenseAller' ? 'depense' : name === 'PES_RecetteAller' ? 'recette' : name === 'PES_PJ' ? 'pj' : undefined;
-      if (name === 'EnTetePES') this.header.line = this.parser.line;
-      if (this.domaineAt === 'depense' || this.domaineAt === 'recette') this.domain = { domaine: this.domaineAt, line: this.parser.line };
-      return;
-    }
-    const top = p[1];
-    if (top === 'Enveloppe' && depth === 3 && v !== undefined) {
-      if (parent === 'Parametres') (this.header.parametres as Record<string, string>)[low(name)] = v;
-      else if (parent === 'Emetteur') (this.header.emetteur as Record<string, string>)[low(name)] = v;
-      return;
-    }
-    if (top === 'EnTetePES' && depth === 2 && v !== undefined) {
-      (this.header.entete as Record<string, string>)[low(name)] = v;
-      return;
-    }
-    if (top === 'PES_DepenseAller' || top === 'PES_RecetteAller') {
-      const domaine = top === 'PES_DepenseAller' ? 'depense' : 'recette';
-      if (depth === 3 && (parent === 'EnTeteDepense' || parent === 'EnTeteRecette') && this.domain && v !== undefined) {
-        if (name === 'IdVer') this.domain.idVer = v;
-        else if (name === 'InfoDematerialisee') this.domain.infoDematerialisee = v;
-        return;
-      }
-      if (depth === 2 && name === 'Bordereau') {
-        const id = t.attributes.Id;
-        this.bord = {
-          domaine,
-          index: ++this.counts[domaine],
-          id: typeof id === 'string' ? id : undefined,
-          signed: false,
-          pieceCount: 0,
-          ligneCount: 0,
-          totalHT: 0n,
-          totalTVA: 0n,
-          badAmounts: [],
-          pieces: [],
-          line: this.parser.line,
-        };
-        return;
-      }
-      const b = this.bord;
-      if (!b) return;
-      if (depth === 4 && parent === 'BlocBordereau' && v !== undefined) {
-        const key = name === 'MtBordHt' ? 'mtBordHT' : low(name);
-        if (['exer', 'idBord', 'dteBordEm', 'typBord', 'nbrPce', 'mtCumulAnnuel', 'mtBordHT', 'mtBordTVA', 'objet'].includes(key)) {
-          (b as unknown as Record<string, string>)[key] = v;
-        }
-        return;
-      }
-      if (depth === 3 && name === 'Piece') {
-        b.pieceCount++;
-        this.piece = { index: b.pieceCount, lignes: [], pjRefs: [], totalHT: 0n, totalTVA: 0n, line: this.parser.line };
-        return;
-      }
-      const pc = this.piece;
-      if (!pc) return;
-      if (depth === 4 && name === 'LigneDePiece') {
-        b.ligneCount++;
-        this.ligne = { index: pc.lignes.length + 1, tiers: [], pjRefs: [] };
-        return;
-      }
-      if (name === 'PJRef') {
-        this.pjRef = {};
-        return;
-      }
-      if (this.pjRef && parent === 'PJRef' && v !== undefined) {
-        (this.pjRef as Record<string, string>)[low(name)] = v;
-        return;
-      }
-      if (depth === 6 && parent === 'InfoPce' && v !== undefined) {
-        if (name === 'IdPce' || name === 'TypPce' || name === 'NatPce' || name === 'Obj') (pc as unknown as Record<string, string>)[low(name)] = v;
-        return;
-      }
-      const lg = this.ligne;
-      if (!lg) return;
-      if (depth === 7 && parent === 'InfoLignePce' && v !== undefined) {
-        if (name === 'IdLigne') lg.idLigne = v;
-        else if (name === 'Nature') lg.nature = v;
-        else if (name === 'Fonction') lg.fonction = v;
-        else if (name === 'LibVir1' || name === 'Libelle') lg.libelle ??= v;
-        else if (name === 'MtHT') lg.mtHT = v;
-        else if (name === 'MtTVA') lg.mtTVA = v;
-        return;
-      }
-      if (depth === 5 && name === 'Tiers') {
-        this.tiers = {};
-        return;
-      }
-      const ti = this.tiers;
-      if (ti && v !== undefined) {
-        if (parent === 'InfoTiers') (ti as Record<string, string>)[low(name)] = v;
-        else if (parent === 'Adresse') {
-          ti.adresse ??= {};
-          const k = name === 'CP' ? 'cp' : low(name);
-          if (['adr1', 'adr2', 'adr3', 'cp', 'ville'].includes(k)) (ti.adresse as Record<string, string>)[k] = v;
-        }
-      }
-      return;
-    }
-    if (top === 'PES_PJ') {
-      if (depth === 2 && name === 'PJ') {
-        this.pj = { index: ++this.counts.pj, base64Chars: 0, compressedBytes: 0, signed: false, line: this.parser.line };
-        this.pjText = [];
-        return;
-      }
-      const pj = this.pj;
-      if (!pj) return;
-      if (name === 'Fichier' && parent === 'Contenu') {
-        const mt = t.attributes.MIMEType;
-        pj.mimeType = typeof mt === 'string' ? mt : undefined;
-        this.inFichier = true;
-        return;
-      }
-      if (depth === 3 && v !== undefined) {
-        if (name === 'IdUnique' || name === 'NomPJ' || name === 'TypePJ' || name === 'Description' || name === 'ServeurId') {
-          (pj as unknown as Record<string, string>)[low(name)] = v;
-        }
-      }
-    }
+    this.path.push(local(t.name));
+    const attr = (name: string): string | undefined => {
+      const a = t.attributes[name];
+      return typeof a === 'string' ? a : undefined;
+    };
+    this.facts.open(this.path, { value: () => attr('V'), attribute: attr, line: () => this.parser.line });
   }
 
   private close(t: SaxesTagPlain): void {
-    const name = local(t.name);
     const depth = this.path.length - 1;
     this.path.pop();
-    if (this.sigDepth >= 0) {
-      if (depth === this.sigDepth) this.sigDepth = -1;
-      return;
-    }
-    if (depth === 1) {
-      if (name === 'EnTetePES' || name === 'Enveloppe') {
-        if (name === 'EnTetePES') this.h.onHeader?.(this.header);
-      }
-      this.domaineAt = undefined;
-      return;
-    }
-    if (depth === 2 && (name === 'EnTeteDepense' || name === 'EnTeteRecette') && this.domain) {
-      this.h.onDomain?.(this.domain);
-      return;
-    }
-    if (name === 'PJRef' && this.pjRef) {
-      if (this.ligne) this.ligne.pjRefs.push(this.pjRef);
-      else if (this.piece) this.piece.pjRefs.push(this.pjRef);
-      this.pjRef = undefined;
-      return;
-    }
-    if (depth === 5 && name === 'Tiers' && this.tiers && this.ligne) {
-      this.ligne.tiers.push(this.tiers);
-      this.tiers = undefined;
-      return;
-    }
-    if (depth === 4 && name === 'LigneDePiece' && this.ligne && this.piece && this.bord) {
-      closeLigne(this.bord, this.piece, this.ligne);
-      this.ligne = undefined;
-      return;
-    }
-    if (depth === 3 && name === 'Piece' && this.piece && this.bord) {
-      const b = this.bord;
-      closePiece(b, this.piece);
-      this.h.onPiece?.(b, this.piece);
-      if (b.pieces.length < this.maxPiecesKept) b.pieces.push(this.piece);
-      this.piece = undefined;
-      return;
-    }
-    if (depth === 2 && name === 'Bordereau' && this.bord) {
-      this.h.onBordereau?.(this.bord);
-      this.bord = undefined;
-      return;
-    }
-    if (name === 'Fichier' && this.inFichier) {
-      this.inFichier = false;
-      return;
-    }
-    if (depth === 2 && name === 'PJ' && this.pj) {
-      const pj = this.pj;
-      const b64 = this.pjText.length === 1 ? this.pjText[0]! : this.pjText.join('');
-      this.pjText = [];
-      this.h.onPj?.(pj, closePj(pj, b64));
-      this.pj = undefined;
-    }
+    this.facts.close(local(t.name), depth);
   }
 }
