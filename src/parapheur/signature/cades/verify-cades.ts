@@ -16,6 +16,8 @@ import { parseCms } from '../pades/cms.ts';
 export interface CadesSignerReport {
   /** Position of the SignerInfo in the SignedData's SET OF SignerInfo. */
   index: number;
+  /** SHA-256 (hex) of the signature value: names this signer across the successive .p7s of a co-signature. */
+  signatureSha256: string;
   signer?: { subject: string; issuer: string; serialNumber: string };
   level: 'B-B' | 'B-T' | 'non-baseline';
   /** signing-time attribute: claimed by the signer, proven only by a timestamp. */
@@ -69,9 +71,9 @@ export async function verifyCadesSignature(p7s: Uint8Array, content: Uint8Array,
 }
 
 async function verifySigner(sd: pkijs.SignedData, index: number, content: Uint8Array, certs: Uint8Array[], options: VerifyCadesOptions): Promise<CadesSignerReport> {
-  const r: CadesSignerReport = { index, level: 'non-baseline', integrity: { valid: false, digestMatches: false, signatureVerified: false }, signingCertificateV2: false, valid: false, problems: [] };
-  const problem = (fr: string): void => { r.problems.push(fr); };
   const si = sd.signerInfos[index]!;
+  const r: CadesSignerReport = { index, signatureSha256: sha256(si.signature.valueBlock.valueHexView).toString('hex'), level: 'non-baseline', integrity: { valid: false, digestMatches: false, signatureVerified: false }, signingCertificateV2: false, valid: false, problems: [] };
+  const problem = (fr: string): void => { r.problems.push(fr); };
   const attrs = si.signedAttrs?.attributes ?? [];
   if (!si.signedAttrs) problem('Signature sans attributs signés : ce n’est pas une signature CAdES');
   const md = attrValue(attrs.find((a) => a.type === OID.messageDigest)) as { valueBlock?: { valueHexView?: Uint8Array } } | undefined;
