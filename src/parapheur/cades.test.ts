@@ -101,13 +101,16 @@ describe('detached CAdES: visa → signature (two-phase) → cachet on a CSV', (
     const acts = view.json.acts as { action: string; certificate: { subject: string } | null }[];
     assert.deepEqual(acts.map((a) => a.action), ['envoyer', 'viser', 'signer', 'cachet']);
 
-    const detached = view.json.detachedSignatures as { filename: string; valid: boolean; signer: { subject: string }; signingTime: string; timestampTime: string | null; level: string; problems: string[] }[];
+    const detached = view.json.detachedSignatures as { filename: string; valid: boolean; signer: { subject: string }; signingTime: string; timestampTime: string | null; level: string; problems: string[]; signers: { subject: string | null; valid: boolean; timestampTime: string | null }[] }[];
     assert.equal(detached.length, 2);
     assert.ok(detached.every((d) => d.valid), JSON.stringify(detached.map((d) => d.problems)));
     assert.match(detached[0]!.signer.subject, /Chloé Dubois/);
     assert.match(detached[1]!.signer.subject, /Cachet serveur/);
     assert.deepEqual(detached.map((d) => d.level), ['CAdES B-T', 'CAdES B-T'], 'the TSA connector makes them B-T');
     assert.ok(detached.every((d) => d.signingTime && d.timestampTime));
+    // The seal co-signs: its .p7s holds the maire's signer too (the last .p7s is the complete co-signature).
+    assert.deepEqual(detached.map((d) => d.signers.map((x) => x.subject?.replace(/,.*/, ''))), [['CN=Chloé Dubois'], ['CN=Chloé Dubois', 'CN=Cachet serveur Commune de Testville']]);
+    assert.ok(detached[1]!.signers.every((x) => x.valid && x.timestampTime));
   });
 
   it('openssl cms verifies both .p7s over the downloaded original and refuses a modified copy', async () => {
@@ -131,6 +134,56 @@ describe('detached CAdES: visa → signature (two-phase) → cachet on a CSV', (
     assert.match(text, /Étape 2 — Signature[\s\S]*Signature détachée : budget\.csv\.signature-2\.p7s/);
     assert.match(text, /Étape 3 — Cachet serveur[\s\S]*Signature détachée : budget\.csv\.signature-3\.p7s/);
     assert.match(text, /Niveau : CAdES B-T/);
+  });
+});
+
+describe('CAdES co-signature: two personal signatures (two-phase), then the seal', () => {
+  it('the final .p7s holds the three signers; openssl cms verifies every one and prints three signerInfos', async () => {
+    const { people, cid } = w;
+    const circuit = await w.request(people.admin!, 'POST', `${P(cid)}/circuits`, {
+      name: 'Signature du DGS, signature du maire, cachet',
+      steps: [
+        { kind: 'signature', actors: { type: 'bureaux', bureauIds: [w.bureaux.dgs], mode: 'any' } },
+        { kind: 'signature', actors: { type: 'bureaux', bureauIds: [w.bureaux.maire], mode: 'any' } },
+        { kind: 'cachet' },
+      ],
+    });
+    assert.equal(circuit.status, 201, JSON.stringify(circuit.json));
+    const t = await w.request(people.admin!, 'POST', `${P(cid)}/typologies`, { type: 'Finances', sousType: 'Tableau co-signé', circuitId: circuit.json.id, format: 'cades' });
+    assert.equal(t.status, 201, JSON.stringify(t.json));
+    const id = await w.createDossier(people.secretaire!, csv, { typologieId: String(t.json.id) }, { filename: 'cosigne.csv' });
+    assert.equal((await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${id}/envoyer`, {})).status, 200);
+    for (const [who, agent] of [[people.dgs!, w.pki.agents[0]], [people.maire!, w.pki.agents[2]]] as const) {
+      const key = await Pkcs12KeySource.fromFile(agent.p12Path, agent.p12Password);
+      const chain = (await key.getCertificateChain()).map((c) => Buffer.from(c).toString('base64'));
+      const prepared = await w.request(who, 'POST', `${P(cid)}/dossiers/${id}/signature/prepare`, { certificateChain: chain });
+      assert.equal(prepared.status, 200, JSON.stringify(prepared.json));
+      const item = (prepared.json.items as { dataToSign: string; digest: string }[])[0]!;
+      const value = await key.sign({ data: new Uint8Array(Buffer.from(item.dataToSign, 'base64')), digest: new Uint8Array(Buffer.from(item.digest, 'base64')), digestAlgorithm: 'SHA-256' });
+      const done = await w.request(who, 'POST', `${P(cid)}/dossiers/${id}/signature/complete`, { sessionId: prepared.json.sessionId, signatureValues: [Buffer.from(value).toString('base64')] });
+      assert.equal(done.status, 200, JSON.stringify(done.json));
+    }
+    await w.runJobs();
+    const view = await w.request(people.secretaire!, 'GET', `${P(cid)}/dossiers/${id}`);
+    const dossier = view.json.dossier as { state: string; documents: Doc[] };
+    assert.equal(dossier.state, 'signe');
+    const signed = dossier.documents.filter((d) => d.role === 'signed');
+    assert.deepEqual(signed.map((d) => d.filename), ['cosigne.csv.signature-1.p7s', 'cosigne.csv.signature-2.p7s', 'cosigne.csv.signature-3.p7s'], 'one document per step: the history stays');
+    const detached = view.json.detachedSignatures as { valid: boolean; signers: { subject: string | null }[]; problems: string[] }[];
+    assert.deepEqual(detached.map((d) => d.signers.length), [1, 2, 3]);
+    assert.ok(detached.every((d) => d.valid), JSON.stringify(detached.map((d) => d.problems)));
+    const original = write('cosigne.csv', await download(dossier.documents.find((d) => d.role === 'principal')!.id));
+    const final = write('cosigne.csv.signature-3.p7s', await download(signed[2]!.id));
+    const ok = opensslVerify(final, original);
+    assert.equal(ok.status, 0, ok.out);
+    const printed = tool('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', final], 'openssl').out;
+    assert.equal(printed.match(/signatureAlgorithm:/g)?.length, 3, 'three SignerInfos');
+    const changed = new Uint8Array(csv);
+    changed[5] = changed[5]! ^ 1;
+    assert.notEqual(opensslVerify(final, write('cosigne-modifie.csv', changed)).status, 0);
+    const bordereau = await w.request(people.secretaire!, 'GET', `${P(cid)}/dossiers/${id}/bordereau`);
+    assert.equal(bordereau.status, 200);
+    assert.match(tool('pdftotext', ['-layout', write('bordereau-cosigne.pdf', bordereau.raw), '-'], 'poppler-utils').out, /Signatures CAdES détachées \(3\)/);
   });
 });
 

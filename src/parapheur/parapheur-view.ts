@@ -29,6 +29,9 @@ const detachedSignatureView = z.object({
   timestampTime: z.string().nullable().describe('Date prouvée par l’horodatage (B-T)'),
   level: z.string(),
   problems: z.array(z.string()),
+  signers: z
+    .array(z.object({ subject: z.string().nullable(), level: z.string(), valid: z.boolean(), signingTime: z.string().nullable(), timestampTime: z.string().nullable() }))
+    .describe('Tous les signataires de ce .p7s (co-signature), dans l’ordre de signature ; `signer` est le dernier, celui de cette étape'),
 });
 
 export const parapheurDossierView = z.object({
@@ -45,7 +48,7 @@ export const parapheurDossierView = z.object({
   detachedSignatures: z.array(detachedSignatureView).describe('Signatures CAdES détachées (.p7s), vérifiées sur le document principal'),
 });
 
-/** Each .p7s checked now against the principal document (integrity, certificate, timestamp). */
+/** Each .p7s checked now against the principal document (integrity, certificate, timestamp of every signer). */
 async function verifyDetached(deps: Deps, cid: string, documents: DocumentRow[]): Promise<z.infer<typeof detachedSignatureView>[]> {
   const p7s = detachedSignatures(documents);
   const principal = documents.find((d) => d.role === 'principal');
@@ -58,9 +61,15 @@ async function verifyDetached(deps: Deps, cid: string, documents: DocumentRow[])
   }
   const content = await readBlob(deps, principal.sha256);
   const out: z.infer<typeof detachedSignatureView>[] = [];
+  // Signers already met in an earlier .p7s, in signing order: a co-signature repeats them, then adds the step's own.
+  const seen: string[] = [];
   for (const doc of p7s) {
     const report = await verifyCadesSignature(await readBlob(deps, doc.sha256), content, { trustAnchors, crlSource: signingSources(deps).crlSource });
-    const s = report.signatures[0];
+    const rank = (x: { signatureSha256: string }) => (seen.includes(x.signatureSha256) ? seen.indexOf(x.signatureSha256) : seen.length);
+    report.signatures.sort((a, b) => rank(a) - rank(b));
+    for (const x of report.signatures) if (!seen.includes(x.signatureSha256)) seen.push(x.signatureSha256);
+    const s = report.signatures.at(-1);
+    const proven = (x: typeof s) => (x?.timestamp?.valid ? (x.timestamp.genTime?.toISOString() ?? null) : null);
     out.push({
       documentId: doc.id,
       filename: doc.filename,
@@ -68,9 +77,10 @@ async function verifyDetached(deps: Deps, cid: string, documents: DocumentRow[])
       valid: report.valid,
       signer: s?.signer ?? null,
       signingTime: s?.signingTime ?? null,
-      timestampTime: s?.timestamp?.valid ? (s.timestamp.genTime?.toISOString() ?? null) : null,
+      timestampTime: proven(s),
       level: s ? `CAdES ${s.level}` : 'CAdES',
       problems: [...report.problems, ...report.signatures.flatMap((x) => x.problems)],
+      signers: report.signatures.map((x) => ({ subject: x.signer?.subject ?? null, level: `CAdES ${x.level}`, valid: x.valid, signingTime: x.signingTime ?? null, timestampTime: proven(x) })),
     });
   }
   return out;

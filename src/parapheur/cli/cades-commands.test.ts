@@ -66,6 +66,19 @@ describe('paraphe cades sign / verify', () => {
     const untrusted = await cli('cades', 'verify', '--signature', out, '--content', content, '--ca', pki.untrustedRoot.certPath);
     assert.equal(untrusted.code, 1);
     assert.match(untrusted.stdout, /Autorité de certification non reconnue/);
+
+    // --cosign: the seal joins the agent's .p7s; verify reports both signers; a .p7s over another file is refused.
+    const co = join(dir, 'tableau.csv.cosigne.p7s');
+    const c = await cli('cades', 'sign', '--cosign', out, '--content', content, '--p12', pki.seal.p12Path, '--pass', pki.seal.p12Password, '--usage', 'seal', '--out', co, '--trust', pki.trustDir);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /Co-signé : .*CAdES B-B/);
+    const cv = await cli('cades', 'verify', '--signature', co, '--content', content, '--ca', pki.rootPemPath);
+    assert.equal(cv.code, 0, cv.stdout + cv.stderr);
+    const both = JSON.parse(cv.stdout) as { valid: boolean; signatures: { signer: { subject: string }; level: string; valid: boolean }[] };
+    assert.deepEqual(both.signatures.map((x) => [x.signer.subject.replace(/,.*/, ''), x.level, x.valid]), [['CN=Alice Martin', 'B-T', true], ['CN=Cachet serveur Commune de Testville', 'B-B', true]]);
+    const other = await cli('cades', 'sign', '--cosign', out, '--content', modified, '--p12', pki.seal.p12Path, '--pass', pki.seal.p12Password, '--usage', 'seal', '--out', join(dir, 'y.p7s'), '--trust', pki.trustDir);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /Co-signature impossible : la signature existante porte sur un autre document/);
   });
 
   it('sign refuses a revoked certificate with the French message and exit code 2', async () => {

@@ -1,6 +1,7 @@
 /**
  * `paraphe cades sign` and `paraphe cades verify`: detached CAdES signatures (.p7s) of any file, for checks
- * outside the parapheur. Exit codes: 0 signed / every signature valid, 1 invalid (verify), 2 refused input
+ * outside the parapheur; `sign --cosign <p7s>` adds the signer to an existing .p7s (co-signature), and verify
+ * reports every signer. Exit codes: 0 signed / every signature valid, 1 invalid (verify), 2 refused input
  * or configuration (the French message is printed).
  */
 import { writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { Command, Option } from 'commander';
 import { AppError } from '../../shared/errors.ts';
 import { loadTrustAnchors } from '../signature/certificates/trust-anchors.ts';
 import { signCades, type CadesLevel } from '../signature/cades/sign-cades.ts';
+import { cosignCades } from '../signature/cades/cosign-cades.ts';
 import { verifyCadesSignature } from '../signature/cades/verify-cades.ts';
 import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
 import type { SignatureUsage } from '../signature/pades/sign-pdf.ts';
@@ -22,6 +24,7 @@ interface SignFlags {
   level?: CadesLevel;
   trust?: string;
   usage: SignatureUsage;
+  cosign?: string;
 }
 
 interface VerifyFlags {
@@ -45,20 +48,23 @@ export function registerCadesCommands(program: Command): Command {
     .addOption(new Option('--level <level>', 'niveau CAdES').choices(['B-B', 'B-T']))
     .option('--trust <path>', 'dossier ou fichier des autorités de confiance (sinon PARAPHE_TRUST)')
     .addOption(new Option('--usage <usage>', 'signature personnelle ou cachet').choices(['personal', 'seal']).default('personal'))
+    .option('--cosign <file>', 'signature détachée existante (.p7s) du même fichier : le signataire s’y ajoute (co-signature)')
     .action(async (flags: SignFlags) => {
       try {
         const password = flags.pass ?? process.env.PARAPHE_P12_PASSWORD;
         if (password === undefined) throw new AppError('BAD_INPUT', 'Mot de passe du PKCS#12 manquant (--pass)', 'missing PKCS#12 password');
         const trustAnchors = loadTrustAnchors(trustPath(flags.trust));
         const keySource = await Pkcs12KeySource.fromFile(flags.p12, password);
-        const res = await signCades(await readInput(flags.content), keySource, {
+        const content = await readInput(flags.content);
+        const options = {
           trustAnchors,
           usage: flags.usage,
           ...(flags.level ? { level: flags.level } : {}),
           ...(flags.tsa ? { tsaUrl: flags.tsa } : {}),
-        });
+        };
+        const res = flags.cosign ? await cosignCades(await readInput(flags.cosign), content, keySource, options) : await signCades(content, keySource, options);
         await writeFile(flags.out, res.p7s);
-        console.log(`Signé : ${flags.out} (CAdES ${res.level}, ${res.certificate.certificate.subject}${res.timestampTime ? `, horodaté ${res.timestampTime}` : ''})`);
+        console.log(`${flags.cosign ? 'Co-signé' : 'Signé'} : ${flags.out} (CAdES ${res.level}, ${res.certificate.certificate.subject}${res.timestampTime ? `, horodaté ${res.timestampTime}` : ''})`);
       } catch (err) {
         fail(err);
       }

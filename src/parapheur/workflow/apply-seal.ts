@@ -1,7 +1,8 @@
 /**
  * The `cachet` step, applied by a background job without a click: the collectivité's seal (PKCS#12 or
  * PKCS#11 from the `parapheur-seal` connector, B-T when a TSA is configured) signs the current PDF (PAdES),
- * the PES (XAdES) or, for a CAdES typologie, adds its own detached .p7s over the principal; the job's completion
+ * the PES (XAdES) or, for a CAdES typologie, adds its own detached .p7s over the principal (a co-signature
+ * holding every earlier signer when the dossier already has one, cosign-cades.ts); the job's completion
  * stores the sealed version, records the act, moves the circuit and writes the journal in one transaction.
  * Exhausted retries leave the dossier in `erreur_cachet`, from which an admin relaunches the seal.
  */
@@ -20,8 +21,9 @@ import { assertCertificateAcceptable, CertificateVerdictCache, type CertificateE
 import { signPes } from '../signature/xades/sign.ts';
 import type { SignatureScope } from '../signature/xades/global.ts';
 import { signCades } from '../signature/cades/sign-cades.ts';
+import { cosignCades } from '../signature/cades/cosign-cades.ts';
 import { createHash } from 'node:crypto';
-import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOfStep } from '../model.ts';
+import { currentDocument, detachedSignatures, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOfStep } from '../model.ts';
 import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -57,9 +59,13 @@ async function sealPes(pes: Uint8Array, key: PadesKeySource, trustAnchors: Uint8
   return { ...onePart(await signPes(pes, signer, { role: 'Cachet serveur', signingTime: d.clock.now(), scope })), certificate, level: 'XAdES-EPES' };
 }
 
-/** The seal on another file: a detached CAdES signature (B-T when a TSA is configured), the file untouched. */
-async function sealCades(content: Uint8Array, key: PadesKeySource, trustAnchors: Uint8Array[], tsaUrl: string | undefined, cache: CertificateVerdictCache, d: Deps): Promise<Sealed> {
-  const r = await signCades(content, key, { trustAnchors, usage: 'seal', crlSource: signingSources(d).crlSource, certificateCache: cache, signingTime: d.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) });
+/**
+ * The seal on another file: a detached CAdES signature (B-T when a TSA is configured), the file untouched;
+ * with an earlier .p7s (`cosigned`), the seal joins it as one more signer.
+ */
+async function sealCades(content: Uint8Array, cosigned: Uint8Array | undefined, key: PadesKeySource, trustAnchors: Uint8Array[], tsaUrl: string | undefined, cache: CertificateVerdictCache, d: Deps): Promise<Sealed> {
+  const options = { trustAnchors, usage: 'seal' as const, crlSource: signingSources(d).crlSource, certificateCache: cache, signingTime: d.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) };
+  const r = cosigned ? await cosignCades(cosigned, content, key, options) : await signCades(content, key, options);
   return { ...onePart(r.p7s), certificate: r.certificate, level: r.level, signingTime: r.signingTime, ...(r.timestampTime ? { timestampTime: r.timestampTime } : {}) };
 }
 
@@ -82,7 +88,8 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       const sourceBytes = await readBlob(d, source.sha256);
       const isPes = signing.format === 'xades';
       const isCades = signing.format === 'cades';
-      const result: Sealed = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
+      const cosigned = isCades ? detachedSignatures(documents).at(-1) : undefined;
+      const result: Sealed = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, cosigned && (await readBlob(d, cosigned.sha256)), key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
         trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
         usage: 'seal',
         crlSource: signingSources(d).crlSource,
@@ -97,6 +104,7 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
           const { dossier: locked, documents: docs } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
           const step = await activeCachetStep(trx, p);
           if (locked.state !== 'cachet_en_cours' || !step || currentDocument(docs)!.sha256 !== source.sha256) return;
+          if (isCades && detachedSignatures(docs).at(-1)?.sha256 !== cosigned?.sha256) return;
           const mediaType = isPes ? 'application/xml' : isCades ? DETACHED_SIGNATURE_MEDIA_TYPE : 'application/pdf';
           await recordBlob(trx, sealedSha, result.size, mediaType);
           await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: signedFilename(source.filename, step.position, isPes ? 'xml' : isCades ? 'p7s' : 'pdf'), media_type: mediaType, size: result.size, sha256: sealedSha, created_by: null }).execute();

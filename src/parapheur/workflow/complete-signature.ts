@@ -4,7 +4,7 @@
  * the CMS (with a timestamp when a TSA is configured) written into the prepared PDF; XAdES: the file is
  * prepared again from the session's parameters (deterministic, checked against the digests given to the
  * device) and each bordereau's signature spliced in; CAdES: the .p7s built over the unchanged file. The
- * signed file becomes the dossier's new version (CAdES: the .p7s is added beside the principal, which stays
+ * signed file becomes the dossier's new version (CAdES: the .p7s, a co-signature holding every signer so far, is added beside the principal, which stays
  * the signed content) and the circuit moves on. A wrong value or a refused certificate leaves the dossier exactly as it was.
  */
 import type { Deps } from '../../app/deps.ts';
@@ -17,7 +17,8 @@ import { assertCertificateAcceptable, type CertificateEvidence } from '../signat
 import { assemblePadesSignature, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { assembleXadesSignature, prepareXadesSignature } from '../signature/xades/sign.ts';
 import { assembleCadesSignature, deserializePreparedCades } from '../signature/cades/sign-cades.ts';
-import { currentDocument, DETACHED_SIGNATURE_MEDIA_TYPE, signedFilename } from '../model.ts';
+import { assembleCadesCosignature } from '../signature/cades/cosign-cades.ts';
+import { currentDocument, detachedSignatures, DETACHED_SIGNATURE_MEDIA_TYPE, signedFilename } from '../model.ts';
 import { signingSources, trustAnchorsFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -78,12 +79,17 @@ async function assemblePades(deps: Deps, cid: string, p: Record<string, unknown>
   return { bytes: signed.pdf, mediaType: 'application/pdf', extension: 'pdf', evidence: signed.certificate, level: `PAdES ${signed.level}`, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}) };
 }
 
-/** Detached CAdES: the value is checked over the prepared attributes and the unchanged file; the .p7s is built. */
+/**
+ * Detached CAdES: the value is checked over the prepared attributes and the unchanged file; the .p7s is built,
+ * joined to the earlier .p7s named in the session (co-signature) when there is one.
+ */
 async function assembleCades(deps: Deps, cid: string, p: Record<string, unknown>, source: Uint8Array, values: Uint8Array[]): Promise<Signed> {
   if (values.length !== 1) throw badInput('Une seule valeur de signature est attendue pour une signature CAdES.', `expected 1 value, got ${values.length}`);
-  const signed = await assembleCadesSignature(deserializePreparedCades(p), source, values[0]!, {
-    recheckCertificate: { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource },
-  });
+  const prepared = deserializePreparedCades(p);
+  const options = { recheckCertificate: { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal' as const, crlSource: signingSources(deps).crlSource } };
+  const signed = prepared.cosignedSha256
+    ? await assembleCadesCosignature(prepared, await readBlob(deps, prepared.cosignedSha256), source, values[0]!, options)
+    : await assembleCadesSignature(prepared, source, values[0]!, options);
   return { bytes: signed.p7s, mediaType: DETACHED_SIGNATURE_MEDIA_TYPE, extension: 'p7s', evidence: signed.certificate, level: `CAdES ${signed.level}`, signingTime: signed.signingTime, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}) };
 }
 
@@ -109,7 +115,9 @@ export async function completeSignature(deps: Deps, principal: Principal, access
   return runParapheurAction(deps, principal, access, dossierId, 'signer', { needsTurn: true, bureauId: session.bureau_id }, async (ctx) => {
     const fresh = await ctx.trx.selectFrom('parapheur_signature_session').select('used_at').where('id', '=', session.id).forUpdate().executeTakeFirstOrThrow();
     const current = currentDocument(ctx.documents)!;
-    if (fresh.used_at || ctx.step?.id !== session.step_id || current.sha256 !== session.source_sha256) throw new AppError('CONFLICT', 'Le dossier a changé depuis la préparation : préparez à nouveau la signature.', 'dossier moved since preparation');
+    const cosigned = p.format === 'cades' ? ((p.cosignedSha256 as string | undefined) ?? null) : null;
+    const lastDetached = p.format === 'cades' ? (detachedSignatures(ctx.documents).at(-1)?.sha256 ?? null) : null;
+    if (fresh.used_at || ctx.step?.id !== session.step_id || current.sha256 !== session.source_sha256 || lastDetached !== cosigned) throw new AppError('CONFLICT', 'Le dossier a changé depuis la préparation : préparez à nouveau la signature.', 'dossier moved since preparation');
     await recordBlob(ctx.trx, signedSha, signed.bytes.length, signed.mediaType);
     const doc = await ctx.trx
       .insertInto('document')

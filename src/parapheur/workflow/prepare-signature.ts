@@ -21,7 +21,8 @@ import { assertCertificateAcceptable, type CertificateEvidence } from '../signat
 import { prepareXadesSignature } from '../signature/xades/sign.ts';
 import type { SignatureScope } from '../signature/xades/global.ts';
 import { prepareCadesSignature, serializePreparedCades } from '../signature/cades/sign-cades.ts';
-import { currentDocument, markSettings, xadesScopeOfStep } from '../model.ts';
+import { prepareCadesCosignature } from '../signature/cades/cosign-cades.ts';
+import { currentDocument, detachedSignatures, markSettings, xadesScopeOfStep } from '../model.ts';
 import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
@@ -36,6 +37,8 @@ export interface SignatureTurn {
   /** For a PES: what each signature covers (the dossier's `porteeSignature`), else 'auto' (as the file says). */
   xadesScope: SignatureScope;
   source: { sha256: string; filename: string };
+  /** SHA-256 of the dossier's last detached CAdES signature: the next CAdES signer co-signs it. */
+  cosignedSha256: string | null;
 }
 
 /** The rules for `signer` (state, role, whose turn, signature step), without writing anything. */
@@ -49,7 +52,7 @@ export async function checkSignatureTurn(db: Db, deps: Deps, principal: Principa
   const acting = await resolveActingBureau(db, access.collectiviteId, principal.userId, step, pd!.typologie_id, deps.clock.now(), wantedBureau);
   if (step!.kind !== 'signature') throw new AppError('INVALID_STATE', 'L’étape en cours est un visa, pas une signature.', `step kind ${step!.kind}`);
   const source = currentDocument(documents)!;
-  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), xadesScope: xadesScopeOfStep(dossier.metadata, documents), source: { sha256: source.sha256, filename: source.filename } };
+  return { acting, stepId: step!.id, typologieId: pd!.typologie_id, signing: await signingSettingsOf(db, pd!), xadesScope: xadesScopeOfStep(dossier.metadata, documents), source: { sha256: source.sha256, filename: source.filename }, cosignedSha256: detachedSignatures(documents).at(-1)?.sha256 ?? null };
 }
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
@@ -126,10 +129,14 @@ async function preparePades(deps: Deps, cid: string, source: Uint8Array, chain: 
   return { preparedPdf: prepared.parts, session: { format: 'pades', ...serializePrepared(prepared) }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
 }
 
-/** Detached CAdES: certificate checks and signed attributes (signing-time now); the file is not touched. */
-async function prepareCades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[]): Promise<Produced> {
+/**
+ * Detached CAdES: certificate checks and signed attributes (signing-time now); the file is not touched. With an
+ * earlier .p7s (`cosigned`), the signer will join it (co-signature): it is checked now and named in the session.
+ */
+async function prepareCades(deps: Deps, cid: string, source: Uint8Array, cosigned: Uint8Array | undefined, chain: Uint8Array[]): Promise<Produced> {
   const tsaUrl = await tsaUrlFor(deps, cid);
-  const prepared = await prepareCadesSignature(source, chain, { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource, signingTime: deps.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) });
+  const options = { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal' as const, crlSource: signingSources(deps).crlSource, signingTime: deps.clock.now(), ...(tsaUrl ? { tsaUrl } : {}) };
+  const prepared = cosigned ? await prepareCadesCosignature(cosigned, source, chain, options) : await prepareCadesSignature(source, chain, options);
   return { preparedPdf: null, session: { format: 'cades', ...serializePreparedCades(prepared) }, items: [{ id: 'cades', dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
 }
 
@@ -146,7 +153,7 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
   const produced: Produced = signing.format === 'xades'
     ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name, turn.xadesScope)
     : signing.format === 'cades'
-    ? await prepareCades(deps, cid, sourceBytes, chain)
+    ? await prepareCades(deps, cid, sourceBytes, turn.cosignedSha256 ? await readBlob(deps, turn.cosignedSha256) : undefined, chain)
     : await preparePades(deps, cid, sourceBytes, chain, {
         reason: onBehalf ? `Signé pour le compte du bureau ${bureau.name}` : `Signature — bureau ${bureau.name}`,
         ...(mark ? { mark: { text: markText(mark.text, { signataire: who, pourCompteDe: onBehalf, date: deps.clock.now() }), ...(mark.tag ? { tag: mark.tag } : {}), ...(mark.page ? { page: mark.page } : {}), ...(mark.x !== undefined ? { x: mark.x } : {}), ...(mark.y !== undefined ? { y: mark.y } : {}) } } : {}),
@@ -155,7 +162,7 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
   const sessionId = await deps.db.transaction().execute(async (trx) => {
     const { dossier } = await loadDossier(trx, cid, dossierId, { forUpdate: true });
     const again = await checkSignatureTurn(trx, deps, principal, access, dossierId, input.bureauId);
-    if (again.stepId !== turn.stepId || again.source.sha256 !== turn.source.sha256) throw new AppError('CONFLICT', 'Le dossier a changé pendant la préparation : recommencez.', 'dossier moved during preparation');
+    if (again.stepId !== turn.stepId || again.source.sha256 !== turn.source.sha256 || again.cosignedSha256 !== turn.cosignedSha256) throw new AppError('CONFLICT', 'Le dossier a changé pendant la préparation : recommencez.', 'dossier moved during preparation');
     if (produced.preparedPdf) await recordBlob(trx, preparedSha, partsLength(produced.preparedPdf), 'application/pdf');
     const row = await trx
       .insertInto('parapheur_signature_session')

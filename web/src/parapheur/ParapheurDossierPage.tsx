@@ -155,6 +155,7 @@ export function ParapheurDossierPage({ cid, id }: { cid: string; id: string }) {
                 <li key={sig.documentId} className="fr-text--sm">
                   {sig.filename} : {sig.valid ? 'signature valide' : `signature invalide (${sig.problems.join(' ; ')})`} — {sig.signer?.subject ?? 'signataire inconnu'}
                   {sig.signingTime ? `, le ${formatDateTime(sig.timestampTime ?? sig.signingTime)}` : ''} ({sig.level})
+                  {sig.signers.length > 1 && ` — co-signature de ${sig.signers.length} signataires : ${sig.signers.map((x) => x.subject ?? 'inconnu').join(' ; ')}`}
                 </li>
               ))}
             </ul>

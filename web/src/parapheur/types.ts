@@ -55,7 +55,7 @@ export interface ParapheurDossier {
   /** The acte this dossier is the signature circuit of. */
   origine: { type: 'acte' | 'helios'; dossierId: string; titre: string } | null;
   /** Detached CAdES signatures (.p7s), verified by the server against the principal document. */
-  detachedSignatures: { documentId: string; filename: string; valid: boolean; signer: { subject: string } | null; signingTime: string | null; timestampTime: string | null; level: string; problems: string[] }[];
+  detachedSignatures: { documentId: string; filename: string; valid: boolean; signer: { subject: string } | null; signingTime: string | null; timestampTime: string | null; level: string; problems: string[]; signers: { subject: string | null; level: string; valid: boolean; signingTime: string | null; timestampTime: string | null }[] }[];
 }
 
 export const INBOX_VIEWS = [

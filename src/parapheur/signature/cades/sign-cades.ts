@@ -49,6 +49,8 @@ export interface PreparedCadesSignature {
   certificate: CertificateEvidence;
   /** ISO time written in the signing-time attribute (whole seconds). */
   signingTime: string;
+  /** Co-signature (cosign-cades.ts): SHA-256 (hex) of the .p7s the new signer joins. */
+  cosignedSha256?: string;
 }
 
 export interface CadesSignResult {
@@ -129,6 +131,7 @@ export function serializePreparedCades(p: PreparedCadesSignature): Record<string
     ...(p.tsaUrl ? { tsaUrl: p.tsaUrl } : {}),
     certificate: p.certificate,
     signingTime: p.signingTime,
+    ...(p.cosignedSha256 ? { cosignedSha256: p.cosignedSha256 } : {}),
   };
 }
 
@@ -142,5 +145,6 @@ export function deserializePreparedCades(p: Record<string, unknown>): PreparedCa
     ...(p.tsaUrl ? { tsaUrl: p.tsaUrl as string } : {}),
     certificate: p.certificate as CertificateEvidence,
     signingTime: p.signingTime as string,
+    ...(typeof p.cosignedSha256 === 'string' ? { cosignedSha256: p.cosignedSha256 } : {}),
   };
 }

@@ -2,7 +2,9 @@
  * Verifies a detached CAdES signature (.p7s) against the file it signs: for each SignerInfo, integrity
  * (SHA-256 of the content against the message-digest attribute, and the signature over the signed
  * attributes), ESS signing-certificate-v2 binding, the claimed signing-time, the signature timestamp (B-T),
- * and the certificate chain (at the timestamp's time when there is a valid one, else now).
+ * and the certificate chain (at the timestamp's time when there is a valid one, else now). A co-signature
+ * (several SignerInfos, cosign-cades.ts) is valid only when every signer is; the signers are reported in
+ * signing order (claimed signing-time), since DER sorts the SET OF SignerInfo by encoding, not by time.
  */
 import { createHash } from 'node:crypto';
 import type { CrlSource } from '../certificates/crl-source.ts';
@@ -12,6 +14,10 @@ import { verifyTimestampToken, type TimestampVerification } from '../tsa/verify-
 import { parseCms } from '../pades/cms.ts';
 
 export interface CadesSignerReport {
+  /** Position of the SignerInfo in the SignedData's SET OF SignerInfo. */
+  index: number;
+  /** SHA-256 (hex) of the signature value: names this signer across the successive .p7s of a co-signature. */
+  signatureSha256: string;
   signer?: { subject: string; issuer: string; serialNumber: string };
   level: 'B-B' | 'B-T' | 'non-baseline';
   /** signing-time attribute: claimed by the signer, proven only by a timestamp. */
@@ -59,14 +65,15 @@ export async function verifyCadesSignature(p7s: Uint8Array, content: Uint8Array,
   if (sd.signerInfos.length === 0) report.problems.push('Aucun signataire dans la signature');
   const certs = (sd.certificates ?? []).filter((x): x is pkijs.Certificate => x instanceof pkijs.Certificate).map(certDer);
   for (let i = 0; i < sd.signerInfos.length; i++) report.signatures.push(await verifySigner(sd, i, content, certs, options));
+  report.signatures.sort((a, b) => (a.signingTime ?? '').localeCompare(b.signingTime ?? ''));
   report.valid = report.problems.length === 0 && report.signatures.every((s) => s.valid);
   return report;
 }
 
 async function verifySigner(sd: pkijs.SignedData, index: number, content: Uint8Array, certs: Uint8Array[], options: VerifyCadesOptions): Promise<CadesSignerReport> {
-  const r: CadesSignerReport = { level: 'non-baseline', integrity: { valid: false, digestMatches: false, signatureVerified: false }, signingCertificateV2: false, valid: false, problems: [] };
-  const problem = (fr: string): void => { r.problems.push(fr); };
   const si = sd.signerInfos[index]!;
+  const r: CadesSignerReport = { index, signatureSha256: sha256(si.signature.valueBlock.valueHexView).toString('hex'), level: 'non-baseline', integrity: { valid: false, digestMatches: false, signatureVerified: false }, signingCertificateV2: false, valid: false, problems: [] };
+  const problem = (fr: string): void => { r.problems.push(fr); };
   const attrs = si.signedAttrs?.attributes ?? [];
   if (!si.signedAttrs) problem('Signature sans attributs signés : ce n’est pas une signature CAdES');
   const md = attrValue(attrs.find((a) => a.type === OID.messageDigest)) as { valueBlock?: { valueHexView?: Uint8Array } } | undefined;

@@ -288,6 +288,76 @@ export function buildCms(input: CmsInput): Uint8Array {
   return new Uint8Array(contentInfo.buffer, contentInfo.byteOffset, contentInfo.length);
 }
 
+/** The top-level elements of a ContentInfo { signedData, SignedData }, each kept as the bytes it was read from. */
+interface SignedDataElements {
+  version: Uint8Array;
+  digestAlgorithms: Uint8Array[];
+  encapContentInfo: Uint8Array;
+  certificates: Uint8Array[];
+  crls: Uint8Array[];
+  signerInfos: Uint8Array[];
+}
+
+const bytesOf = (block: asn1js.AsnType): Uint8Array => new Uint8Array((block as asn1js.BaseBlock).valueBeforeDecodeView);
+const childrenOf = (block: asn1js.AsnType): asn1js.AsnType[] => ((block as asn1js.Constructed).valueBlock?.value ?? []) as asn1js.AsnType[];
+
+/** Splits a SignedData ContentInfo (read by asn1js) into its elements; throws when the structure is not that. */
+function signedDataElements(der: Uint8Array): SignedDataElements {
+  const asn = asn1js.fromBER(toArrayBuffer(der));
+  if (asn.offset === -1 || asn.offset !== der.length) throw new Error('not a single BER element');
+  const [type, explicit] = childrenOf(asn.result);
+  if (!(type instanceof asn1js.ObjectIdentifier) || type.valueBlock.toString() !== OID.signedData || !explicit) throw new Error('not a signedData ContentInfo');
+  const [sd] = childrenOf(explicit);
+  if (!(sd instanceof asn1js.Sequence)) throw new Error('SignedData is not a SEQUENCE');
+  const items = childrenOf(sd);
+  const [version, digestAlgorithms, encap] = items;
+  const signerInfos = items[items.length - 1];
+  if (!(version instanceof asn1js.Integer) || !(digestAlgorithms instanceof asn1js.Set) || !(encap instanceof asn1js.Sequence) || !(signerInfos instanceof asn1js.Set)) throw new Error('SignedData elements out of shape');
+  const tagged = (n: number) => items.slice(3, -1).find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === n);
+  const certificates = tagged(0);
+  const crls = tagged(1);
+  return {
+    version: bytesOf(version),
+    digestAlgorithms: childrenOf(digestAlgorithms).map(bytesOf),
+    encapContentInfo: bytesOf(encap),
+    certificates: certificates ? childrenOf(certificates).map(bytesOf) : [],
+    crls: crls ? childrenOf(crls).map(bytesOf) : [],
+    signerInfos: childrenOf(signerInfos).map(bytesOf),
+  };
+}
+
+/** DER SET OF: distinct elements sorted by their encodings (X.690 §11.6). */
+function derSetOf(tag: number, elements: Uint8Array[]): Buffer {
+  const distinct = new Map(elements.map((e) => [Buffer.from(e).toString('hex'), e]));
+  return tlv(tag, [...distinct.values()].sort((x, y) => Buffer.compare(x, y)));
+}
+
+/**
+ * Co-signature (RFC 5652 §5.1: one SignedData, several SignerInfos): the SignedData `existing` with the signer
+ * of `added` (a one-signer SignedData over the same detached content) joined to it. Every element already in
+ * `existing` is copied as the bytes it was read from, so the earlier SignerInfos and their timestamps are kept
+ * byte for byte; pkijs is not used to write it because it re-encodes each SignerInfo from its parsed tree and
+ * writes a SET OF in insertion order. digestAlgorithms, certificates and signerInfos become the unions, each a
+ * DER SET OF (sorted). The callers check that both are detached signatures over the same content.
+ */
+export function addSignerToCms(existing: Uint8Array, added: Uint8Array): Uint8Array {
+  const a = signedDataElements(existing);
+  const b = signedDataElements(added);
+  if (b.signerInfos.length !== 1) throw new Error('the added CMS must hold exactly one SignerInfo');
+  // Version: the existing one (at least 1); a v1 SignerInfo with issuerAndSerialNumber raises nothing (§5.1).
+  const version = a.version.length === 3 && a.version[2]! < 1 ? versionOne : a.version;
+  const signedData = tlv(0x30, [
+    version,
+    derSetOf(0x31, [...a.digestAlgorithms, ...b.digestAlgorithms]),
+    a.encapContentInfo,
+    derSetOf(0xa0, [...a.certificates, ...b.certificates]),
+    ...(a.crls.length ? [derSetOf(0xa1, a.crls)] : []),
+    derSetOf(0x31, [...a.signerInfos, ...b.signerInfos]),
+  ]);
+  const contentInfo = tlv(0x30, [signedDataOid, tlv(0xa0, [signedData])]);
+  return new Uint8Array(contentInfo.buffer, contentInfo.byteOffset, contentInfo.length);
+}
+
 /** The same ContentInfo built and encoded by pkijs: the reference buildCms is checked against (tests). */
 export function buildCmsWithPkijs(input: CmsInput): Uint8Array {
   const [signerDer, ...rest] = input.certificates;
