@@ -51,13 +51,13 @@ export function registerPdfCommands(program: Command): Command {
 
   pdf
     .command('sign')
-    .description('Signe un PDF (PAdES B-B, ou B-T avec un serveur d’horodatage)')
+    .description('Signe un PDF (PAdES B-B, ou B-T, B-LT, B-LTA avec un serveur d’horodatage)')
     .requiredOption('--in <file>', 'PDF à signer')
     .requiredOption('--out <file>', 'PDF signé à écrire')
     .requiredOption('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
     .option('--pass <password>', 'mot de passe du PKCS#12 (sinon PARAPHE_P12_PASSWORD)')
     .option('--tsa <url>', 'URL du serveur d’horodatage RFC 3161 (implique B-T)')
-    .addOption(new Option('--level <level>', 'niveau PAdES').choices(['B-B', 'B-T']))
+    .addOption(new Option('--level <level>', 'niveau PAdES').choices(['B-B', 'B-T', 'B-LT', 'B-LTA']))
     .option('--mark <text>', 'visuel de signature, ex. "Signé par … le …"')
     .option('--tag <tag>', 'balise de placement du visuel dans le texte, ex. #signature#')
     .option('--page <n>', 'page du visuel (défaut : dernière)')

@@ -1,5 +1,5 @@
 /**
- * PAdES baseline signing: B-B, and B-T when a TSA is configured.
+ * PAdES baseline signing: B-B, and B-T when a TSA is configured; signPdf goes on to B-LT and B-LTA (long-term.ts).
  *
  * Flow (also the two-phase API):
  *   1. preparePadesSignature: checks the signer certificate, optionally draws the visible mark, adds the
@@ -22,20 +22,25 @@ import { type TimestampClient } from '../tsa/tsa-client.ts';
 import { buildSignedAttributes } from './cms.ts';
 import { finishCmsSignature, sha256, type FinishCmsOptions } from './finish-cms.ts';
 import type { PadesKeySource } from './key-source.ts';
+import { addDocumentTimestamp, extendPadesToLt } from './long-term.ts';
 import { loadPdf } from './pdf-input.ts';
 import { digestByteRange, joinParts, partsLength, type PdfParts } from './pdf-parts.ts';
 import { addSignaturePlaceholder, insertContents, pdfDate, uniqueFieldName, writePlaceholderUpdate } from './signature-placeholder.ts';
 import { drawVisibleMark, type MarkPlacement, type VisibleMarkOptions } from './visible-mark.ts';
 
-export type PadesLevel = 'B-B' | 'B-T';
+export type PadesLevel = 'B-B' | 'B-T' | 'B-LT' | 'B-LTA';
+/** The levels of the CMS itself; B-LT and B-LTA are B-T plus later incremental updates (long-term.ts). */
+type CmsLevel = 'B-B' | 'B-T';
+const LEVELS: readonly PadesLevel[] = ['B-B', 'B-T', 'B-LT', 'B-LTA'];
 export type SignatureUsage = 'personal' | 'seal';
 
 /** Bytes reserved for the CMS in /Contents (hex-encoded: twice as many characters in the file). */
 export const DEFAULT_RESERVED_BYTES = 32 * 1024;
 
 export interface PadesSignOptions {
+  /** B-LT and B-LTA: signPdf only (the two-phase path produces B-B or B-T, see extendPadesToLt). */
   level?: PadesLevel;
-  /** RFC 3161 TSA URL; required for B-T (a configured URL implies B-T unless level says otherwise). */
+  /** RFC 3161 TSA URL; required from B-T up (a configured URL implies B-T unless level says otherwise). */
   tsaUrl?: string;
   /** Overrides the HTTP client built from tsaUrl (tests, other transports). */
   timestampClient?: TimestampClient;
@@ -70,7 +75,7 @@ export interface PreparedPadesSignature {
   signedAttributesDigest: Uint8Array;
   /** Signer certificate first, then its chain (DER). */
   certificateChain: Uint8Array[];
-  level: PadesLevel;
+  level: CmsLevel;
   tsaUrl?: string;
   certificate: CertificateEvidence;
   mark?: MarkPlacement;
@@ -95,11 +100,11 @@ export interface PadesSignResult {
 
 function resolveLevel(options: Pick<PadesSignOptions, 'level' | 'tsaUrl' | 'timestampClient'>): PadesLevel {
   const level = options.level ?? (options.tsaUrl || options.timestampClient ? 'B-T' : 'B-B');
-  if (level !== 'B-B' && level !== 'B-T') {
+  if (!LEVELS.includes(level)) {
     throw new AppError('BAD_INPUT', `Niveau de signature non pris en charge : ${String(level)}`, `unsupported PAdES level ${String(level)}`);
   }
-  if (level === 'B-T' && !options.tsaUrl && !options.timestampClient) {
-    throw new AppError('BAD_INPUT', 'Le niveau B-T exige un serveur d’horodatage', 'B-T requested without a TSA');
+  if (level !== 'B-B' && !options.tsaUrl && !options.timestampClient) {
+    throw new AppError('BAD_INPUT', `Le niveau ${level} exige un serveur d’horodatage`, `${level} requested without a TSA`);
   }
   return level;
 }
@@ -114,6 +119,13 @@ export async function preparePadesSignature(
   options: PadesSignOptions,
 ): Promise<PreparedPadesSignature> {
   const level = resolveLevel(options);
+  if (level !== 'B-B' && level !== 'B-T') {
+    throw new AppError('BAD_INPUT', `La signature en deux temps produit un niveau B-B ou B-T : le niveau ${level} s’obtient ensuite, sur le PDF signé`, `two-phase signing stops at B-T; ${level} comes from extendPadesToLt / addDocumentTimestamp`);
+  }
+  return prepare(input, certificateChain, options, level);
+}
+
+async function prepare(input: Uint8Array, certificateChain: Uint8Array[], options: PadesSignOptions, level: CmsLevel): Promise<PreparedPadesSignature> {
   const signerCert = certificateChain[0];
   if (!signerCert) throw new AppError('BAD_INPUT', 'Certificat du signataire absent', 'empty certificate chain');
   const pdf = await loadPdf(input, 'sign');
@@ -191,8 +203,19 @@ async function assemble(prepared: PreparedPadesSignature, contentDigest: Uint8Ar
  * ByteRange digest is the one just computed.
  */
 export async function signPdf(input: Uint8Array, keySource: PadesKeySource, options: PadesSignOptions): Promise<PadesSignResult> {
+  const level = resolveLevel(options);
   const chain = await keySource.getCertificateChain();
-  const prepared = await preparePadesSignature(input, chain, options);
+  const prepared = await prepare(input, chain, options, level === 'B-B' ? 'B-B' : 'B-T');
   const signatureValue = await keySource.sign({ data: prepared.signedAttributesDer, digest: prepared.signedAttributesDigest, digestAlgorithm: 'SHA-256' });
-  return assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {});
+  const signed = await assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {});
+  if (level !== 'B-LT' && level !== 'B-LTA') return signed;
+  // B-LT, B-LTA: further updates appended to the signed PDF, which @libpdf/core reads as one buffer
+  let pdf = (await extendPadesToLt(signed.pdf, { trustAnchors: options.trustAnchors, ...(options.crlSource ? { crlSource: options.crlSource } : {}) })).pdf;
+  let timestampTime = signed.timestampTime;
+  if (level === 'B-LTA') {
+    const stamped = await addDocumentTimestamp(pdf, { ...(options.tsaUrl ? { tsaUrl: options.tsaUrl } : {}), ...(options.timestampClient ? { timestampClient: options.timestampClient } : {}) });
+    pdf = stamped.pdf;
+    timestampTime ??= stamped.genTime;
+  }
+  return { ...signed, parts: [pdf], size: pdf.length, pdf, level, ...(timestampTime ? { timestampTime } : {}) };
 }

@@ -10,7 +10,7 @@ import type { CrlSource } from '../certificates/crl-source.ts';
 import { checkCertificate, type CertificateEvidence } from '../certificates/verify-certificate.ts';
 import { certDer, OID, pkijs, summarize, toArrayBuffer } from '../certificates/x509.ts';
 import { verifyTimestampToken, type TimestampVerification } from '../tsa/verify-timestamp.ts';
-import { parseCms } from './cms.ts';
+import { parseCms, signatureTimestampToken } from './cms.ts';
 import { loadPdf } from './pdf-input.ts';
 
 export interface SignatureReport {
@@ -145,10 +145,9 @@ async function verifyOne(file: Uint8Array, fieldName: string, dict: SigDict, opt
   if (isCades && !report.signingCertificateV2) problem('Attribut signing-certificate-v2 absent ou ne désignant pas le certificat du signataire');
   if (isCades && report.hasSigningTimeAttribute) problem('Attribut signing-time interdit par PAdES présent');
 
-  const tokenAttr = signerInfo?.unsignedAttrs?.attributes.find((x) => x.type === OID.timeStampToken);
+  const token = signatureTimestampToken(sd);
   let at: Date | undefined;
-  if (tokenAttr && signerInfo) {
-    const token = new Uint8Array((tokenAttr.values[0] as { toBER(s: boolean): ArrayBuffer }).toBER(false));
+  if (token && signerInfo) {
     const signatureValue = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
     const ts = await verifyTimestampToken(token, signatureValue, options);
     const { certificates: _c, tsaCertificate, ...rest } = ts;
@@ -157,7 +156,7 @@ async function verifyOne(file: Uint8Array, fieldName: string, dict: SigDict, opt
     if (ts.valid) at = ts.genTime;
     else problem(`Horodatage invalide${ts.certificate?.failure ? ` : ${ts.certificate.failure.messageFr}` : ''}`);
   }
-  report.level = isCades && report.signingCertificateV2 && !report.hasSigningTimeAttribute ? (tokenAttr ? 'B-T' : 'B-B') : 'non-PAdES';
+  report.level = isCades && report.signingCertificateV2 && !report.hasSigningTimeAttribute ? (token ? 'B-T' : 'B-B') : 'non-PAdES';
 
   if (signerCert) {
     report.certificate = await checkCertificate({
