@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { PdfArray, PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PDF, type PdfObject } from '@libpdf/core';
 import type { ValidationData } from '../certificates/validation-data.ts';
+import type { CertificateEvidence } from '../certificates/verify-certificate.ts';
+import { pkijs, toArrayBuffer, x509 } from '../certificates/x509.ts';
 import { pdfDate } from './signature-placeholder.ts';
 
 export interface DssContent {
@@ -104,4 +106,37 @@ export function mergeIntoDss(pdf: PDF, entries: { vriKey: string; data: Validati
   for (const kind of Object.keys(ARRAYS) as Kind[]) if (refs[kind].list.length > 0) dss.set(ARRAYS[kind], new PdfArray(refs[kind].list));
   if (vri.size > 0) dss.set('VRI', vri);
   catalog.set('DSS', registry.register(dss));
+}
+
+/** Whether an OCSP response (DER OCSPResponse) carries a status for this serial number (hex). */
+function ocspMentions(der: Uint8Array, serialHex: string): boolean {
+  try {
+    const response = pkijs.OCSPResponse.fromBER(toArrayBuffer(der));
+    const bytes = response.responseBytes?.response.valueBlock.valueHexView;
+    if (!bytes) return false;
+    const basic = pkijs.BasicOCSPResponse.fromBER(toArrayBuffer(bytes));
+    return basic.tbsResponseData.responses.some((r) => Buffer.from(r.certID.serialNumber.valueBlock.valueHexView).toString('hex').replace(/^0+/, '') === serialHex.toLowerCase().replace(/^0+/, ''));
+  } catch {
+    return false;
+  }
+}
+
+function crlIssuer(der: Uint8Array): string | undefined {
+  try {
+    return new x509.X509Crl(toArrayBuffer(der)).issuer;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the DSS holds the validation data of a checked certificate without a VRI entry naming it: every
+ * certificate of its path, and for each one below the anchor a CRL of its issuer or an OCSP response about it.
+ */
+export function dssCoversPath(dss: DssContent, evidence: CertificateEvidence): boolean {
+  if (!evidence.valid || evidence.chain.length === 0) return false;
+  const held = new Set(dss.certificates.map((der) => createHash('sha256').update(der).digest('hex')));
+  if (!evidence.chain.every((c) => held.has(c.sha256))) return false;
+  const issuers = new Set(dss.crls.map(crlIssuer).filter(Boolean));
+  return evidence.chain.slice(0, -1).every((c) => issuers.has(c.issuer) || dss.ocspResponses.some((der) => ocspMentions(der, c.serialNumber)));
 }

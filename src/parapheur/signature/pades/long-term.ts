@@ -48,7 +48,6 @@ const incomplete = (field: string, fr: string, en: string): AppError =>
 export interface SignedField {
   name: string;
   contents: PdfString;
-  subFilter?: string;
   dict: NonNullable<ReturnType<SignatureField['getSignatureDict']>>;
 }
 
@@ -59,15 +58,16 @@ export function signedFields(pdf: PDF): SignedField[] {
     const dict = field.getSignatureDict();
     const contents = dict?.get('Contents');
     if (!dict || !(contents instanceof PdfString)) continue;
-    const subFilter = dict.get('SubFilter');
-    out.push({ name: field.name, contents, dict, ...(subFilter instanceof PdfName ? { subFilter: subFilter.value } : {}) });
+    out.push({ name: field.name, contents, dict });
   }
   return out;
 }
 
-export const isDocumentTimestamp = (f: SignedField): boolean => {
-  const type = f.dict.get('Type');
-  return f.subFilter === 'ETSI.RFC3161' || (type instanceof PdfName && type.value === 'DocTimeStamp');
+/** A document timestamp (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161), not a signature. */
+export const isDocumentTimestamp = (dict: SignedField['dict']): boolean => {
+  const type = dict.get('Type');
+  const subFilter = dict.get('SubFilter');
+  return (subFilter instanceof PdfName && subFilter.value === 'ETSI.RFC3161') || (type instanceof PdfName && type.value === 'DocTimeStamp');
 };
 
 /** The signer certificate and the other certificates of a CMS (a signature or a timestamp token). */
@@ -116,7 +116,7 @@ export async function extendPadesToLt(input: Uint8Array, options: LongTermOption
       data.crls.push(...d.crls);
       data.ocspResponses.push(...d.ocspResponses);
     };
-    if (isDocumentTimestamp(field)) {
+    if (isDocumentTimestamp(field.dict)) {
       add(await pathData(field.name, contents, 'timestamping', options));
     } else {
       add(await pathData(field.name, contents, 'seal', options));
