@@ -1,7 +1,7 @@
 /**
  * PAdES long-term levels (ETSI EN 319 142-1 §5.4, §6.3) on an already signed PDF:
  *   - extendPadesToLt (B-LT): one incremental update adding to the Document Security Store the validation data
- *     of every signature of the document: the signer's certificate path up to the trust anchor, the path of the
+ *     of every signature of the document (or of the ones named): the signer's certificate path up to the trust anchor, the path of the
  *     TSA of its signature timestamp, and the CRLs / OCSP responses our certificate checks used for them; a VRI
  *     entry per signature. Document timestamps already present get the data of their TSA too.
  *   - addDocumentTimestamp (B-LTA): one incremental update adding a /DocTimeStamp signature dictionary
@@ -28,6 +28,8 @@ export interface LongTermOptions {
   trustAnchors: Uint8Array[];
   crlSource?: CrlSource;
   ocspSource?: OcspSource;
+  /** Only these signature fields (signPdf: the one just signed); default: every signed field. */
+  fieldNames?: string[];
 }
 
 export interface DocumentTimestampOptions {
@@ -100,12 +102,12 @@ async function pathData(field: string, cms: Uint8Array, usage: CertificateUsage,
 }
 
 /**
- * B-LT: adds the validation data of every signature (and of its timestamp's TSA) to the DSS, as one incremental
- * update. Refuses (AppError, French message) when a path or its revocation status cannot be established now.
+ * B-LT: adds the validation data of every signature, or of the ones named (and of its timestamp's TSA), to the
+ * DSS, as one incremental update. Refuses (AppError, French message) when a path or its revocation status cannot be established now.
  */
 export async function extendPadesToLt(input: Uint8Array, options: LongTermOptions): Promise<{ pdf: Uint8Array; fieldNames: string[] }> {
   const pdf = await loadPdf(input, 'sign');
-  const fields = signedFields(pdf);
+  const fields = signedFields(pdf).filter((f) => !options.fieldNames || options.fieldNames.includes(f.name));
   if (fields.length === 0) throw new AppError('BAD_INPUT', 'Le PDF ne contient aucune signature à compléter', 'no signature to extend to B-LT');
   const entries: { vriKey: string; data: ValidationData }[] = [];
   for (const field of fields) {

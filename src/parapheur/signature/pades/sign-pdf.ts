@@ -210,7 +210,9 @@ export async function signPdf(input: Uint8Array, keySource: PadesKeySource, opti
   const signed = await assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {});
   if (level !== 'B-LT' && level !== 'B-LTA') return signed;
   // B-LT, B-LTA: further updates appended to the signed PDF, which @libpdf/core reads as one buffer
-  let pdf = (await extendPadesToLt(signed.pdf, { trustAnchors: options.trustAnchors, ...(options.crlSource ? { crlSource: options.crlSource } : {}) })).pdf;
+  // the validation data of this signature only: an earlier signer's certificate is not this signer's business
+  const ltOptions = { trustAnchors: options.trustAnchors, fieldNames: [signed.fieldName], ...(options.crlSource ? { crlSource: options.crlSource } : {}) };
+  let pdf = (await extendPadesToLt(signed.pdf, ltOptions)).pdf;
   let timestampTime = signed.timestampTime;
   if (level === 'B-LTA') {
     const stamped = await addDocumentTimestamp(pdf, { ...(options.tsaUrl ? { tsaUrl: options.tsaUrl } : {}), ...(options.timestampClient ? { timestampClient: options.timestampClient } : {}) });
