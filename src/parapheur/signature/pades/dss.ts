@@ -56,14 +56,15 @@ export function readDss(pdf: PDF): DssContent {
 /**
  * Adds validation data to the document's DSS (created when absent): existing streams and VRI entries are kept,
  * data already present (same SHA-1) is referenced instead of stored twice, and each VRI entry lists the
- * streams of its signature. The catalog gets a new DSS dictionary, so the change is one incremental update.
+ * streams of its signature. The caller saves the change as one incremental update.
  */
 export function mergeIntoDss(pdf: PDF, entries: { vriKey: string; data: ValidationData }[]): void {
   const resolve = resolver(pdf);
   const registry = pdf.context.registry;
   const catalog = pdf.getCatalog();
   const existing = catalog.getDict('DSS', resolve);
-  const dss = new PdfDict([['Type', PdfName.of('DSS')]]);
+  // the existing DSS is updated in place (rewritten under its own object number by the incremental save)
+  const dss = existing ?? new PdfDict([['Type', PdfName.of('DSS')]]);
   const refs = {} as Record<Kind, { list: PdfRef[]; byHash: Map<string, PdfRef> }>;
   for (const kind of Object.keys(ARRAYS) as Kind[]) {
     const byHash = new Map<string, PdfRef>();
@@ -105,7 +106,7 @@ export function mergeIntoDss(pdf: PDF, entries: { vriKey: string; data: Validati
   }
   for (const kind of Object.keys(ARRAYS) as Kind[]) if (refs[kind].list.length > 0) dss.set(ARRAYS[kind], new PdfArray(refs[kind].list));
   if (vri.size > 0) dss.set('VRI', vri);
-  catalog.set('DSS', registry.register(dss));
+  if (!existing) catalog.set('DSS', registry.register(dss));
 }
 
 /** Whether an OCSP response (DER OCSPResponse) carries a status for this serial number (hex). */

@@ -171,6 +171,8 @@ describe('PAdES B-LT / B-LTA', () => {
     assert.match(v.stdout, /Horodatage du document 1 \(Horodatage1\) : VALIDE/);
     assert.match(v.stdout, /Horodatage du document 2 \(Horodatage2\) : VALIDE/);
     assert.doesNotMatch(v.stdout, /Signature 4/);
+    const qpdf = tool('qpdf', ['--check', out], 'qpdf');
+    assert.equal(qpdf.status, 0, qpdf.out);
     // the existing DSS was merged into, not replaced
     const before = readDss(await PDF.load(signedLta));
     const after = readDss(await PDF.load(readFileSync(out)));
