@@ -92,7 +92,7 @@ export async function verifyPdfSignatures(input: Uint8Array, options: VerifyOpti
     else reports.push(await verifyOne(input, field.name, dict, options));
   }
   if (reports.some((r) => r.level === 'B-T')) await longTermLevels(input, pdf, reports, stamps);
-  const lastEnd = Math.max(0, ...[...reports, ...stamps].map((r) => (r.byteRange ? r.byteRange[2]! + r.byteRange[3]! : 0)));
+  const lastEnd = Math.max(0, ...[...reports, ...stamps].map(rangeEnd));
   return {
     signatures: reports,
     documentTimestamps: stamps,
