@@ -9,7 +9,7 @@ import { loadTrustAnchors } from '../signature/certificates/trust-anchors.ts';
 import { Pkcs12KeySource } from '../signature/pades/key-source.ts';
 import { partsAsBuffers } from '../signature/pades/pdf-parts.ts';
 import { signPdf, type PadesLevel, type SignatureUsage } from '../signature/pades/sign-pdf.ts';
-import { verifyPdfSignatures, type SignatureReport } from '../signature/pades/verify.ts';
+import { verifyPdfSignatures, type DocumentTimestampReport, type SignatureReport } from '../signature/pades/verify.ts';
 import { fail, readInput, trustPath } from './cli-support.ts';
 
 interface SignFlags {
@@ -46,18 +46,26 @@ function printReport(index: number, s: SignatureReport): void {
   for (const p of s.problems) console.log(`  ! ${p}`);
 }
 
+function printDocumentTimestamp(index: number, t: DocumentTimestampReport): void {
+  console.log(`Horodatage du document ${index + 1} (${t.fieldName}) : ${t.valid ? 'VALIDE' : 'INVALIDE'}`);
+  console.log(`  Autorité d’horodatage : ${t.tsaSubject ?? 'inconnue'}`);
+  if (t.genTime) console.log(`  Date : ${t.genTime}`);
+  console.log(`  Intégrité : ${t.imprintMatches && t.signatureValid ? 'OK' : 'ÉCHEC'}${t.coversWholeDocument ? ' (couvre tout le document)' : ' (révision antérieure)'}`);
+  for (const p of t.problems) console.log(`  ! ${p}`);
+}
+
 export function registerPdfCommands(program: Command): Command {
   const pdf = program.command('pdf').description('Signature et vérification PAdES de documents PDF');
 
   pdf
     .command('sign')
-    .description('Signe un PDF (PAdES B-B, ou B-T avec un serveur d’horodatage)')
+    .description('Signe un PDF (PAdES B-B, ou B-T, B-LT, B-LTA avec un serveur d’horodatage)')
     .requiredOption('--in <file>', 'PDF à signer')
     .requiredOption('--out <file>', 'PDF signé à écrire')
     .requiredOption('--p12 <file>', 'certificat et clé du signataire (PKCS#12)')
     .option('--pass <password>', 'mot de passe du PKCS#12 (sinon PARAPHE_P12_PASSWORD)')
     .option('--tsa <url>', 'URL du serveur d’horodatage RFC 3161 (implique B-T)')
-    .addOption(new Option('--level <level>', 'niveau PAdES').choices(['B-B', 'B-T']))
+    .addOption(new Option('--level <level>', 'niveau PAdES').choices(['B-B', 'B-T', 'B-LT', 'B-LTA']))
     .option('--mark <text>', 'visuel de signature, ex. "Signé par … le …"')
     .option('--tag <tag>', 'balise de placement du visuel dans le texte, ex. #signature#')
     .option('--page <n>', 'page du visuel (défaut : dernière)')
@@ -99,6 +107,7 @@ export function registerPdfCommands(program: Command): Command {
         if (flags.json) console.log(JSON.stringify(report, null, 2));
         else if (report.signatures.length === 0) console.log('Aucune signature dans ce document.');
         else report.signatures.forEach((s, i) => printReport(i, s));
+        if (!flags.json) report.documentTimestamps.forEach((t, i) => printDocumentTimestamp(i, t));
         if (!flags.json && report.modifiedAfterLastSignature) console.log('Attention : le document a été complété après la dernière signature.');
         if (!report.valid) process.exitCode = 1;
       } catch (err) {

@@ -161,8 +161,8 @@ export class CertificateVerdictCache {
   }
 }
 
-const defaultCrlSource = new HttpCrlSource();
-const defaultOcspSource = new HttpOcspSource();
+export const defaultCrlSource = new HttpCrlSource();
+export const defaultOcspSource = new HttpOcspSource();
 
 /** Used by signing when the caller brings no cache of its own (see CertificateVerdictCache: hits are exact). */
 export const defaultCertificateVerdictCache = new CertificateVerdictCache();

@@ -398,3 +398,17 @@ export function parseCms(der: Uint8Array): pkijs.SignedData {
   if (ci.contentType !== OID.signedData) throw new Error(`CMS content type ${ci.contentType} is not signedData`);
   return new pkijs.SignedData({ schema: ci.content });
 }
+
+/** The certificate of the (first) signer of a SignedData, found in its certificate set by issuer and serial. */
+export function signerCertificateOf(sd: pkijs.SignedData): pkijs.Certificate | undefined {
+  const sid = sd.signerInfos[0]?.sid;
+  const certs = (sd.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  if (!(sid instanceof pkijs.IssuerAndSerialNumber)) return certs.length === 1 ? certs[0] : undefined;
+  return certs.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
+}
+
+/** The DER of the signature timestamp token (unsigned attribute of the first signer, B-T), if any. */
+export function signatureTimestampToken(sd: pkijs.SignedData): Uint8Array | undefined {
+  const attr = sd.signerInfos[0]?.unsignedAttrs?.attributes.find((x) => x.type === OID.timeStampToken);
+  return attr ? new Uint8Array((attr.values[0] as { toBER(s: boolean): ArrayBuffer }).toBER(false)) : undefined;
+}
