@@ -15,6 +15,7 @@ import { verifyJournal } from '../journal/verify-journal.ts';
 import { setConnectorConfig } from '../connectors/set-connector-config.ts';
 import { HttpCrlSource } from './signature/certificates/crl-source.ts';
 import { loadTrustAnchors } from './signature/certificates/trust-anchors.ts';
+import { Pkcs12KeySource } from './signature/pades/key-source.ts';
 import { verifyPdfSignatures } from './signature/pades/verify.ts';
 import { createWorld, parapheurPath as P, PASSWORD, type World } from './test-fixture.ts';
 
@@ -198,8 +199,13 @@ describe('PAdES level of the typologie', () => {
     assert.equal(out.match(/Signature Field Name: Horodatage\d\n\s*- Signer Certificate Common Name: Paraphe Test TSA/g)?.length, 2, out);
   });
 
-  it('B-LT without a TSA: the seal fails visibly (erreur_cachet, French reason journaled), the document unchanged', async () => {
+  it('B-LT without a TSA: prepare refuses the person’s signature; the seal fails visibly (erreur_cachet, French reason journaled), the document unchanged', async () => {
     const { people, cid } = w;
+    const personal = await typologie({ type: 'Courrier', sousType: 'Signature B-LT', niveauPades: 'B-LT' });
+    assert.equal(personal.status, 201, JSON.stringify(personal.json));
+    const toSign = await w.createDossier(people.secretaire!, undefined, { typologieId: personal.json.id });
+    assert.equal((await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${toSign}/envoyer`, {})).status, 200);
+    assert.equal((await w.request(people.dgs!, 'POST', `${P(cid)}/dossiers/${toSign}/viser`, {})).status, 200);
     const circuit = await w.request(people.admin!, 'POST', `${P(cid)}/circuits`, { name: 'Cachet seul', steps: [{ kind: 'cachet' }] });
     assert.equal(circuit.status, 201, JSON.stringify(circuit.json));
     const t = await typologie({ type: 'Courrier', sousType: 'Cachet B-LT', circuitId: circuit.json.id, niveauPades: 'B-LT' });
@@ -211,6 +217,11 @@ describe('PAdES level of the typologie', () => {
     try {
       const sent = await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${id}/envoyer`, {});
       assert.equal((sent.json.dossier as { state: string }).state, 'cachet_en_cours', JSON.stringify(sent.json));
+      const chain = await (await Pkcs12KeySource.fromFile(w.pki.agents[2].p12Path, w.pki.agents[2].p12Password)).getCertificateChain();
+      const refused = await w.request(people.maire!, 'POST', `${P(cid)}/dossiers/${toSign}/signature/prepare`, { certificateChain: chain.map((c) => Buffer.from(c).toString('base64')) });
+      assert.equal(refused.status, 422, JSON.stringify(refused.json));
+      assert.match(String(refused.json.message), /La typologie demande une signature PAdES B-LT, qui exige un service d’horodatage/);
+      assert.equal((await w.deps.db.selectFrom('parapheur_signature_session').select('id').where('dossier_id', '=', toSign).execute()).length, 0);
       // the job's three attempts, its back-off skipped
       for (let i = 0; i < 3; i++) {
         await w.runJobs();
