@@ -3,6 +3,7 @@
  * `paraphe sign-client` (a child process against the server started here), and the collectivité's seal
  * (background job, B-T with the local TSA). The result is checked by poppler's pdfsig (every signature
  * valid and trusted) and qpdf --check; the bordereau lists each step with certificates and hashes.
+ * Then the typologie's PAdES level: B-LTA for both the maire and the seal, and B-LT refused without a TSA.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../shared/paths.ts';
 import { verifyJournal } from '../journal/verify-journal.ts';
+import { setConnectorConfig } from '../connectors/set-connector-config.ts';
+import { HttpCrlSource } from './signature/certificates/crl-source.ts';
+import { loadTrustAnchors } from './signature/certificates/trust-anchors.ts';
+import { Pkcs12KeySource } from './signature/pades/key-source.ts';
+import { verifyPdfSignatures } from './signature/pades/verify.ts';
 import { createWorld, parapheurPath as P, PASSWORD, type World } from './test-fixture.ts';
 
 let w: World;
@@ -136,5 +142,99 @@ describe('three-step circuit: visa DGS → signature du maire (sign-client) → 
     assert.match(JSON.stringify(signed.details), /Chloé Dubois/);
     const chain = await verifyJournal(w.deps.db, { chain: w.cid });
     assert.deepEqual(chain.problems, [], 'the collectivité’s hash chain is intact');
+  });
+});
+
+describe('PAdES level of the typologie', () => {
+  const typologie = (body: Record<string, unknown>) => w.request(w.people.admin!, 'POST', `${P(w.cid)}/typologies`, { circuitId: w.circuitId, format: 'pades', mark: null, ...body });
+
+  it('the typologie API accepts, returns and edits niveauPades; ignored outside PAdES', async () => {
+    const created = await typologie({ type: 'Niveau', sousType: 'Édité', niveauPades: 'B-LT' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(created.json.niveauPades, 'B-LT');
+    const edited = await w.request(w.people.admin!, 'PUT', `${P(w.cid)}/typologies/${String(created.json.id)}`, { type: 'Niveau', sousType: 'Édité', circuitId: w.circuitId, format: 'pades', mark: null, niveauPades: null, version: created.json.version });
+    assert.equal(edited.status, 200, JSON.stringify(edited.json));
+    assert.equal(edited.json.niveauPades, null, 'null: the default level');
+    const cades = await typologie({ type: 'Niveau', sousType: 'CAdES', format: 'cades', niveauPades: 'B-LTA' });
+    assert.equal(cades.status, 201, JSON.stringify(cades.json));
+    assert.equal(cades.json.niveauPades, null, 'a level is a PAdES setting');
+    assert.equal((await typologie({ type: 'Niveau', sousType: 'Faux', niveauPades: 'B-XL' })).status, 400);
+  });
+
+  it('B-LTA: the maire (two-phase, sign-client) then the seal; every signature long-term, timestamps valid', async () => {
+    const { people, cid } = w;
+    const t = await typologie({ type: 'Courrier', sousType: 'Archivé', niveauPades: 'B-LTA', mark: { text: 'Signé par {signataire} le {date}', tag: '#signature#' } });
+    assert.equal(t.status, 201, JSON.stringify(t.json));
+    const id = await w.createDossier(people.secretaire!, undefined, { typologieId: t.json.id });
+    assert.equal((await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${id}/envoyer`, {})).status, 200);
+    assert.equal((await w.request(people.dgs!, 'POST', `${P(cid)}/dossiers/${id}/viser`, {})).status, 200);
+    const cli = await runCli(['sign-client', '--url', w.url, '--collectivite', cid, '--dossier', id, '--email', people.maire!.email, '--password', PASSWORD, '--p12', w.pki.agents[2].p12Path, '--pass', w.pki.agents[2].p12Password]);
+    assert.equal(cli.code, 0, cli.out);
+    assert.ok((await w.runJobs()) >= 1);
+
+    const done = await w.request(people.secretaire!, 'GET', `${P(cid)}/dossiers/${id}`);
+    const dossier = done.json.dossier as { state: string; documents: { id: string; role: string }[] };
+    assert.equal(dossier.state, 'signe');
+    const acts = await w.deps.db.selectFrom('parapheur_act').select(['action', 'certificate']).where('dossier_id', '=', id).where('action', 'in', ['signer', 'cachet']).orderBy('at').execute();
+    assert.deepEqual(acts.map((a) => [a.action, (a.certificate as { level: string }).level]), [['signer', 'PAdES B-LTA'], ['cachet', 'PAdES B-LTA']]);
+    const journaled = await w.deps.db.selectFrom('journal_entry').select('details').where('object_id', '=', id).where('action', 'in', ['parapheur.signer', 'parapheur.cachet']).orderBy('seq').execute();
+    assert.deepEqual(journaled.map((j) => (j.details as { level: string }).level), ['PAdES B-LTA', 'PAdES B-LTA']);
+
+    const last = dossier.documents.filter((d) => d.role === 'signed').at(-1)!;
+    const pdf = (await w.request(people.secretaire!, 'GET', `/api/collectivites/${cid}/documents/${last.id}/content`)).raw;
+    const report = await verifyPdfSignatures(pdf, { trustAnchors: loadTrustAnchors(w.pki.trustDir), crlSource: new HttpCrlSource() });
+    assert.equal(report.valid, true, JSON.stringify([report.signatures.map((s) => s.problems), report.documentTimestamps.map((d) => d.problems)]));
+    assert.deepEqual(report.signatures.map((s) => s.level), ['B-LTA', 'B-LTA']);
+    assert.equal(report.documentTimestamps.length, 2, 'one document timestamp per signature');
+    assert.ok(report.documentTimestamps.every((d) => d.valid), JSON.stringify(report.documentTimestamps));
+
+    const path = join(w.dir, 'lta.pdf');
+    writeFileSync(path, pdf);
+    const { status, out } = tool('pdfsig', ['-nssdir', `sql:${w.nssDir}`, path], 'poppler-utils');
+    assert.equal(status, 0, out);
+    assert.equal(out.match(/Signature Type: ETSI\.CAdES\.detached/g)?.length, 2, out);
+    assert.equal(out.match(/Signature Validation: Signature is Valid\./g)?.length, 2, out);
+    assert.equal(out.match(/Certificate Validation: Certificate is Trusted\./g)?.length, 2, out);
+    // the document timestamps are listed (pdfsig does not validate them: our verify above does)
+    assert.equal(out.match(/Signature Field Name: Horodatage\d\n\s*- Signer Certificate Common Name: Paraphe Test TSA/g)?.length, 2, out);
+  });
+
+  it('B-LT without a TSA: prepare refuses the person’s signature; the seal fails visibly (erreur_cachet, French reason journaled), the document unchanged', async () => {
+    const { people, cid } = w;
+    const personal = await typologie({ type: 'Courrier', sousType: 'Signature B-LT', niveauPades: 'B-LT' });
+    assert.equal(personal.status, 201, JSON.stringify(personal.json));
+    const toSign = await w.createDossier(people.secretaire!, undefined, { typologieId: personal.json.id });
+    assert.equal((await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${toSign}/envoyer`, {})).status, 200);
+    assert.equal((await w.request(people.dgs!, 'POST', `${P(cid)}/dossiers/${toSign}/viser`, {})).status, 200);
+    const circuit = await w.request(people.admin!, 'POST', `${P(cid)}/circuits`, { name: 'Cachet seul', steps: [{ kind: 'cachet' }] });
+    assert.equal(circuit.status, 201, JSON.stringify(circuit.json));
+    const t = await typologie({ type: 'Courrier', sousType: 'Cachet B-LT', circuitId: circuit.json.id, niveauPades: 'B-LT' });
+    assert.equal(t.status, 201, JSON.stringify(t.json));
+    const id = await w.createDossier(people.secretaire!, undefined, { typologieId: t.json.id });
+    const before = await w.deps.db.selectFrom('document').select(['role', 'sha256']).where('dossier_id', '=', id).execute();
+    const operatorTsa = await w.deps.db.selectFrom('connector_config').select(['scope_id', 'config']).where('connector', '=', 'tsa').where('scope_type', '=', 'operator').executeTakeFirstOrThrow();
+    await w.deps.db.deleteFrom('connector_config').where('connector', '=', 'tsa').execute();
+    try {
+      const sent = await w.request(people.secretaire!, 'POST', `${P(cid)}/dossiers/${id}/envoyer`, {});
+      assert.equal((sent.json.dossier as { state: string }).state, 'cachet_en_cours', JSON.stringify(sent.json));
+      const chain = await (await Pkcs12KeySource.fromFile(w.pki.agents[2].p12Path, w.pki.agents[2].p12Password)).getCertificateChain();
+      const refused = await w.request(people.maire!, 'POST', `${P(cid)}/dossiers/${toSign}/signature/prepare`, { certificateChain: chain.map((c) => Buffer.from(c).toString('base64')) });
+      assert.equal(refused.status, 422, JSON.stringify(refused.json));
+      assert.match(String(refused.json.message), /La typologie demande une signature PAdES B-LT, qui exige un service d’horodatage/);
+      assert.equal((await w.deps.db.selectFrom('parapheur_signature_session').select('id').where('dossier_id', '=', toSign).execute()).length, 0);
+      // the job's three attempts, its back-off skipped
+      for (let i = 0; i < 3; i++) {
+        await w.runJobs();
+        await w.deps.db.updateTable('job').set({ run_at: new Date(0) }).where('state', '=', 'pending').execute();
+      }
+    } finally {
+      await setConnectorConfig(w.deps, { userId: null, tokenId: null, label: 'tests' }, { type: 'operator', id: operatorTsa.scope_id }, 'tsa', operatorTsa.config as Record<string, unknown>);
+    }
+    const view = await w.request(people.secretaire!, 'GET', `${P(cid)}/dossiers/${id}`);
+    assert.equal((view.json.dossier as { state: string }).state, 'erreur_cachet');
+    const failed = await w.deps.db.selectFrom('journal_entry').select('details').where('object_id', '=', id).where('action', '=', 'parapheur.cachet.failed').executeTakeFirstOrThrow();
+    assert.match(String((failed.details as { error: string }).error), /signature PAdES B-LT, qui exige un service d’horodatage : aucun n’est configuré/);
+    assert.deepEqual(await w.deps.db.selectFrom('document').select(['role', 'sha256']).where('dossier_id', '=', id).execute(), before, 'no sealed version');
+    assert.equal((await w.deps.db.selectFrom('parapheur_act').select('id').where('dossier_id', '=', id).where('action', '=', 'cachet').execute()).length, 0);
   });
 });

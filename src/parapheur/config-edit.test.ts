@@ -140,14 +140,14 @@ describe('editing a typologie in place', () => {
     assert.equal(before.format, 'pades');
     const put = await w.request(people.admin!, 'PUT', `${P(cid)}/typologies/${w.typologieId}`, { type: 'Courrier', sousType: 'Sortant signé à part', circuitId: w.circuitId, format: 'cades', mark: null, version: before.version });
     assert.equal(put.status, 200, JSON.stringify(put.json));
-    assert.deepEqual({ ...put.json }, { id: w.typologieId, type: 'Courrier', sousType: 'Sortant signé à part', circuitId: w.circuitId, format: 'cades', mark: null, version: before.version + 1 });
+    assert.deepEqual({ ...put.json }, { id: w.typologieId, type: 'Courrier', sousType: 'Sortant signé à part', circuitId: w.circuitId, format: 'cades', mark: null, niveauPades: null, version: before.version + 1 });
 
     assert.equal(await prepareFormat(running), 'pades', 'the dossier sent before the edit is signed as it started');
     const next = await sent();
     assert.equal(await prepareFormat(next), 'cades', 'the next dossier uses the new format');
 
     const entries = await journal('parapheur.typologie.updated', w.typologieId);
-    assert.deepEqual(entries, [{ version: before.version + 1, before: { type: 'Courrier', sousType: 'Sortant', circuitId: w.circuitId, format: 'pades', mark: before.mark }, after: { type: 'Courrier', sousType: 'Sortant signé à part', circuitId: w.circuitId, format: 'cades', mark: null } }]);
+    assert.deepEqual(entries, [{ version: before.version + 1, before: { type: 'Courrier', sousType: 'Sortant', circuitId: w.circuitId, format: 'pades', mark: before.mark, niveauPades: null }, after: { type: 'Courrier', sousType: 'Sortant signé à part', circuitId: w.circuitId, format: 'cades', mark: null, niveauPades: null } }]);
 
     const stale = await w.request(people.admin!, 'PUT', `${P(cid)}/typologies/${w.typologieId}`, { type: 'Courrier', sousType: 'Sortant', circuitId: w.circuitId, format: 'pades', version: before.version });
     assert.equal(stale.status, 409);

@@ -43,12 +43,17 @@ export const markSettings = z.object({
 });
 export type MarkSettings = z.infer<typeof markSettings>;
 
+/** PAdES baseline levels a typologie may ask for (ETSI EN 319 142-1); B-T and above need the collectivité's TSA. */
+export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
+export const padesLevel = z.enum(PADES_LEVELS);
+
 const typologieFields = {
   type: z.string().trim().min(1, 'Le type est obligatoire.').max(100),
   sousType: z.string().trim().min(1, 'Le sous-type est obligatoire.').max(100),
   circuitId: uuid,
   format: z.enum(['pades', 'xades', 'cades']).default('pades'),
   mark: markSettings.nullable().default(null),
+  niveauPades: padesLevel.nullable().default(null).describe('Niveau PAdES des signatures (format pades seulement, ignoré sinon) ; absent : B-T si un horodatage est configuré, sinon B-B'),
 };
 export const typologieInput = z.object(typologieFields);
 export const typologieUpdateInput = z.object({ ...typologieFields, version: expectedVersion });

@@ -10,6 +10,7 @@ import { AppError } from '../shared/errors.ts';
 import { loadTrustAnchors } from './signature/certificates/trust-anchors.ts';
 import { HttpCrlSource, type CrlSource } from './signature/certificates/crl-source.ts';
 import { Pkcs12KeySource, type PadesKeySource } from './signature/pades/key-source.ts';
+import type { PadesLevel } from './signature/pades/sign-pdf.ts';
 import { Pkcs11KeySource } from './signature/pades/pkcs11-key-source.ts';
 
 export const trustConfig = z.object({ trustAnchorsPath: z.string().min(1).describe('Dossier des certificats d’autorité de confiance (PEM)') });
@@ -59,6 +60,19 @@ export async function tsaUrlFor(deps: Deps, collectiviteId: string): Promise<str
   const { config } = await resolveConnectorConfig(deps.db, deps.connectors, collectiviteId, CONNECTOR_TSA);
   const parsed = tsaConfig.safeParse(config);
   return parsed.success ? parsed.data.url : undefined;
+}
+
+/**
+ * The PAdES level a signature of this collectivité is made at, and the TSA it uses: the typologie's level, or
+ * by default B-T with a TSA, B-B without. A level from B-T up without a TSA is refused, never lowered.
+ */
+export async function padesLevelFor(deps: Deps, collectiviteId: string, wanted: PadesLevel | null): Promise<{ level: PadesLevel; tsaUrl?: string }> {
+  const tsaUrl = await tsaUrlFor(deps, collectiviteId);
+  const level = wanted ?? (tsaUrl ? 'B-T' : 'B-B');
+  if (level !== 'B-B' && !tsaUrl) {
+    throw new AppError('UNPROCESSABLE', `La typologie demande une signature PAdES ${level}, qui exige un service d’horodatage : aucun n’est configuré pour cette collectivité (connecteur « Horodatage (RFC 3161) »).`, `PAdES ${level} requested but no TSA is configured for collectivite ${collectiviteId}`);
+  }
+  return { level, ...(tsaUrl ? { tsaUrl } : {}) };
 }
 
 const SCOPE_RANK: Record<string, number> = { operator: 0, group: 1, collectivite: 2 };

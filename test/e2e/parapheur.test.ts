@@ -169,6 +169,14 @@ describe('parapheur and ACTES screens', { timeout: 600_000 }, () => {
       await typologieEditor.getByRole('heading', { name: 'Modifier la typologie « Actes — Délibération »' }).waitFor();
       await typologieEditor.getByLabel('Circuit (obligatoire)').selectOption({ label: 'Courrier : visa secrétariat, signature conjointe' });
       await typologieEditor.getByLabel('Texte de la mention').fill('Signé électroniquement par {signataire} le {date}');
+      // The PAdES level: the default unless chosen, offered for PAdES only.
+      const niveau = typologieEditor.getByLabel('Niveau de signature PAdES');
+      assert.equal(await niveau.inputValue(), '');
+      assert.deepEqual(await niveau.locator('option').allTextContents(), ['Par défaut (B-T si un horodatage est configuré)', 'B-B', 'B-T', 'B-LT', 'B-LTA']);
+      await typologieEditor.getByLabel('Format de signature').selectOption('xades');
+      await niveau.waitFor({ state: 'detached' });
+      await typologieEditor.getByLabel('Format de signature').selectOption('pades');
+      await niveau.waitFor();
       await check(page, '29c-admin-editeur-typologie');
       await typologieEditor.getByRole('button', { name: 'Enregistrer les modifications' }).click();
       await page.getByText('La typologie « Actes — Délibération » a été modifiée. Les dossiers déjà envoyés gardent leurs réglages.').waitFor();

@@ -17,3 +17,6 @@ export function assertId(id: string, what: string, whatFr: string): void {
 export function staleEdit(whatFr: string, what: string, current: number, given: number): AppError {
   return new AppError('CONFLICT', `${whatFr.charAt(0).toUpperCase()}${whatFr.slice(1)} a été modifié${what === 'typologie' ? 'e' : ''} par quelqu’un d’autre depuis que vous l’avez ouvert${what === 'typologie' ? 'e' : ''} : rechargez la page pour voir la version actuelle, puis refaites votre modification.`, `stale ${what} edit: version ${given}, current ${current}`, { currentVersion: current });
 }
+
+/** The PAdES level kept for a typologie: only a PAdES typologie has one (for XAdES and CAdES it is ignored). */
+export const padesLevelSetting = (input: { format: string; niveauPades: string | null }): string | null => (input.format === 'pades' ? input.niveauPades : null);

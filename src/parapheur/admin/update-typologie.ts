@@ -5,12 +5,12 @@ import { appendJournal } from '../../journal/append-journal.ts';
 import type { ParapheurTypologieRow } from '../../platform/db/schema.ts';
 import { AppError, notFound } from '../../shared/errors.ts';
 import type { typologieUpdateInput } from '../model.ts';
-import { assertId, staleEdit } from './shared.ts';
+import { assertId, padesLevelSetting, staleEdit } from './shared.ts';
 
-const described = (t: { type: string; sous_type: string; circuit_id: string; format: string; mark: unknown }) => ({ type: t.type, sousType: t.sous_type, circuitId: t.circuit_id, format: t.format, mark: t.mark ?? null });
+const described = (t: { type: string; sous_type: string; circuit_id: string; format: string; mark: unknown; niveau_pades: string | null }) => ({ type: t.type, sousType: t.sous_type, circuitId: t.circuit_id, format: t.format, mark: t.mark ?? null, niveauPades: t.niveau_pades });
 
 /**
- * Edits a typologie in place (type, sous-type, circuit, format, visible mark) with the rules of creation.
+ * Edits a typologie in place (type, sous-type, circuit, format, visible mark, PAdES level) with the rules of creation.
  * Dossiers already sent keep the circuit, format and mark they started with (copied at envoi); drafts and
  * the next dossiers use the new settings. A stale edit (another one saved since it was read) is refused (409).
  */
@@ -26,7 +26,7 @@ export async function updateTypologie(deps: Deps, actor: Actor, collectiviteId: 
     if (clash) throw new AppError('CONFLICT', `La typologie « ${input.type} / ${input.sousType} » existe déjà.`, 'typologie taken');
     const updated = await trx
       .updateTable('parapheur_typologie')
-      .set((eb) => ({ type: input.type, sous_type: input.sousType, circuit_id: input.circuitId, format: input.format, mark: input.mark ? JSON.stringify(input.mark) : null, version: eb('version', '+', 1), updated_at: deps.clock.now() }))
+      .set((eb) => ({ type: input.type, sous_type: input.sousType, circuit_id: input.circuitId, format: input.format, mark: input.mark ? JSON.stringify(input.mark) : null, niveau_pades: padesLevelSetting(input), version: eb('version', '+', 1), updated_at: deps.clock.now() }))
       .where('id', '=', typologieId)
       .returningAll()
       .executeTakeFirstOrThrow();

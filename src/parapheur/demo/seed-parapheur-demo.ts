@@ -107,6 +107,6 @@ export async function seedParapheurDemo(deps: Deps, actor: Actor, operatorId: st
   });
   const mark = { text: 'Signé par {signataire} le {date}', tag: '#signature#' };
   for (const [type, sousType] of [['Actes', 'Délibération'], ['Actes', 'Arrêté'], ['Courrier', 'Sortant']] as const) {
-    await createTypologie(deps, actor, c.id, { type, sousType, circuitId: circuit.id, format: 'pades', mark });
+    await createTypologie(deps, actor, c.id, { type, sousType, circuitId: circuit.id, format: 'pades', mark, niveauPades: null });
   }
 }

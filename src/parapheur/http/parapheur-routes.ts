@@ -8,7 +8,7 @@ import { collectiviteParams, errorResponses, tenantOf } from '../../http/route-k
 import { actorOf } from '../../identity/principal.ts';
 import { forbidden, notFound } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
-import { bureauInput, circuitInput, circuitUpdateInput, delegationInput, typologieInput, typologieUpdateInput } from '../model.ts';
+import { bureauInput, circuitInput, circuitUpdateInput, delegationInput, padesLevel, typologieInput, typologieUpdateInput } from '../model.ts';
 import { createBureau } from '../admin/create-bureau.ts';
 import { deleteBureau } from '../admin/delete-bureau.ts';
 import { setBureauHolders } from '../admin/set-bureau-holders.ts';
@@ -43,7 +43,7 @@ const dossierParams = collectiviteParams.extend({ dossierId: z.string() });
 const idParams = (name: string) => collectiviteParams.extend({ [name]: z.string() });
 const bureauView = z.object({ id: z.string(), name: z.string(), superiorId: z.string().nullable(), holderUserIds: z.array(z.string()) });
 const circuitView = z.object({ id: z.string(), name: z.string(), steps: z.array(z.unknown()), version: z.number().describe('À renvoyer pour modifier le circuit') });
-const typologieView = z.object({ id: z.string(), type: z.string(), sousType: z.string(), circuitId: z.string(), format: z.string(), mark: z.unknown().nullable(), version: z.number().describe('À renvoyer pour modifier la typologie') });
+const typologieView = z.object({ id: z.string(), type: z.string(), sousType: z.string(), circuitId: z.string(), format: z.string(), mark: z.unknown().nullable(), niveauPades: padesLevel.nullable().describe('Niveau PAdES ; null : B-T si un horodatage est configuré, sinon B-B'), version: z.number().describe('À renvoyer pour modifier la typologie') });
 const delegationView = z.object({ id: z.string(), fromBureauId: z.string(), toBureauId: z.string(), startsAt: z.string(), endsAt: z.string(), typologieIds: z.array(z.string()), revoked: z.boolean() });
 const withBureau = { bureauId: z.string().optional().describe('Bureau au nom duquel agir (si vous en tenez plusieurs)') };
 
@@ -101,7 +101,7 @@ export function parapheurRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.status(204).send(null);
   });
 
-  const presentTypologie = (t: { id: string; type: string; sous_type: string; circuit_id: string; format: string; mark: unknown; version: number }) => ({ id: t.id, type: t.type, sousType: t.sous_type, circuitId: t.circuit_id, format: t.format, mark: t.mark ?? null, version: t.version });
+  const presentTypologie = (t: { id: string; type: string; sous_type: string; circuit_id: string; format: string; mark: unknown; niveau_pades: string | null; version: number }) => ({ id: t.id, type: t.type, sousType: t.sous_type, circuitId: t.circuit_id, format: t.format, mark: t.mark ?? null, niveauPades: padesLevel.nullable().parse(t.niveau_pades), version: t.version });
   r.get(`${P}/typologies`, { config: READ, schema: { tags, summary: 'Typologies (type × sous-type)', params: collectiviteParams, response: { 200: z.object({ items: z.array(typologieView) }), ...errorResponses } } }, async (request) => {
     const access = tenantOf(request);
     const rows = await deps.db.selectFrom('parapheur_typologie').selectAll().where('collectivite_id', '=', access.collectiviteId).orderBy('type').orderBy('sous_type').execute();

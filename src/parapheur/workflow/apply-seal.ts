@@ -1,6 +1,7 @@
 /**
  * The `cachet` step, applied by a background job without a click: the collectivité's seal (PKCS#12 or
- * PKCS#11 from the `parapheur-seal` connector, B-T when a TSA is configured) signs the current PDF (PAdES),
+ * PKCS#11 from the `parapheur-seal` connector) signs the current PDF (PAdES, at the typologie's level: by default
+ * B-T when a TSA is configured; a level the collectivité cannot reach fails the step, never a lower level),
  * the PES (XAdES) or, for a CAdES typologie, adds its own detached .p7s over the principal (a co-signature
  * holding every earlier signer when the dossier already has one, cosign-cades.ts); the job's completion
  * stores the sealed version, records the act, moves the circuit and writes the journal in one transaction.
@@ -9,10 +10,11 @@
 import { changeDossierState } from '../../dossiers/change-state.ts';
 import type { Deps } from '../../app/deps.ts';
 import { systemActor } from '../../identity/principal.ts';
+import { AppError } from '../../shared/errors.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
 import { loadDossier } from '../../dossiers/load-dossier.ts';
 import type { Db } from '../../platform/db/database.ts';
-import type { JobHandler } from '../../platform/jobs/job-queue.ts';
+import type { JobHandler, JobResult } from '../../platform/jobs/job-queue.ts';
 import type { JobRow } from '../../platform/db/schema.ts';
 import type { PadesKeySource } from '../signature/pades/key-source.ts';
 import { signPdf } from '../signature/pades/sign-pdf.ts';
@@ -24,7 +26,7 @@ import { signCades } from '../signature/cades/sign-cades.ts';
 import { cosignCades } from '../signature/cades/cosign-cades.ts';
 import { createHash } from 'node:crypto';
 import { currentDocument, detachedSignatures, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOfStep } from '../model.ts';
-import { markText, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
+import { markText, padesLevelFor, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
 import { signingSettingsOf } from './run-parapheur-action.ts';
@@ -69,52 +71,17 @@ async function sealCades(content: Uint8Array, cosigned: Uint8Array | undefined, 
   return { ...onePart(r.p7s), certificate: r.certificate, level: r.level, signingTime: r.signingTime, ...(r.timestampTime ? { timestampTime: r.timestampTime } : {}) };
 }
 
+/**
+ * The job's error is what the journal keeps when the seal gives up (`erreur_cachet`): an application error
+ * (a level the collectivité cannot reach, a refused certificate) says why in French, then in English.
+ */
+const withFrenchReason = (e: unknown): unknown => (e instanceof AppError ? new Error(`${e.messageFr} (${e.message})`, { cause: e }) : e);
+
 export function sealJobHandler(deps: () => Deps): JobHandler {
   const cache = new CertificateVerdictCache();
   return {
     backoffSeconds: 5,
-    async run(job: JobRow) {
-      const d = deps();
-      const p = job.payload as unknown as Payload;
-      const { dossier, documents } = await loadDossier(d.db, p.collectiviteId, p.dossierId);
-      if (dossier.state !== 'cachet_en_cours' || !(await activeCachetStep(d.db, p))) return {};
-      const source = currentDocument(documents)!;
-      const key = await sealKeyFor(d, p.collectiviteId);
-      const pd = await d.db.selectFrom('parapheur_dossier').select(['typologie_id', 'format', 'mark']).where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
-      const signing = await signingSettingsOf(d.db, pd);
-      const collectivite = await d.db.selectFrom('collectivite').select('name').where('id', '=', p.collectiviteId).executeTakeFirstOrThrow();
-      const tsaUrl = await tsaUrlFor(d, p.collectiviteId);
-      const mark = signing.mark ? markSettings.parse(signing.mark) : null;
-      const sourceBytes = await readBlob(d, source.sha256);
-      const isPes = signing.format === 'xades';
-      const isCades = signing.format === 'cades';
-      const cosigned = isCades ? detachedSignatures(documents).at(-1) : undefined;
-      const result: Sealed = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, cosigned && (await readBlob(d, cosigned.sha256)), key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
-        trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
-        usage: 'seal',
-        crlSource: signingSources(d).crlSource,
-        certificateCache: cache,
-        ...(tsaUrl ? { tsaUrl } : {}),
-        reason: `Cachet serveur — ${collectivite.name}`,
-        ...(mark ? { mark: { text: markText('Cachet de {signataire} le {date}', { signataire: collectivite.name, pourCompteDe: null, date: d.clock.now() }), tag: '#cachet#' } } : {}),
-      });
-      const sealedSha = await putBlob(d, result.parts);
-      return {
-        complete: async (trx: Db) => {
-          const { dossier: locked, documents: docs } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
-          const step = await activeCachetStep(trx, p);
-          if (locked.state !== 'cachet_en_cours' || !step || currentDocument(docs)!.sha256 !== source.sha256) return;
-          if (isCades && detachedSignatures(docs).at(-1)?.sha256 !== cosigned?.sha256) return;
-          const mediaType = isPes ? 'application/xml' : isCades ? DETACHED_SIGNATURE_MEDIA_TYPE : 'application/pdf';
-          await recordBlob(trx, sealedSha, result.size, mediaType);
-          await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: signedFilename(source.filename, step.position, isPes ? 'xml' : isCades ? 'p7s' : 'pdf'), media_type: mediaType, size: result.size, sha256: sealedSha, created_by: null }).execute();
-          await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level: isPes ? result.level : `${isCades ? 'CAdES' : 'PAdES'} ${result.level}`, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}), ...(result.signingTime ? { signingTime: result.signingTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
-          const progress = await recordStepAct(trx, d, step, '');
-          await changeDossierState(trx, d, locked, progress.state);
-          await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet', objectType: 'dossier', objectId: p.dossierId, details: { from: locked.state, to: progress.state, step: step.position, level: result.level, certificate: result.certificate.certificate, attempt: job.attempts }, documentHashes: [source.sha256, sealedSha] });
-        },
-      };
-    },
+    run: (job: JobRow) => sealOnce(deps(), job, cache).catch((e: unknown) => Promise.reject(withFrenchReason(e))),
     async exhausted(trx, job, error) {
       const d = deps();
       const p = job.payload as unknown as Payload;
@@ -122,6 +89,49 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
       if (dossier.state !== 'cachet_en_cours') return;
       await changeDossierState(trx, d, dossier, 'erreur_cachet');
       await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet.failed', objectType: 'dossier', objectId: p.dossierId, details: { from: dossier.state, to: 'erreur_cachet', attempts: job.attempts, error }, documentHashes: documents.map((x) => x.sha256) });
+    },
+  };
+}
+
+async function sealOnce(d: Deps, job: JobRow, cache: CertificateVerdictCache): Promise<JobResult> {
+  const p = job.payload as unknown as Payload;
+  const { dossier, documents } = await loadDossier(d.db, p.collectiviteId, p.dossierId);
+  if (dossier.state !== 'cachet_en_cours' || !(await activeCachetStep(d.db, p))) return {};
+  const source = currentDocument(documents)!;
+  const key = await sealKeyFor(d, p.collectiviteId);
+  const pd = await d.db.selectFrom('parapheur_dossier').select(['typologie_id', 'format', 'mark', 'niveau_pades']).where('dossier_id', '=', p.dossierId).executeTakeFirstOrThrow();
+  const signing = await signingSettingsOf(d.db, pd);
+  const collectivite = await d.db.selectFrom('collectivite').select('name').where('id', '=', p.collectiviteId).executeTakeFirstOrThrow();
+  const tsaUrl = await tsaUrlFor(d, p.collectiviteId);
+  const mark = signing.mark ? markSettings.parse(signing.mark) : null;
+  const sourceBytes = await readBlob(d, source.sha256);
+  const isPes = signing.format === 'xades';
+  const isCades = signing.format === 'cades';
+  const cosigned = isCades ? detachedSignatures(documents).at(-1) : undefined;
+  const result: Sealed = isPes ? await sealPes(sourceBytes, key, await trustAnchorsFor(d, p.collectiviteId), d, xadesScopeOfStep(dossier.metadata, documents)) : isCades ? await sealCades(sourceBytes, cosigned && (await readBlob(d, cosigned.sha256)), key, await trustAnchorsFor(d, p.collectiviteId), tsaUrl, cache, d) : await signPdf(sourceBytes, key, {
+    trustAnchors: await trustAnchorsFor(d, p.collectiviteId),
+    usage: 'seal',
+    crlSource: signingSources(d).crlSource,
+    certificateCache: cache,
+    ...(await padesLevelFor(d, p.collectiviteId, signing.niveauPades)),
+    reason: `Cachet serveur — ${collectivite.name}`,
+    ...(mark ? { mark: { text: markText('Cachet de {signataire} le {date}', { signataire: collectivite.name, pourCompteDe: null, date: d.clock.now() }), tag: '#cachet#' } } : {}),
+  });
+  const sealedSha = await putBlob(d, result.parts);
+  const level = isPes ? result.level : `${isCades ? 'CAdES' : 'PAdES'} ${result.level}`;
+  return {
+    complete: async (trx: Db) => {
+      const { dossier: locked, documents: docs } = await loadDossier(trx, p.collectiviteId, p.dossierId, { forUpdate: true });
+      const step = await activeCachetStep(trx, p);
+      if (locked.state !== 'cachet_en_cours' || !step || currentDocument(docs)!.sha256 !== source.sha256) return;
+      if (isCades && detachedSignatures(docs).at(-1)?.sha256 !== cosigned?.sha256) return;
+      const mediaType = isPes ? 'application/xml' : isCades ? DETACHED_SIGNATURE_MEDIA_TYPE : 'application/pdf';
+      await recordBlob(trx, sealedSha, result.size, mediaType);
+      await trx.insertInto('document').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, role: 'signed', filename: signedFilename(source.filename, step.position, isPes ? 'xml' : isCades ? 'p7s' : 'pdf'), media_type: mediaType, size: result.size, sha256: sealedSha, created_by: null }).execute();
+      await trx.insertInto('parapheur_act').values({ collectivite_id: p.collectiviteId, dossier_id: p.dossierId, step_id: step.id, action: 'cachet', bureau_id: null, via_bureau_id: null, user_id: null, actor_label: `Cachet serveur (${result.certificate.certificate.subject})`, at: d.clock.now(), comment: null, certificate: JSON.stringify({ ...result.certificate, level, ...(result.timestampTime ? { timestampTime: result.timestampTime } : {}), ...(result.signingTime ? { signingTime: result.signingTime } : {}) }), signed_sha256: source.sha256, document_hashes: JSON.stringify([source.sha256, sealedSha]) }).execute();
+      const progress = await recordStepAct(trx, d, step, '');
+      await changeDossierState(trx, d, locked, progress.state);
+      await appendJournal(trx, d.clock, systemActor, { collectiviteId: p.collectiviteId, action: 'parapheur.cachet', objectType: 'dossier', objectId: p.dossierId, details: { from: locked.state, to: progress.state, step: step.position, level, certificate: result.certificate.certificate, attempt: job.attempts }, documentHashes: [source.sha256, sealedSha] });
     },
   };
 }

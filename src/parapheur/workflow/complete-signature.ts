@@ -1,7 +1,8 @@
 /**
  * Phase 2 of a personal signature: the device's signature values are checked against the prepared data and
  * the certificate (checked again: it may have been revoked between the phases), then assembled — PAdES:
- * the CMS (with a timestamp when a TSA is configured) written into the prepared PDF; XAdES: the file is
+ * the CMS (with a timestamp when a TSA is configured) written into the prepared PDF, then for B-LT / B-LTA the
+ * DSS and the document timestamp appended before the PDF is stored; XAdES: the file is
  * prepared again from the session's parameters (deterministic, checked against the digests given to the
  * device) and each bordereau's signature spliced in; CAdES: the .p7s built over the unchanged file. The
  * signed file becomes the dossier's new version (CAdES: the .p7s, a co-signature holding every signer so far, is added beside the principal, which stays
@@ -14,11 +15,11 @@ import { AppError, badInput, notFound } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { loadDossier } from '../../dossiers/load-dossier.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
-import { assemblePadesSignature, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
+import { assemblePadesSignature, extendSignedPdf, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { assembleXadesSignature, prepareXadesSignature } from '../signature/xades/sign.ts';
 import { assembleCadesSignature, deserializePreparedCades } from '../signature/cades/sign-cades.ts';
 import { assembleCadesCosignature } from '../signature/cades/cosign-cades.ts';
-import { currentDocument, detachedSignatures, DETACHED_SIGNATURE_MEDIA_TYPE, signedFilename } from '../model.ts';
+import { currentDocument, detachedSignatures, DETACHED_SIGNATURE_MEDIA_TYPE, padesLevel, signedFilename } from '../model.ts';
 import { signingSources, trustAnchorsFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
@@ -71,11 +72,15 @@ async function assembleXades(deps: Deps, cid: string, p: Record<string, unknown>
   return { bytes, mediaType: 'application/xml', extension: 'xml', evidence, level: 'XAdES-EPES' };
 }
 
+/** The CMS into the prepared PDF; then, for a B-LT / B-LTA typologie, the DSS of this signature and the document timestamp. */
 async function assemblePades(deps: Deps, cid: string, p: Record<string, unknown>, preparedPdf: Uint8Array, values: Uint8Array[]): Promise<Signed> {
   if (values.length !== 1) throw badInput('Une seule valeur de signature est attendue pour un PDF.', `expected 1 value, got ${values.length}`);
-  const signed = await assemblePadesSignature(deserializePades(p, preparedPdf), values[0]!, {
-    recheckCertificate: { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource },
-  });
+  const prepared = deserializePades(p, preparedPdf);
+  const checks = { trustAnchors: await trustAnchorsFor(deps, cid), crlSource: signingSources(deps).crlSource };
+  const assembled = await assemblePadesSignature(prepared, values[0]!, { recheckCertificate: { ...checks, usage: 'personal' } });
+  // sessions prepared before the typologie level existed have no targetLevel: the level of their CMS
+  const target = padesLevel.safeParse(p.targetLevel).data ?? prepared.level;
+  const signed = await extendSignedPdf(assembled, target, { ...checks, ...(prepared.tsaUrl ? { tsaUrl: prepared.tsaUrl } : {}) });
   return { bytes: signed.pdf, mediaType: 'application/pdf', extension: 'pdf', evidence: signed.certificate, level: `PAdES ${signed.level}`, ...(signed.timestampTime ? { timestampTime: signed.timestampTime } : {}) };
 }
 

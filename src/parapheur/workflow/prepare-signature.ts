@@ -15,7 +15,7 @@ import { appendJournal } from '../../journal/append-journal.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError, badInput, notFound } from '../../shared/errors.ts';
 import { decodeCertificates } from '../signature/certificates/x509.ts';
-import { preparePadesSignature, type PadesSignOptions, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
+import { preparePadesSignature, type PadesLevel, type PadesSignOptions, type PreparedPadesSignature } from '../signature/pades/sign-pdf.ts';
 import { partsLength, type PdfParts } from '../signature/pades/pdf-parts.ts';
 import { assertCertificateAcceptable, type CertificateEvidence } from '../signature/certificates/verify-certificate.ts';
 import { prepareXadesSignature } from '../signature/xades/sign.ts';
@@ -23,17 +23,17 @@ import type { SignatureScope } from '../signature/xades/global.ts';
 import { prepareCadesSignature, serializePreparedCades } from '../signature/cades/sign-cades.ts';
 import { prepareCadesCosignature } from '../signature/cades/cosign-cades.ts';
 import { currentDocument, detachedSignatures, markSettings, xadesScopeOfStep } from '../model.ts';
-import { markText, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
+import { markText, padesLevelFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
-import { loadParapheurState, PARAPHEUR_TYPES, signingSettingsOf } from './run-parapheur-action.ts';
+import { loadParapheurState, PARAPHEUR_TYPES, signingSettingsOf, type SigningSettings } from './run-parapheur-action.ts';
 
 export interface SignatureTurn {
   acting: ActingBureau;
   stepId: string;
   typologieId: string;
-  /** The signature format and visible mark copied from the typologie when the dossier was sent. */
-  signing: { format: string; mark: unknown };
+  /** The signature format, visible mark and PAdES level copied from the typologie when the dossier was sent. */
+  signing: SigningSettings;
   /** For a PES: what each signature covers (the dossier's `porteeSignature`), else 'auto' (as the file says). */
   xadesScope: SignatureScope;
   source: { sha256: string; filename: string };
@@ -122,11 +122,15 @@ async function prepareXades(deps: Deps, cid: string, source: Uint8Array, chain: 
   return { preparedPdf: null, session: { format: 'xades', ...params, certificateChain: chain.map(b64), certificate: evidence, digests: items.map((i) => i.digest) }, items, evidence };
 }
 
-/** PAdES: certificate checks, visible mark, placeholder; the prepared PDF is kept for phase 2. */
-async function preparePades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], extra: Pick<PadesSignOptions, 'reason' | 'mark'>): Promise<Produced> {
-  const tsaUrl = await tsaUrlFor(deps, cid);
-  const prepared = await preparePadesSignature(source, chain, { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource, ...(tsaUrl ? { tsaUrl } : {}), ...extra });
-  return { preparedPdf: prepared.parts, session: { format: 'pades', ...serializePrepared(prepared) }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
+/**
+ * PAdES: certificate checks, visible mark, placeholder; the prepared PDF is kept for phase 2. The CMS is B-B or
+ * B-T; for B-LT / B-LTA (`targetLevel` in the session) phase 2 adds the DSS and the document timestamp. A level
+ * the collectivité cannot reach (no TSA) is refused here, before the device signs anything.
+ */
+async function preparePades(deps: Deps, cid: string, source: Uint8Array, chain: Uint8Array[], wanted: PadesLevel | null, extra: Pick<PadesSignOptions, 'reason' | 'mark'>): Promise<Produced> {
+  const { level, tsaUrl } = await padesLevelFor(deps, cid, wanted);
+  const prepared = await preparePadesSignature(source, chain, { trustAnchors: await trustAnchorsFor(deps, cid), usage: 'personal', crlSource: signingSources(deps).crlSource, level: level === 'B-B' ? 'B-B' : 'B-T', ...(tsaUrl ? { tsaUrl } : {}), ...extra });
+  return { preparedPdf: prepared.parts, session: { format: 'pades', ...serializePrepared(prepared), targetLevel: level }, items: [{ id: prepared.fieldName, dataToSign: b64(prepared.signedAttributesDer), digest: b64(prepared.signedAttributesDigest) }], evidence: prepared.certificate };
 }
 
 /**
@@ -154,7 +158,7 @@ export async function prepareSignature(deps: Deps, principal: Principal, access:
     ? await prepareXades(deps, cid, sourceBytes, chain, onBehalf ? `${bureau.name} (par délégation)` : bureau.name, turn.xadesScope)
     : signing.format === 'cades'
     ? await prepareCades(deps, cid, sourceBytes, turn.cosignedSha256 ? await readBlob(deps, turn.cosignedSha256) : undefined, chain)
-    : await preparePades(deps, cid, sourceBytes, chain, {
+    : await preparePades(deps, cid, sourceBytes, chain, signing.niveauPades, {
         reason: onBehalf ? `Signé pour le compte du bureau ${bureau.name}` : `Signature — bureau ${bureau.name}`,
         ...(mark ? { mark: { text: markText(mark.text, { signataire: who, pourCompteDe: onBehalf, date: deps.clock.now() }), ...(mark.tag ? { tag: mark.tag } : {}), ...(mark.page ? { page: mark.page } : {}), ...(mark.x !== undefined ? { x: mark.x } : {}), ...(mark.y !== undefined ? { y: mark.y } : {}) } } : {}),
       });

@@ -16,6 +16,8 @@ import { snapshotOf } from '../../dossiers/presenter.ts';
 import { actingAs } from '../../dossiers/run-dossier-action.ts';
 import { appendJournal } from '../../journal/append-journal.ts';
 import { AppError, notFound } from '../../shared/errors.ts';
+import { padesLevel } from '../model.ts';
+import type { PadesLevel } from '../signature/pades/sign-pdf.ts';
 import { resolveActingBureau, type ActingBureau } from './acting-bureau.ts';
 
 export const PARAPHEUR_TYPES = new Set(['document-a-signer', 'pes-a-signer']);
@@ -57,14 +59,22 @@ export async function loadParapheurState(db: Db, collectiviteId: string, dossier
   return { pd, step };
 }
 
+export interface SigningSettings {
+  format: string;
+  mark: unknown;
+  /** PAdES level asked for; null: the default (B-T when the collectivité has a TSA, else B-B). */
+  niveauPades: PadesLevel | null;
+}
+
 /**
- * The signature format and visible mark of a sent dossier: the copy made at envoi, so that editing the
- * typologie never changes a dossier already in its circuit (the typologie's own values for older rows).
+ * The signature format, visible mark and PAdES level of a sent dossier: the copy made at envoi, so that editing
+ * the typologie never changes a dossier already in its circuit (the typologie's own values for older rows).
  */
-export async function signingSettingsOf(db: Db, pd: Pick<ParapheurDossierRow, 'typologie_id' | 'format' | 'mark'>): Promise<{ format: string; mark: unknown }> {
-  if (pd.format) return { format: pd.format, mark: pd.mark };
-  const t = await db.selectFrom('parapheur_typologie').select(['format', 'mark']).where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
-  return { format: t.format, mark: t.mark };
+export async function signingSettingsOf(db: Db, pd: Pick<ParapheurDossierRow, 'typologie_id' | 'format' | 'mark' | 'niveau_pades'>): Promise<SigningSettings> {
+  const level = (v: string | null) => padesLevel.nullable().parse(v);
+  if (pd.format) return { format: pd.format, mark: pd.mark, niveauPades: level(pd.niveau_pades) };
+  const t = await db.selectFrom('parapheur_typologie').select(['format', 'mark', 'niveau_pades']).where('id', '=', pd.typologie_id).executeTakeFirstOrThrow();
+  return { format: t.format, mark: t.mark, niveauPades: level(t.niveau_pades) };
 }
 
 export async function runParapheurAction(

@@ -78,8 +78,8 @@ export async function sendDossier(deps: Deps, principal: Principal, access: Tena
       for (const id of ids) if (!known.has(id)) throw refuse(`Un bureau de l’étape ${i + 1} n’existe plus.`, `bureau ${id} missing`);
       return { kind: s.kind, mode: a.type === 'bureaux' ? a.mode : ('any' as const), ids };
     });
-    // The typologie's format and mark are copied, like the steps: editing the typologie applies to the next dossiers.
-    const signing = { format: typologie.format, mark: typologie.mark ? JSON.stringify(typologie.mark) : null };
+    // The typologie's format, mark and PAdES level are copied, like the steps: editing the typologie applies to the next dossiers.
+    const signing = { format: typologie.format, mark: typologie.mark ? JSON.stringify(typologie.mark) : null, niveau_pades: typologie.niveau_pades };
     await trx.insertInto('parapheur_dossier')
       .values({ dossier_id: dossier.id, collectivite_id: cid, typologie_id: typologie.id, emetteur_user_id: principal.kind === 'user' ? principal.userId : null, emetteur_bureau_id: emetteur.id, current_position: null, deadline: meta.dateLimite ? new Date(meta.dateLimite) : null, sent_at: deps.clock.now(), finished_at: null, ...signing })
       .onConflict((oc) => oc.column('dossier_id').doUpdateSet({ typologie_id: typologie.id, emetteur_bureau_id: emetteur.id, emetteur_user_id: principal.kind === 'user' ? principal.userId : null, deadline: meta.dateLimite ? new Date(meta.dateLimite) : null, sent_at: deps.clock.now(), finished_at: null, ...signing }))

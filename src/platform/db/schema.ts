@@ -457,6 +457,8 @@ export interface ParapheurTypologieTable {
   created_at: Generated<Date>;
   version: Generated<number>;
   updated_at: Generated<Date>;
+  /** PAdES level of its signatures; null: B-T when the collectivité has a TSA, else B-B. */
+  niveau_pades: Generated<string | null>;
 }
 
 export interface ParapheurDelegationTable {
@@ -484,6 +486,8 @@ export interface ParapheurDossierTable {
   /** The typologie's signature format and visible mark when the dossier was sent (edits apply to the next dossiers). */
   format: string | null;
   mark: Json<Record<string, unknown>> | null;
+  /** The typologie's PAdES level when the dossier was sent (null: the default). */
+  niveau_pades: Generated<string | null>;
 }
 
 export interface ParapheurStepTable {

@@ -9,7 +9,7 @@ import { useResource } from '../hooks';
 import { can, roleIn, useSession } from '../session';
 import { ErrorAlert, Loading, PageTitle } from '../components/common';
 import type { Member } from '../types';
-import { P, STEP_KIND_LABELS, type Bureau, type Circuit, type CircuitStep, type Typologie } from './types';
+import { P, PADES_LEVELS, STEP_KIND_LABELS, type Bureau, type Circuit, type CircuitStep, type Typologie } from './types';
 
 /** Administration of the parapheur: bureaux and their holders, circuits (ordered steps), typologies. */
 export function ParapheurAdminPage({ cid }: { cid: string }) {
@@ -293,7 +293,7 @@ function CircuitEditor({ cid, bureaux, editing, onDone, onCancel }: { cid: strin
 
 const optionalNumber = (v: string): number | undefined => (v.trim() === '' ? undefined : Number(v));
 
-/** Creates a typologie, or edits `editing` in place: circuit, format, visible mark (PAdES). */
+/** Creates a typologie, or edits `editing` in place: circuit, format, visible mark and PAdES level (PAdES). */
 function TypologieForm({ cid, circuits, editing, onDone, onCancel }: { cid: string; circuits: Circuit[]; editing: Typologie | null; onDone: (m: string) => void; onCancel: () => void }) {
   const [type, setType] = useState(editing?.type ?? '');
   const [sousType, setSousType] = useState(editing?.sousType ?? '');
@@ -303,6 +303,7 @@ function TypologieForm({ cid, circuits, editing, onDone, onCancel }: { cid: stri
   const [markText, setMarkText] = useState(editing?.mark?.text ?? 'Signé par {signataire} le {date}');
   const [markTag, setMarkTag] = useState(editing?.mark?.tag ?? '');
   const [markPage, setMarkPage] = useState(editing?.mark?.page?.toString() ?? '');
+  const [niveauPades, setNiveauPades] = useState(editing?.niveauPades ?? '');
   const [error, setError] = useState<string | null>(null);
   const title = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -315,7 +316,7 @@ function TypologieForm({ cid, circuits, editing, onDone, onCancel }: { cid: stri
     const page = optionalNumber(markPage);
     if (page !== undefined && (!Number.isInteger(page) || page < 1)) return setError('La page de la mention est un numéro de page (1, 2, …).');
     const mark = format === 'pades' && withMark ? { ...(editing?.mark ?? {}), text: markText, ...(markTag.trim() ? { tag: markTag.trim() } : { tag: undefined }), page } : null;
-    const body = { type: type.trim(), sousType: sousType.trim(), circuitId, format, mark };
+    const body = { type: type.trim(), sousType: sousType.trim(), circuitId, format, mark, niveauPades: format === 'pades' && niveauPades ? niveauPades : null };
     try {
       if (editing) {
         await api('PUT', `${P(cid)}/typologies/${editing.id}`, { ...body, version: editing.version });
@@ -345,6 +346,12 @@ function TypologieForm({ cid, circuits, editing, onDone, onCancel }: { cid: stri
         <option value="xades">XAdES (XML)</option>
         <option value="cades">CAdES détachée (autres fichiers : .p7s)</option>
       </Select>
+      {format === 'pades' && (
+        <Select label="Niveau de signature PAdES" hint="B-LT et B-LTA ajoutent au PDF les données de validation (et, pour B-LTA, un horodatage du document) pour une vérification à long terme. Tout niveau à partir de B-T exige un service d’horodatage." nativeSelectProps={{ value: niveauPades, onChange: (e) => setNiveauPades(e.target.value) }}>
+          <option value="">Par défaut (B-T si un horodatage est configuré)</option>
+          {PADES_LEVELS.map((l) => <option key={l} value={l}>{l}</option>)}
+        </Select>
+      )}
       {format === 'pades' && (
         <fieldset className="fr-fieldset">
           <legend className="fr-fieldset__legend fr-text--regular">Mention visible de signature (PDF)</legend>

@@ -32,8 +32,12 @@ export interface Typologie {
   circuitId: string;
   format: string;
   mark: MarkSettings | null;
+  /** PAdES level; null: B-T when the collectivité has a TSA, else B-B. */
+  niveauPades: PadesLevel | null;
   version: number;
 }
+export const PADES_LEVELS = ['B-B', 'B-T', 'B-LT', 'B-LTA'] as const;
+export type PadesLevel = (typeof PADES_LEVELS)[number];
 export interface InboxItem {
   id: string;
   title: string;

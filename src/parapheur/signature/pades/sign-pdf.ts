@@ -38,7 +38,7 @@ export type SignatureUsage = 'personal' | 'seal';
 export const DEFAULT_RESERVED_BYTES = 32 * 1024;
 
 export interface PadesSignOptions {
-  /** B-LT and B-LTA: signPdf only (the two-phase path produces B-B or B-T, see extendPadesToLt). */
+  /** B-LT and B-LTA: signPdf only (the two-phase path produces B-B or B-T, then extendSignedPdf). */
   level?: PadesLevel;
   /** RFC 3161 TSA URL; required from B-T up (a configured URL implies B-T unless level says otherwise). */
   tsaUrl?: string;
@@ -208,7 +208,16 @@ export async function signPdf(input: Uint8Array, keySource: PadesKeySource, opti
   const prepared = await prepare(input, chain, options, level === 'B-B' ? 'B-B' : 'B-T');
   const signatureValue = await keySource.sign({ data: prepared.signedAttributesDer, digest: prepared.signedAttributesDigest, digestAlgorithm: 'SHA-256' });
   const signed = await assemble(prepared, prepared.documentDigest, signatureValue, options.timestampClient ? { timestampClient: options.timestampClient } : {});
+  return extendSignedPdf(signed, level, options);
+}
+
+/**
+ * B-LT, B-LTA from a B-T signature just assembled (signPdf, or the two-phase path once the device answered):
+ * the DSS update for this signature, then for B-LTA the document timestamp. B-B and B-T come back unchanged.
+ */
+export async function extendSignedPdf(signed: PadesSignResult, level: PadesLevel, options: Pick<PadesSignOptions, 'trustAnchors' | 'crlSource' | 'tsaUrl' | 'timestampClient'>): Promise<PadesSignResult> {
   if (level !== 'B-LT' && level !== 'B-LTA') return signed;
+  if (signed.level !== 'B-T') throw new AppError('BAD_INPUT', `Le niveau ${level} se construit sur une signature B-T`, `${level} needs a B-T signature, got ${signed.level}`);
   // B-LT, B-LTA: further updates appended to the signed PDF, which @libpdf/core reads as one buffer
   // the validation data of this signature only: an earlier signer's certificate is not this signer's business
   const ltOptions = { trustAnchors: options.trustAnchors, fieldNames: [signed.fieldName], ...(options.crlSource ? { crlSource: options.crlSource } : {}) };

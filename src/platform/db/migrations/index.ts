@@ -12,6 +12,7 @@ import * as m0009 from './0009-secrets-at-rest.ts';
 import * as m0010 from './0010-actes-send-count.ts';
 import * as m0011 from './0011-parapheur-editable-config.ts';
 import * as m0012 from './0012-helios-retour-link.ts';
+import * as m0013 from './0013-parapheur-pades-level.ts';
 
 /** Versioned migrations, applied in key order. Each is a list of SQL statements run in one transaction. */
 const versions: Record<string, { statements: string[] }> = {
@@ -27,6 +28,7 @@ const versions: Record<string, { statements: string[] }> = {
   '0010-actes-send-count': m0010,
   '0011-parapheur-editable-config': m0011,
   '0012-helios-retour-link': m0012,
+  '0013-parapheur-pades-level': m0013,
 };
 
 export const migrations: Record<string, Migration> = Object.fromEntries(
