@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../shared/paths.ts';
@@ -18,14 +18,9 @@ import { loadTrustAnchors } from './signature/certificates/trust-anchors.ts';
 import { Pkcs12KeySource } from './signature/pades/key-source.ts';
 import { verifyPdfSignatures } from './signature/pades/verify.ts';
 import { createWorld, parapheurPath as P, PASSWORD, type World } from './test-fixture.ts';
+import { tool } from '../../test/support/tools.ts';
 
 let w: World;
-
-function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
-  const res = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT') assert.fail(`${cmd} is required for this test: apt-get install -y ${pkg}`);
-  return { status: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
-}
 
 function runCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createTestDb, type TestDb } from '../../test/support/test-db.ts';
 import { createTestPki, type TestPki } from '../../test/support/pki.ts';
+import { nssDbTrusting } from '../../test/support/tools.ts';
 import { startTestTsa, type TestTsa } from '../../test/support/tsa-server.ts';
 import { createDeps } from '../app/create-deps.ts';
 import type { Deps } from '../app/deps.ts';
@@ -140,11 +141,7 @@ export async function createWorld(): Promise<World> {
   const typologie = await request(people.admin!, 'POST', `${P(commune.id)}/typologies`, { type: 'Courrier', sousType: 'Sortant', circuitId: circuit.json.id, format: 'pades', mark: { text: 'Signé par {signataire} le {date}', tag: '#signature#' } });
   if (typologie.status !== 201) throw new Error(JSON.stringify(typologie.json));
 
-  const nssDir = join(dir, 'nss');
-  const { execFileSync } = await import('node:child_process');
-  execFileSync('mkdir', ['-p', nssDir]);
-  execFileSync('certutil', ['-N', '-d', `sql:${nssDir}`, '--empty-password']);
-  execFileSync('certutil', ['-A', '-d', `sql:${nssDir}`, '-n', 'paraphe-test-root', '-t', 'CT,C,C', '-i', pki.root.certPath]);
+  const nssDir = nssDbTrusting(join(dir, 'nss'), pki.root.certPath);
 
   const world: World = {
     dir, tdb, deps, app, url, pki, tsa, cid: commune.id, otherCid: other.id, people, bureaux, circuitId: String(circuit.json.id), typologieId: String(typologie.json.id), nssDir, request,

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestPki, type TestPki } from '../../../test/support/pki.ts';
+import { runAsync } from '../../../test/support/tools.ts';
 import { startTestTsa, type TestTsa } from '../../../test/support/tsa-server.ts';
 import { makeTestPdf } from '../signature/pades/test-pdf.ts';
 
@@ -19,15 +19,7 @@ let input: string;
  * the CRL and TSA servers live in this process and must keep answering.
  */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: resolve('.') });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+  return runAsync(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: resolve('.') });
 }
 
 before(async () => {

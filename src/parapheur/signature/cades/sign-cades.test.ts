@@ -5,11 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, type TestPki } from '../../../../test/support/pki.ts';
+import { tool } from '../../../../test/support/tools.ts';
 import { startTestTsa, type TestTsa } from '../../../../test/support/tsa-server.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { HttpCrlSource } from '../certificates/crl-source.ts';
@@ -26,11 +26,7 @@ let tsa: TestTsa;
 let trustAnchors: Uint8Array[];
 const csv = new TextEncoder().encode('compte;libellé;montant\n6061;Fournitures non stockables;1250,00\n6226;Honoraires;830,50\n');
 
-function openssl(args: string[]): { status: number; out: string } {
-  const res = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (res.error) assert.fail(`openssl is required for this test: apt-get install -y openssl (${res.error.message})`);
-  return { status: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
-}
+const openssl = (args: string[]): { status: number; out: string } => tool('openssl', args, 'openssl');
 
 function write(name: string, bytes: Uint8Array): string {
   const p = join(dir, name);

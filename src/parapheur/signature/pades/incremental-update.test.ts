@@ -5,12 +5,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDF, PdfArray, PdfDict, PdfName, PdfNumber, PdfRef } from '@libpdf/core';
 import { createTestPki, type TestIdentity, type TestPki } from '../../../../test/support/pki.ts';
+import { nssDbTrusting, tool } from '../../../../test/support/tools.ts';
 import { HttpCrlSource } from '../certificates/crl-source.ts';
 import { loadTrustAnchors } from '../certificates/trust-anchors.ts';
 import { Pkcs12KeySource } from './key-source.ts';
@@ -27,11 +27,6 @@ let trustAnchors: Uint8Array[];
 let classic: Uint8Array;
 let xrefStream: Uint8Array;
 
-function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
-  const res = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT') assert.fail(`${cmd} is required for this test: apt-get install -y ${pkg}`);
-  return { status: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
-}
 
 function write(name: string, bytes: Uint8Array): string {
   const p = join(dir, name);
@@ -47,10 +42,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'paraphe-incremental-'));
   pki = await createTestPki(join(dir, 'pki'));
   trustAnchors = loadTrustAnchors(pki.trustDir);
-  nssDir = join(dir, 'nss');
-  execFileSync('mkdir', ['-p', nssDir]);
-  assert.equal(tool('certutil', ['-N', '-d', `sql:${nssDir}`, '--empty-password'], 'libnss3-tools').status, 0);
-  assert.equal(tool('certutil', ['-A', '-d', `sql:${nssDir}`, '-n', 'paraphe-test-root', '-t', 'CT,C,C', '-i', pki.root.certPath], 'libnss3-tools').status, 0);
+  nssDir = nssDbTrusting(join(dir, 'nss'), pki.root.certPath);
   classic = await makeTestPdf({ targetBytes: 60_000 });
   const streamPath = join(dir, 'xref-stream.pdf');
   const { status, out } = tool('qpdf', ['--object-streams=generate', write('classic.pdf', classic), streamPath], 'qpdf');

@@ -5,13 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PDF, type PdfDict, type PdfName, type PdfString } from '@libpdf/core';
 import { createTestPki, type TestIdentity, type TestPki } from '../../../../test/support/pki.ts';
+import { nssDbTrusting, runAsync, tool } from '../../../../test/support/tools.ts';
 import { startTestTsa, type TestTsa } from '../../../../test/support/tsa-server.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { HttpCrlSource } from '../certificates/crl-source.ts';
@@ -32,11 +32,6 @@ let nssDir: string;
 let signedBB: Uint8Array;
 let signedLta: Uint8Array;
 
-function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
-  const res = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT') assert.fail(`${cmd} is required for this test: apt-get install -y ${pkg}`);
-  return { status: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
-}
 
 const options = (extra: Partial<PadesSignOptions> = {}): PadesSignOptions => ({ trustAnchors, crlSource: new HttpCrlSource(), ...extra });
 const keyOf = (id: TestIdentity) => Pkcs12KeySource.fromFile(id.p12Path, id.p12Password);
@@ -61,15 +56,7 @@ async function signatureDicts(bytes: Uint8Array): Promise<Map<string, PdfDict>> 
 
 /** `paraphe …` through bin/paraphe.mjs (the bundled program); the CRL and TSA servers live in this process. */
 function paraphe(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [resolve('bin/paraphe.mjs'), ...args], { env: { ...process.env, LOG_LEVEL: 'silent' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
+  return runAsync(process.execPath, [resolve('bin/paraphe.mjs'), ...args], { env: { ...process.env, LOG_LEVEL: 'silent' } });
 }
 
 before(async () => {
@@ -77,10 +64,7 @@ before(async () => {
   pki = await createTestPki(join(dir, 'pki'));
   tsa = await startTestTsa(pki);
   trustAnchors = loadTrustAnchors(pki.trustDir);
-  nssDir = join(dir, 'nss');
-  execFileSync('mkdir', ['-p', nssDir]);
-  assert.equal(tool('certutil', ['-N', '-d', `sql:${nssDir}`, '--empty-password'], 'libnss3-tools').status, 0);
-  assert.equal(tool('certutil', ['-A', '-d', `sql:${nssDir}`, '-n', 'paraphe-test-root', '-t', 'CT,C,C', '-i', pki.root.certPath], 'libnss3-tools').status, 0);
+  nssDir = nssDbTrusting(join(dir, 'nss'), pki.root.certPath);
   const source = await makeTestPdf({ lines: ['Objet : délibération.', 'Signatures : #signature#'] });
   signedBB = (await signPdf(source, await keyOf(pki.agents[0]), options())).pdf;
   const lta = await signPdf(signedBB, await keyOf(pki.agents[1]), options({ level: 'B-LTA', tsaUrl: tsa.url }));

@@ -5,12 +5,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { sign as cryptoSign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, type TestIdentity, type TestPki } from '../../../../test/support/pki.ts';
+import { nssDbTrusting, tool } from '../../../../test/support/tools.ts';
 import { startTestTsa, type TestTsa } from '../../../../test/support/tsa-server.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { HttpCrlSource } from '../certificates/crl-source.ts';
@@ -30,14 +30,6 @@ let nssDir: string;
 let source: Uint8Array;
 let threeSigned: Uint8Array;
 
-/** Runs a system tool; a missing tool is a test failure with the Debian package to install. */
-function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
-  const res = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT') {
-    assert.fail(`${cmd} is required for this test: apt-get install -y ${pkg}`);
-  }
-  return { status: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
-}
 
 const options = (extra: Partial<PadesSignOptions> = {}): PadesSignOptions => ({ trustAnchors, crlSource: new HttpCrlSource(), ...extra });
 const keyOf = (id: TestIdentity) => Pkcs12KeySource.fromFile(id.p12Path, id.p12Password);
@@ -71,10 +63,7 @@ before(async () => {
   pki = await createTestPki(join(dir, 'pki'));
   tsa = await startTestTsa(pki);
   trustAnchors = loadTrustAnchors(pki.trustDir);
-  nssDir = join(dir, 'nss');
-  execFileSync('mkdir', ['-p', nssDir]);
-  assert.equal(tool('certutil', ['-N', '-d', `sql:${nssDir}`, '--empty-password'], 'libnss3-tools').status, 0);
-  assert.equal(tool('certutil', ['-A', '-d', `sql:${nssDir}`, '-n', 'paraphe-test-root', '-t', 'CT,C,C', '-i', pki.root.certPath], 'libnss3-tools').status, 0);
+  nssDir = nssDbTrusting(join(dir, 'nss'), pki.root.certPath);
   source = await makeTestPdf({ lines: ['Objet : budget primitif.', 'Le maire : #signature#', 'Cachet : #cachet#'] });
 
   let pdf = source;
