@@ -37,13 +37,20 @@ function comparable(r: PesValidationReport): unknown {
   return { ...r, stats };
 }
 
-/** Validates on the default (fast first) and the exact path; both reports must be the same. */
+/**
+ * Validates on the default path (fast first, xmllint's verdict on the whole file), on the fast path with the
+ * WebAssembly batches, and on the exact path; the three reports must be the same. Returns the default one.
+ */
 async function bothPaths(file: string, batchChars?: number): Promise<PesValidationReport> {
   const cfg = batchChars === undefined ? {} : { xsdBatchChars: batchChars };
   const r = await validatePesAller(file, cfg);
+  const batches = await validatePesAller(file, cfg, { fastXsd: 'wasm' });
   const exact = await validatePesAller(file, cfg, { exactOnly: true });
   assert.equal(exact.stats.fastPath, false);
+  if (r.stats.fastPath) assert.equal(r.stats.xsdBatches, 0, 'xmllint gives the XSD verdict, no batch is made');
+  assert.equal(batches.stats.fastPath, r.stats.fastPath, `${r.stats.fastPathGaveUp} / ${batches.stats.fastPathGaveUp}`);
   assert.deepEqual(comparable(r), comparable(exact));
+  assert.deepEqual(comparable(batches), comparable(exact));
   return r;
 }
 
@@ -55,8 +62,9 @@ test('a clean PES is answered by the fast path, with the same report as the exac
     assert.equal(r.stats.fastPath, true, r.stats.fastPathGaveUp);
     assert.deepEqual([r.stats.bordereaux, r.stats.pieces, r.stats.lignes, r.stats.pjs], [2, 4, 8, 2]);
     assert.equal(r.file.nomFic, 'FAST1');
-    if (batchChars === 1) assert.ok(r.stats.xsdBatches >= 5, `only ${r.stats.xsdBatches} batches`);
   }
+  const batches = await validatePesAller(f, { xsdBatchChars: 1 }, { fastXsd: 'wasm' });
+  assert.ok(batches.stats.xsdBatches >= 5, `only ${batches.stats.xsdBatches} batches`);
   assert.equal((await validatePesXsd(f, { xsdBatchChars: 1 })).valid, true);
 });
 

@@ -1,7 +1,10 @@
 /**
- * Fast path of the PES_Aller validation: one light pass over the decoded text that both cuts the XSD
- * batches (handed to the libxml2 workers, see xsd-pool.ts) and feeds the business rules (rules.ts), instead
- * of the exact scanner of xsd-stream.ts plus a second full saxes pass (aller-reader.ts).
+ * Fast path of the PES_Aller validation: one light pass over the decoded text that feeds the business rules
+ * (rules.ts) and, on a machine without xmllint, cuts the XSD batches handed to the WebAssembly libxml2
+ * workers (xsd-pool.ts), instead of the exact scanner of xsd-stream.ts plus a second full saxes pass
+ * (aller-reader.ts). Where xmllint is installed, the XSD verdict is its own on the whole file, in a process
+ * running beside this pass (xmllint-xsd.ts); this pass still checks xs:ID uniqueness, which
+ * `xmllint --stream` does not.
  *
  * It answers only when every XSD batch is validated without any issue: the report is then made of the
  * business rule findings, if any, found by the same rules.ts on the same facts, with the same line numbers
@@ -31,6 +34,7 @@ import { decodedChunks, type PesSource } from './input.ts';
 import { FindingSink, type PesFinding } from './report.ts';
 import { AllerRules } from './rules.ts';
 import type { LibxmlIssue, XsdBatchValidator } from './xsd-pool.ts';
+import type { WholeFileXsd } from './xmllint-xsd.ts';
 
 export interface FastAllerResult {
   header: PesHeader['parametres'];
@@ -121,8 +125,9 @@ class FastAllerPass {
   /** A carriage return not followed by a line feed (a line break for XML): lines are not counted then. */
   loneCr = false;
 
+  /** `validator` null: no batches, the XSD verdict on the whole file comes from elsewhere (xmllint-xsd.ts). */
   constructor(
-    private readonly validator: XsdBatchValidator,
+    private readonly validator: XsdBatchValidator | null,
     private readonly batchChars: number,
     private readonly rules: AllerRules | undefined,
     private readonly sink: FindingSink,
@@ -146,7 +151,7 @@ class FastAllerPass {
     // keep what is not yet copied into the window, the head being captured and the Fichier text
     if (this.rootSeen) {
       this.noteIds(this.pos);
-      if (this.winStart < this.pos) {
+      if (this.validator && this.winStart < this.pos) {
         const part = this.buf.slice(this.winStart, this.pos);
         this.winParts.push(part);
         this.winChars += part.length;
@@ -167,7 +172,7 @@ class FastAllerPass {
     if (this.pos < this.buf.length && /\S/.test(this.buf.slice(this.pos))) throw new FastPathGaveUp('incomplete markup at end');
     if (!this.rootClosed) throw new FastPathGaveUp('no complete root element');
     this.noteIds(this.buf.length);
-    this.flush(true);
+    if (this.validator) this.flush(true);
     await this.settle(true);
   }
 
@@ -299,7 +304,7 @@ class FastAllerPass {
     else if (depth === 1) headers = DOMAIN_HEADERS[local];
     else if (depth === 2 && local === 'Bordereau' && (this.ln[1] === 'PES_DepenseAller' || this.ln[1] === 'PES_RecetteAller')) headers = BORDEREAU_HEADERS;
     else if (depth === 3 && local === 'Piece' && this.ln[2] === 'Bordereau') headers = PIECE_HEADERS;
-    if (headers && !selfClosing && (depth === 0 || this.spines[this.spines.length - 1]?.depth === depth - 1)) {
+    if (this.validator && headers && !selfClosing && (depth === 0 || this.spines[this.spines.length - 1]?.depth === depth - 1)) {
       const sp: Spine = { depth, qname, headers, recordsInBatch: 0 };
       this.spines.push(sp);
       this.capturing = sp;
@@ -406,7 +411,7 @@ class FastAllerPass {
     const text = this.winParts.join('');
     this.batchStats.batches++;
     this.batchStats.largest = Math.max(this.batchStats.largest, text.length);
-    this.inFlight.push(this.validator.validate(text));
+    this.inFlight.push(this.validator!.validate(text));
     this.winParts = [XML_DECL];
     this.winChars = 0;
     if (final) return;
@@ -455,7 +460,9 @@ class FastAllerPass {
 
 /**
  * Validates a PES_Aller on the fast path. Returns the facts of a clean file (valid XSD, no rule finding),
- * or a FastPathGaveUp: the caller then runs the exact path. `xsdOnly`: no business rules.
+ * or a FastPathGaveUp: the caller then runs the exact path. `xsdOnly`: no business rules. `wholeFile`: the
+ * XSD verdict comes from xmllint on the whole file (xmllint-xsd.ts), run beside this pass, instead of the
+ * batches; xs:ID uniqueness, which `xmllint --stream` does not check, is still checked here.
  */
 export async function fastValidateAller(
   src: PesSource,
@@ -463,10 +470,12 @@ export async function fastValidateAller(
   cfg: PesConfig,
   validator: XsdBatchValidator,
   xsdOnly: boolean,
+  wholeFile?: { xsd: WholeFileXsd; schemaPath: string },
 ): Promise<FastAllerResult | FastPathGaveUp> {
   const sink = new FindingSink(cfg.maxErrors);
   const rules = xsdOnly ? undefined : new AllerRules(sink, cfg);
-  const pass = new FastAllerPass(validator, cfg.xsdBatchChars, rules, sink);
+  const pass = new FastAllerPass(wholeFile ? null : validator, cfg.xsdBatchChars, rules, sink);
+  const external = wholeFile?.xsd.validate(src, wholeFile.schemaPath);
   pass.startBatch();
   try {
     for await (const chunk of decodedChunks(src, encoding)) {
@@ -477,7 +486,9 @@ export async function fastValidateAller(
     await pass.end();
     if (rules) await rules.finish();
     if (sink.total > 0 && pass.loneCr) throw new FastPathGaveUp('business rule findings in a file with lone carriage returns');
+    if (external && !(await external.verdict)) throw new FastPathGaveUp('XSD issues (xmllint)');
   } catch (e) {
+    external?.cancel();
     await pass.abandon();
     if (rules) await rules.drain().catch(() => undefined);
     if (e instanceof FastPathGaveUp) return e;

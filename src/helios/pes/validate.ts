@@ -12,6 +12,7 @@
  */
 import { AppError } from '../../shared/errors.ts';
 import { fastValidateAller, FastPathGaveUp } from './aller-fast.ts';
+import { findXmllint, XmllintXsd, type WholeFileXsd } from './xmllint-xsd.ts';
 import { AllerReader } from './aller-reader.ts';
 import { pesConfig, pesSchemaPath, PES_SCHEMA_VERSIONS, type PesConfig, type PesSchemaVersion } from './config.ts';
 import { decodedChunks, sniffPes, type PesSniff, type PesSource } from './input.ts';
@@ -49,17 +50,29 @@ export interface ValidateOptions {
   xsdOnly?: boolean;
   /** Skip the fast path (aller-fast.ts) and build the report on the exact path directly (tests, comparisons). */
   exactOnly?: boolean;
+  /**
+   * The fast path's XSD verdict: `xmllint` on the whole file when the machine has it (default), or the batches
+   * validated by libxml2 in WebAssembly (`wasm`: tests, comparisons).
+   */
+  fastXsd?: 'auto' | 'wasm';
+}
+
+/** xmllint beside the fast path when available (xmllint-xsd.ts), else the WebAssembly batches. */
+function wholeFileXsd(schemaPath: string, choice: ValidateOptions['fastXsd']): { xsd: WholeFileXsd; schemaPath: string } | undefined {
+  const command = choice === 'wasm' ? null : findXmllint();
+  return command ? { xsd: new XmllintXsd(command), schemaPath } : undefined;
 }
 
 export async function validatePesAller(src: PesSource, config: Partial<PesConfig> = {}, opts: ValidateOptions = {}): Promise<PesValidationReport> {
   const cfg = pesConfig(config);
   const sniff = await sniffPes(src, cfg.maxFileBytes, ['PES_Aller']);
-  const validator = xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, 'aller'));
-  // Fast path first: a file whose XSD batches are all valid (the common case) is answered by it, with its
-  // business rule findings; anything else by the exact path below.
+  const schemaPath = pesSchemaPath(cfg.schemaVersion, 'aller');
+  const validator = xsdValidatorFor(schemaPath);
+  // Fast path first: a file valid against the XSD (the common case) is answered by it, with its business rule
+  // findings; anything else by the exact path below.
   let gaveUp: string | undefined;
   if (!opts.exactOnly) {
-    const fast = await fastValidateAller(src, sniff.encoding, cfg, validator, opts.xsdOnly === true);
+    const fast = await fastValidateAller(src, sniff.encoding, cfg, validator, opts.xsdOnly === true, wholeFileXsd(schemaPath, opts.fastXsd));
     if (!(fast instanceof FastPathGaveUp)) {
       return {
         valid: fast.rules.total === 0,
@@ -141,8 +154,9 @@ export async function validatePesXsd(src: PesSource, config: Partial<PesConfig> 
   const cfg = pesConfig(config);
   const sniff = await sniffPes(src, cfg.maxFileBytes);
   const kind = sniff.kind === 'PES_Aller' ? 'aller' : sniff.kind === 'PES_ACQUIT' ? 'acquit' : 'retour';
-  const validator = xsdValidatorFor(pesSchemaPath(cfg.schemaVersion, kind));
-  if (kind === 'aller' && !(await fastValidateAller(src, sniff.encoding, cfg, validator, true) instanceof FastPathGaveUp)) {
+  const schemaPath = pesSchemaPath(cfg.schemaVersion, kind);
+  const validator = xsdValidatorFor(schemaPath);
+  if (kind === 'aller' && !(await fastValidateAller(src, sniff.encoding, cfg, validator, true, wholeFileXsd(schemaPath, 'auto')) instanceof FastPathGaveUp)) {
     return { valid: true, sniff, errors: [], errorCount: 0 };
   }
   const sink = new FindingSink(cfg.maxErrors);
