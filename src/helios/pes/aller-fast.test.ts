@@ -183,3 +183,13 @@ test('Tiers subtrees jumped over by the fast walk: an end tag in a comment or wi
   assert.equal(spaced.stats.fastPath, true, spaced.stats.fastPathGaveUp);
   assert.deepEqual([spaced.stats.pieces, spaced.stats.lignes], [4, 8]);
 });
+
+test('bytes in memory are validated by xmllint through its standard input, with the verdict of the exact path', async () => {
+  const clean = await validatePesAller(new Uint8Array(Buffer.from(CLEAN, 'latin1')));
+  assert.deepEqual([clean.valid, clean.stats.fastPath, clean.stats.xsdBatches], [true, true, 0], clean.stats.fastPathGaveUp);
+  const bytes = new Uint8Array(Buffer.from(CLEAN.replace('<MtHT V="6.00"/>', '<MtHT V="six"/>'), 'latin1'));
+  const bad = await validatePesAller(bytes);
+  assert.equal(bad.stats.fastPathGaveUp, 'XSD issues (xmllint)');
+  assert.deepEqual(comparable(bad), comparable(await validatePesAller(bytes, {}, { exactOnly: true })));
+  assert.ok(bad.errors.some((e) => e.code === 'XSD'));
+});

@@ -118,9 +118,12 @@ test('a generated multi-bordereau PES with PJ is valid with us and xmllint, and 
   const gz = gzipSync(Buffer.from('%PDF-1.4 facture')).toString('base64');
   const f = write('ok.xml', HEAD() + BORD(1, [PIECE(1), PIECE(2)], '20.00') + BORD(2, [PIECE(3)], '10.00') + PJS([PJ('A1', 'facture.pdf', gz)]));
   assert.equal(xmllintValid(pesSchemaPath('5.17', 'aller'), f), true);
-  const r = await validatePesAller(f, { xsdBatchChars: 1 });
+  const r = await validatePesAller(f, { xsdBatchChars: 1 }, { fastXsd: 'wasm' });
   assert.equal(r.valid, true, JSON.stringify(r.errors));
   assert.ok(r.stats.xsdBatches > 1);
+  const byXmllint = await validatePesAller(f);
+  assert.equal(byXmllint.valid, true, JSON.stringify(byXmllint.errors));
+  assert.deepEqual([byXmllint.stats.fastPath, byXmllint.stats.xsdBatches], [true, 0]);
   const v = await readPesView(f);
   assert.equal(v.bordereaux.length, 2);
   assert.equal(v.bordereaux[0]!.type, 'mandat');
