@@ -1,7 +1,8 @@
 /** System tools and child programs run by the tests. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Runs a system tool; a missing tool is a test failure naming the Debian package to install. */
 export function tool(cmd: string, args: string[], pkg: string): { status: number; out: string } {
@@ -31,3 +32,10 @@ export function nssDbTrusting(dir: string, rootCertPath: string): string {
   return dir;
 }
 
+
+/** Writes `bytes` as `name` in `dir` and returns the path (files handed to the tools above). */
+export function writeIn(dir: string, name: string, bytes: Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}

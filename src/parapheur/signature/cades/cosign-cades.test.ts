@@ -7,11 +7,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPki, type TestPki } from '../../../../test/support/pki.ts';
-import { tool } from '../../../../test/support/tools.ts';
+import { tool, writeIn } from '../../../../test/support/tools.ts';
+import { TEST_CSV } from './test-odt.ts';
 import { startTestTsa, type TestTsa } from '../../../../test/support/tsa-server.ts';
 import { AppError } from '../../../shared/errors.ts';
 import { loadTrustAnchors } from '../certificates/trust-anchors.ts';
@@ -28,15 +29,11 @@ let tsa: TestTsa;
 let trustAnchors: Uint8Array[];
 /** The agent's B-T signature: the first signer of every co-signature below. */
 let first: CadesSignResult;
-const csv = new TextEncoder().encode('compte;libellé;montant\n6061;Fournitures non stockables;1250,00\n6226;Honoraires;830,50\n');
+const csv = TEST_CSV;
 
 const openssl = (args: string[]): { status: number; out: string } => tool('openssl', args, 'openssl');
 
-function write(name: string, bytes: Uint8Array): string {
-  const p = join(dir, name);
-  writeFileSync(p, bytes);
-  return p;
-}
+const write = (name: string, bytes: Uint8Array): string => writeIn(dir, name, bytes);
 
 const cmsVerify = (p7s: string, content: string) =>
   openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', p7s, '-content', content, '-CAfile', pki.rootPemPath, '-certfile', pki.intermediate.certPath, '-purpose', 'any', '-out', '/dev/null']);

@@ -4,6 +4,9 @@
  */
 import { crc32 } from 'node:zlib';
 
+/** A small CSV with an accented header: the signed file of the CAdES tests. */
+export const TEST_CSV = new TextEncoder().encode('compte;libellé;montant\n6061;Fournitures non stockables;1250,00\n6226;Honoraires;830,50\n');
+
 function u16(n: number): Buffer {
   const b = Buffer.alloc(2);
   b.writeUInt16LE(n);
