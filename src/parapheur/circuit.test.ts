@@ -19,6 +19,7 @@ import { Pkcs12KeySource } from './signature/pades/key-source.ts';
 import { verifyPdfSignatures } from './signature/pades/verify.ts';
 import { createWorld, parapheurPath as P, PASSWORD, type World } from './test-fixture.ts';
 import { tool } from '../../test/support/tools.ts';
+import { CACHET_QUEUE } from './workflow/circuit-progress.ts';
 
 let w: World;
 
@@ -217,11 +218,11 @@ describe('PAdES level of the typologie', () => {
       assert.equal(refused.status, 422, JSON.stringify(refused.json));
       assert.match(String(refused.json.message), /La typologie demande une signature PAdES B-LT, qui exige un service d’horodatage/);
       assert.equal((await w.deps.db.selectFrom('parapheur_signature_session').select('id').where('dossier_id', '=', toSign).execute()).length, 0);
-      // the job's three attempts, its back-off skipped
-      for (let i = 0; i < 3; i++) {
-        await w.runJobs();
-        await w.deps.db.updateTable('job').set({ run_at: new Date(0) }).where('state', '=', 'pending').execute();
-      }
+      // one attempt: another one cannot cure a missing timestamp server
+      await w.runJobs();
+      const jobs = await w.deps.db.selectFrom('job').select(['state', 'attempts', 'payload']).where('queue', '=', CACHET_QUEUE).execute();
+      const job = jobs.find((j) => (j.payload as { dossierId?: string }).dossierId === id);
+      assert.deepEqual([job?.state, job?.attempts], ['failed', 1]);
     } finally {
       await setConnectorConfig(w.deps, { userId: null, tokenId: null, label: 'tests' }, { type: 'operator', id: operatorTsa.scope_id }, 'tsa', operatorTsa.config as Record<string, unknown>);
     }

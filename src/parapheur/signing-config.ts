@@ -62,6 +62,13 @@ export async function tsaUrlFor(deps: Deps, collectiviteId: string): Promise<str
   return parsed.success ? parsed.data.url : undefined;
 }
 
+/** The typologie's PAdES level needs a timestamp server the collectivité does not have: a setting to fix, not a glitch. */
+export class TimestampServerMissing extends AppError {
+  constructor(level: PadesLevel, collectiviteId: string) {
+    super('UNPROCESSABLE', `La typologie demande une signature PAdES ${level}, qui exige un service d’horodatage : aucun n’est configuré pour cette collectivité (connecteur « Horodatage (RFC 3161) »).`, `PAdES ${level} requested but no TSA is configured for collectivite ${collectiviteId}`);
+  }
+}
+
 /**
  * The PAdES level a signature of this collectivité is made at, and the TSA it uses: the typologie's level, or
  * by default B-T with a TSA, B-B without. A level from B-T up without a TSA is refused, never lowered.
@@ -70,7 +77,7 @@ export async function padesLevelFor(deps: Deps, collectiviteId: string, wanted: 
   const tsaUrl = await tsaUrlFor(deps, collectiviteId);
   const level = wanted ?? (tsaUrl ? 'B-T' : 'B-B');
   if (level !== 'B-B' && !tsaUrl) {
-    throw new AppError('UNPROCESSABLE', `La typologie demande une signature PAdES ${level}, qui exige un service d’horodatage : aucun n’est configuré pour cette collectivité (connecteur « Horodatage (RFC 3161) »).`, `PAdES ${level} requested but no TSA is configured for collectivite ${collectiviteId}`);
+    throw new TimestampServerMissing(level, collectiviteId);
   }
   return { level, ...(tsaUrl ? { tsaUrl } : {}) };
 }

@@ -26,7 +26,7 @@ import { signCades } from '../signature/cades/sign-cades.ts';
 import { cosignCades } from '../signature/cades/cosign-cades.ts';
 import { createHash } from 'node:crypto';
 import { currentDocument, detachedSignatures, DETACHED_SIGNATURE_MEDIA_TYPE, markSettings, signedFilename, xadesScopeOfStep } from '../model.ts';
-import { markText, padesLevelFor, sealKeyFor, signingSources, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
+import { markText, padesLevelFor, sealKeyFor, signingSources, TimestampServerMissing, trustAnchorsFor, tsaUrlFor } from '../signing-config.ts';
 import { putBlob, readBlob, recordBlob } from './blobs.ts';
 import { recordStepAct } from './circuit-progress.ts';
 import { signingSettingsOf } from './run-parapheur-action.ts';
@@ -82,6 +82,9 @@ export function sealJobHandler(deps: () => Deps): JobHandler {
   return {
     backoffSeconds: 5,
     run: (job: JobRow) => sealOnce(deps(), job, cache).catch((e: unknown) => Promise.reject(withFrenchReason(e))),
+    // the document or the settings refused (a level without a timestamp server, a corrupt PDF): no retry; the
+    // dossier goes to erreur_cachet, and « relancer-cachet » once they are fixed
+    isPermanent: (e) => e instanceof Error && (e.cause instanceof TimestampServerMissing || (e.cause instanceof AppError && e.cause.code === 'BAD_INPUT')),
     async exhausted(trx, job, error) {
       const d = deps();
       const p = job.payload as unknown as Payload;

@@ -57,6 +57,8 @@ export type JobHandler = {
   run(job: JobRow): Promise<JobResult>;
   /** Called in a transaction when the last attempt failed. */
   exhausted?(trx: Db, job: JobRow, error: string): Promise<void>;
+  /** An error another attempt cannot cure (the job's input or settings): the job ends at once, as exhausted. */
+  isPermanent?(error: unknown): boolean;
 };
 
 export type JobHandlers = Map<string, JobHandler>;
@@ -102,7 +104,7 @@ async function runClaimed(db: Db, clock: Clock, handler: JobHandler, job: JobRow
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await db.transaction().execute(async (trx) => {
-      if (job.attempts >= job.max_attempts) {
+      if (job.attempts >= job.max_attempts || handler.isPermanent?.(e) === true) {
         await handler.exhausted?.(trx, job, message);
         await trx.updateTable('job').set({ state: 'failed', finished_at: clock.now(), locked_until: null, last_error: message }).where('id', '=', job.id).execute();
       } else {
