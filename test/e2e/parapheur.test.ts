@@ -183,6 +183,7 @@ describe('parapheur and ACTES screens', { timeout: 600_000 }, () => {
       const row = page.getByRole('row').filter({ hasText: 'Délibération' });
       await row.getByRole('cell', { name: 'Courrier : visa secrétariat, signature conjointe' }).waitFor();
       await row.getByRole('cell', { name: 'Signé électroniquement par {signataire} le {date}' }).waitFor();
+      await row.getByRole('cell', { name: 'PADES (B-T si horodatage)' }).waitFor();
 
       // The next document of this typologie follows the edited circuit: the bureau « service instructeur » is chosen at creation.
       await page.goto(`/c/${cid}/parapheur`);

@@ -75,7 +75,7 @@ export function ParapheurAdminPage({ cid }: { cid: string }) {
             t.type,
             t.sousType,
             cName.get(t.circuitId) ?? '—',
-            t.format.toUpperCase(),
+            t.format === 'pades' ? `PADES ${t.niveauPades ?? '(B-T si horodatage)'}` : t.format.toUpperCase(),
             t.mark ? t.mark.text : '—',
             <Button key="edit" type="button" size="small" priority="secondary" onClick={() => setEditTypologie(t)}>Modifier<span className="fr-sr-only"> la typologie « {t.type} — {t.sousType} »</span></Button>,
           ])}
